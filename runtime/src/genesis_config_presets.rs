@@ -1,0 +1,107 @@
+//! Genesis presets: `development` (`--dev`: Alice alone validates) and `local_testnet`
+//! (`--chain local`: Alice, Bob, Charlie and Dave validate on a loopback network).
+
+use crate::{
+	configs::GENESIS_CANDIDACY_BOND, AccountId, BalancesConfig, CollatorSelectionConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	EXISTENTIAL_DEPOSIT, UNITS,
+};
+use alloc::{vec, vec::Vec};
+use crucible_primitives::Balance;
+use polkadot_sdk::{
+	frame_support::build_struct_json_patch,
+	sp_consensus_babe::AuthorityId as BabeId,
+	sp_consensus_grandpa::AuthorityId as GrandpaId,
+	sp_genesis_builder::{self, PresetId},
+	sp_keyring::{Ed25519Keyring, Sr25519Keyring},
+	*,
+};
+use serde_json::Value;
+
+/// What each pre-funded development account starts with: 1 million CRU.
+pub const ENDOWMENT: Balance = 1_000_000 * UNITS;
+
+/// A validator at genesis: its account, and the keys its node signs with.
+struct GenesisValidator {
+	account: AccountId,
+	babe: BabeId,
+	grandpa: GrandpaId,
+}
+
+impl GenesisValidator {
+	fn from_keyring(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
+		Self { account: sr.to_account_id(), babe: sr.public().into(), grandpa: ed.public().into() }
+	}
+}
+
+fn genesis(validators: Vec<GenesisValidator>, endowed: Vec<AccountId>, root: AccountId) -> Value {
+	let pot = crate::configs::ValidatorPotAccount::get();
+	let mut balances: Vec<(AccountId, Balance)> =
+		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	// The validator pot must exist before fees flow into it.
+	balances.push((pot, EXISTENTIAL_DEPOSIT));
+
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances },
+		babe: pallet_babe::GenesisConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+		collator_selection: CollatorSelectionConfig {
+			invulnerables: validators.iter().map(|v| v.account.clone()).collect::<Vec<_>>(),
+			candidacy_bond: GENESIS_CANDIDACY_BOND,
+			desired_candidates: 20,
+		},
+		session: SessionConfig {
+			keys: validators
+				.into_iter()
+				.map(|v| {
+					(v.account.clone(), v.account, SessionKeys { babe: v.babe, grandpa: v.grandpa })
+				})
+				.collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+fn well_known_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
+}
+
+/// `--dev`: Alice is the only validator and the sudo key; the well-known accounts are funded.
+pub fn development_config_genesis() -> Value {
+	genesis(
+		vec![GenesisValidator::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		well_known_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// `--chain local`: Alice, Bob, Charlie and Dave validate.
+pub fn local_config_genesis() -> Value {
+	genesis(
+		vec![
+			GenesisValidator::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			GenesisValidator::from_keyring(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			GenesisValidator::from_keyring(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			GenesisValidator::from_keyring(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		well_known_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The genesis patch of a named preset, as JSON bytes.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
+}
+
+/// The presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

@@ -1,0 +1,120 @@
+// Tests may panic: that is how they fail.
+#![allow(clippy::arithmetic_side_effects)]
+
+//! Runtime-level tests: genesis presets build, the pallets' integrity checks hold, and fees are
+//! split and priced as configured.
+
+use crate::{
+	configs::{DealWithFees, ValidatorPotAccount, WeightToFee},
+	genesis_config_presets, AllPalletsWithSystem, Balances, Runtime, RuntimeGenesisConfig, System,
+	CENTS, EXISTENTIAL_DEPOSIT,
+};
+use polkadot_sdk::{
+	frame_support::{
+		genesis_builder_helper::build_state,
+		traits::{
+			fungible::{Balanced, Inspect},
+			IntegrityTest, OnUnbalanced,
+		},
+		weights::{constants::ExtrinsicBaseWeight, WeightToFee as _},
+	},
+	sp_genesis_builder::{self, PresetId},
+	sp_io::TestExternalities,
+	sp_keyring::Sr25519Keyring,
+	*,
+};
+use serde_json::Value;
+
+/// Merges a JSON patch into a base value, object keys recursively, as chain specs apply presets.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Builds the genesis state of a preset the way the node does from a chain spec: the preset's
+/// patch over the default config, then `build_state`.
+fn ext_from_preset(id: &str) -> TestExternalities {
+	let patch = genesis_config_presets::get_preset(&PresetId::from(id))
+		.unwrap_or_else(|| panic!("preset {id} exists"));
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	let mut ext = TestExternalities::default();
+	ext.execute_with(|| {
+		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).unwrap())
+			.unwrap_or_else(|e| panic!("{id}: {e}"));
+	});
+	ext
+}
+
+#[test]
+fn every_preset_builds_a_consistent_genesis() {
+	let names = genesis_config_presets::preset_names();
+	assert_eq!(names.len(), 2);
+	for (id, validators) in [
+		(sp_genesis_builder::DEV_RUNTIME_PRESET, 1usize),
+		(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, 4),
+	] {
+		assert!(names.contains(&PresetId::from(id)), "{id} is listed");
+		ext_from_preset(id).execute_with(|| {
+			let session_validators = pallet_session::Validators::<Runtime>::get();
+			assert_eq!(session_validators.len(), validators, "{id}: session validators");
+			assert_eq!(pallet_babe::Authorities::<Runtime>::get().len(), validators, "{id}: BABE");
+			assert_eq!(
+				pallet_grandpa::Authorities::<Runtime>::get().len(),
+				validators,
+				"{id}: GRANDPA"
+			);
+			assert_eq!(
+				pallet_collator_selection::Invulnerables::<Runtime>::get().into_inner(),
+				session_validators,
+				"{id}: the genesis validators are the invulnerables"
+			);
+			assert_eq!(
+				pallet_sudo::Key::<Runtime>::get(),
+				Some(Sr25519Keyring::Alice.to_account_id())
+			);
+			let alice = Sr25519Keyring::Alice.to_account_id();
+			assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT);
+			assert_eq!(Balances::balance(&ValidatorPotAccount::get()), EXISTENTIAL_DEPOSIT);
+		});
+	}
+	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
+}
+
+#[test]
+fn pallet_integrity_tests_hold() {
+	ext_from_preset(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.execute_with(AllPalletsWithSystem::integrity_test);
+}
+
+#[test]
+fn half_of_each_fee_is_burned_and_half_pays_block_authors() {
+	ext_from_preset(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		let pot = ValidatorPotAccount::get();
+		let pot_before = Balances::balance(&pot);
+		let issuance_before = Balances::total_issuance();
+
+		// A fee of 1000 CENTS and a tip of 11 CENTS, as transaction-payment hands them over.
+		let fee = Balances::issue(1000 * CENTS);
+		let tip = Balances::issue(11 * CENTS);
+		DealWithFees::on_unbalanceds([fee, tip].into_iter());
+
+		let to_pot = Balances::balance(&pot) - pot_before;
+		let burned = issuance_before + 1011 * CENTS - Balances::total_issuance();
+		assert_eq!(to_pot + burned, 1011 * CENTS, "nothing is lost or created");
+		assert_eq!(burned, 1011 * CENTS / 2, "half (rounded down) is burned");
+	});
+}
+
+#[test]
+fn the_base_weight_of_an_extrinsic_costs_one_cent() {
+	let fee = WeightToFee::weight_to_fee(&ExtrinsicBaseWeight::get());
+	// Perbill rounding of the fractional coefficient may cost a few planck.
+	assert!(fee.abs_diff(CENTS) <= CENTS / 1_000_000, "fee {fee} vs {CENTS}");
+}
