@@ -1,0 +1,187 @@
+// Starting and stopping a real crucible-node for the e2e tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+
+/** The node binary under test: $CRUCIBLE_NODE, else the debug build in the cargo target dir. */
+export function nodeBinary() {
+  if (process.env.CRUCIBLE_NODE) return process.env.CRUCIBLE_NODE;
+  const targetDir = process.env.CARGO_TARGET_DIR || join(repoRoot, 'target');
+  const bin = join(targetDir, 'debug', 'crucible-node');
+  if (!existsSync(bin)) throw new Error(`no node binary at ${bin}: build it or set CRUCIBLE_NODE`);
+  return bin;
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Runs the node binary to completion (for CLI subcommands). */
+export function runCli(args) {
+  return spawnSync(nodeBinary(), args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+}
+
+export function tempBasePath() {
+  return mkdtempSync(join(tmpdir(), 'crucible-e2e-'));
+}
+
+/**
+ * A dev-chain node on free ports with a given base path. `start()` resolves once RPC answers;
+ * `stop()` sends SIGINT and waits for a clean exit (so the database is flushed).
+ */
+export class DevNode {
+  constructor(basePath, extraArgs = []) {
+    this.basePath = basePath;
+    this.extraArgs = extraArgs;
+    this.proc = null;
+    // Logs live outside the base path so that they survive the test's cleanup.
+    const logDir = join(tmpdir(), 'crucible-e2e-logs');
+    mkdirSync(logDir, { recursive: true });
+    this.logPath = join(logDir, `node-${process.pid}-${Date.now()}.log`);
+  }
+
+  async start() {
+    this.rpcPort = await freePort();
+    this.p2pPort = await freePort();
+    const args = [
+      '--dev',
+      '--base-path', this.basePath,
+      '--rpc-port', String(this.rpcPort),
+      '--port', String(this.p2pPort),
+      '--no-prometheus',
+      '--no-telemetry',
+      '--no-mdns',
+      ...this.extraArgs,
+    ];
+    const log = createWriteStream(this.logPath);
+    this.proc = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout.pipe(log);
+    this.proc.stderr.pipe(log);
+    this.exited = new Promise((ok) => this.proc.on('exit', (code, signal) => ok({ code, signal })));
+    this.url = `ws://127.0.0.1:${this.rpcPort}`;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (this.proc.exitCode !== null) {
+        await sleep(200);
+        throw new Error(`node exited early (${this.proc.exitCode}):\n${logTail(this.logPath)}`);
+      }
+      try {
+        const api = await connect(this.url, 2_000);
+        return api;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`node RPC did not come up: ${e}\n${logTail(this.logPath)}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill('SIGINT');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Connects an ApiPromise, failing after `timeoutMs` instead of retrying forever. */
+export async function connect(url, timeoutMs = 10_000) {
+  const provider = new WsProvider(url, false);
+  await Promise.race([
+    provider.connect(),
+    sleep(timeoutMs).then(() => { throw new Error('connect timeout'); }),
+  ]);
+  await Promise.race([
+    provider.isReady,
+    sleep(timeoutMs).then(() => { throw new Error('ws not ready'); }),
+  ]).catch(async (e) => { await provider.disconnect().catch(() => {}); throw e; });
+  const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+  // Raw JSON-RPC for methods polkadot.js has no decoration for (author_rotateKeysWithOwner).
+  api.rawRpc = (method, params) => provider.send(method, params);
+  return api;
+}
+
+/** The last lines of a node log, for error messages. */
+export function logTail(path, lines = 30) {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return `(no log at ${path})`;
+  }
+}
+
+export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Waits until the best block number reaches `n`. */
+export async function waitForBlock(api, n, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const head = await api.rpc.chain.getHeader();
+    if (head.number.toNumber() >= n) return head.number.toNumber();
+    if (Date.now() > deadline) throw new Error(`block ${n} not reached, best is ${head.number}`);
+    await sleep(1_000);
+  }
+}
+
+/** Waits until the finalized block number reaches `n`. */
+export async function waitForFinalized(api, n, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hash = await api.rpc.chain.getFinalizedHead();
+    const head = await api.rpc.chain.getHeader(hash);
+    if (head.number.toNumber() >= n) return head.number.toNumber();
+    if (Date.now() > deadline) throw new Error(`finalized ${n} not reached, finalized is ${head.number}`);
+    await sleep(1_000);
+  }
+}
+
+/**
+ * Signs and sends `tx`, resolving when it is in a block with its events and the decoded
+ * dispatch error (if any).
+ */
+export function submit(api, tx, signer) {
+  return new Promise((ok, fail) => {
+    let unsub;
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (status.isInBlock) {
+        if (unsub) unsub();
+        let error = null;
+        if (dispatchError) {
+          if (dispatchError.isModule) {
+            const meta = api.registry.findMetaError(dispatchError.asModule);
+            error = `${meta.section}.${meta.name}`;
+          } else if (dispatchError.isToken) {
+            error = `Token.${dispatchError.asToken.type}`;
+          } else {
+            error = dispatchError.type;
+          }
+        }
+        ok({ blockHash: status.asInBlock, events, error });
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+        if (unsub) unsub();
+        fail(new Error(`transaction ${status.type}`));
+      }
+    }).then((u) => { unsub = u; }, fail);
+  });
+}
+
+export function cleanup(path) {
+  if (process.env.CRUCIBLE_E2E_KEEP) return;
+  rmSync(path, { recursive: true, force: true });
+}

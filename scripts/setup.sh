@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build, run and test Crucible. Idempotent: each
+# step checks first, so scripts/dev.sh and scripts/test.sh call it on every run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# --- System packages: protoc (libp2p/litep2p protobufs), clang (C code in crypto crates), pkg-config.
+need_apt=()
+command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+	log "apt: installing ${need_apt[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+# --- Rust: the wasm target the runtime is built for, and rust-src (wasm-builder needs it).
+if ! command -v rustup >/dev/null 2>&1; then
+	echo "rustup is required (https://rustup.rs)" >&2
+	exit 1
+fi
+installed_targets=$(rustup target list --installed)
+echo "$installed_targets" | grep -qx wasm32v1-none || { log "rustup: adding wasm32v1-none"; rustup target add wasm32v1-none; }
+echo "$installed_targets" | grep -qx wasm32-unknown-unknown || { log "rustup: adding wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+rustup component list --installed | grep -q '^rust-src' || { log "rustup: adding rust-src"; rustup component add rust-src; }
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+
+# --- Node.js packages of the e2e suite, exactly as locked.
+if [ -f scripts/e2e/package-lock.json ]; then
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "node.js and npm are required for the e2e suite" >&2
+		exit 1
+	fi
+	stamp=scripts/e2e/node_modules/.crucible-lock-stamp
+	if [ ! -f "$stamp" ] || ! cmp -s scripts/e2e/package-lock.json "$stamp"; then
+		log "npm ci in scripts/e2e"
+		(cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
+		cp scripts/e2e/package-lock.json "$stamp"
+	fi
+fi
+log "ok"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Everything CI runs: the Rust tests of the whole workspace, then the e2e suite through
+# @polkadot/api against the real node binary. Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/crucible/target}"
+# The e2e suite needs the real wasm runtime.
+unset SKIP_WASM_BUILD
+
+t0=$(date +%s)
+step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - t0))"; }
+
+step "cargo build (node)"
+cargo build --locked -p crucible-node
+
+step "cargo test --workspace"
+cargo test --workspace --locked
+
+step "e2e (@polkadot/api against target/debug/crucible-node)"
+export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"
+(cd scripts/e2e && node --test --test-concurrency=1 --test-reporter=spec tests/)
+
+step "all tests passed"
