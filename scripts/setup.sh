@@ -32,6 +32,11 @@ echo "$installed_targets" | grep -qx wasm32-unknown-unknown || { log "rustup: ad
 rustup component list --installed | grep -q '^rust-src' || { log "rustup: adding rust-src"; rustup component add rust-src; }
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+# Formatting follows polkadot-sdk's rustfmt.toml, some of whose options are nightly-only.
+if ! rustup run nightly rustfmt --version >/dev/null 2>&1; then
+	log "rustup: installing nightly rustfmt"
+	rustup toolchain install nightly --profile minimal --component rustfmt
+fi
 
 # --- Node.js packages of the e2e suite, exactly as locked.
 if [ -f scripts/e2e/package-lock.json ]; then

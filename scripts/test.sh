@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything CI runs: the Rust tests of the whole workspace, then the e2e suite through
-# @polkadot/api against the real node binary. Usage: scripts/test.sh
+# Everything CI runs: formatting and lints, the Rust tests of the whole workspace, then the e2e
+# suite through @polkadot/api against the real node binary. Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,12 @@ unset SKIP_WASM_BUILD
 
 t0=$(date +%s)
 step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - t0))"; }
+
+step "cargo +nightly fmt --check"
+cargo +nightly fmt --all -- --check
+
+step "cargo clippy -D warnings (runtime code may not panic: unwrap/expect/indexing/overflow are denied)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "cargo build (node)"
 cargo build --locked -p crucible-node

@@ -95,16 +95,22 @@ pub mod time {
 	pub const PRIMARY_PROBABILITY: (u64, u64) = (1, 4);
 }
 
+// The unit definitions agree with each other; checked when the crate compiles.
+const _: () = {
+	assert!(currency::UNITS == 10u128.pow(TOKEN_DECIMALS as u32));
+	assert!(currency::EXISTENTIAL_DEPOSIT > 0);
+	assert!(time::EPOCH_DURATION_IN_BLOCKS as u64 * time::MILLI_SECS_PER_BLOCK == 600_000);
+};
+
 #[cfg(test)]
 mod tests {
-	use super::*;
+	use super::currency::*;
 
 	#[test]
-	fn units_are_consistent() {
-		assert_eq!(currency::UNITS, 10u128.pow(TOKEN_DECIMALS as u32));
-		assert_eq!(time::MINUTES, 10);
-		assert_eq!(time::EPOCH_DURATION_IN_BLOCKS, 100);
-		assert!(currency::EXISTENTIAL_DEPOSIT > 0);
-		assert_eq!(currency::deposit(1, 0), 20 * currency::CENTS);
+	fn deposits_price_items_and_bytes_and_saturate() {
+		assert_eq!(deposit(1, 0), 20 * CENTS);
+		assert_eq!(deposit(0, 100), 1000 * MICRO_UNITS);
+		assert_eq!(deposit(2, 64), 40 * CENTS + 640 * MICRO_UNITS);
+		assert!(deposit(u32::MAX, u32::MAX) > deposit(u32::MAX, 0));
 	}
 }
