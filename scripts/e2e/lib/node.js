@@ -46,9 +46,11 @@ export function tempBasePath() {
  * `stop()` sends SIGINT and waits for a clean exit (so the database is flushed).
  */
 export class DevNode {
-  constructor(basePath, extraArgs = []) {
+  /** `chainArgs` replaces `--dev`, e.g. `['--chain', 'local', '--bob', '--validator']`. */
+  constructor(basePath, extraArgs = [], chainArgs = ['--dev']) {
     this.basePath = basePath;
     this.extraArgs = extraArgs;
+    this.chainArgs = chainArgs;
     this.proc = null;
     // Logs live outside the base path so that they survive the test's cleanup.
     const logDir = join(tmpdir(), 'crucible-e2e-logs');
@@ -58,9 +60,9 @@ export class DevNode {
 
   async start() {
     this.rpcPort = await freePort();
-    this.p2pPort = await freePort();
+    this.p2pPort = this.p2pPort ?? await freePort();
     const args = [
-      '--dev',
+      ...this.chainArgs,
       '--base-path', this.basePath,
       '--rpc-port', String(this.rpcPort),
       '--port', String(this.p2pPort),
