@@ -19,17 +19,39 @@ export function nodeBinary() {
   return bin;
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
+// Ports this process has handed out. The OS may return a just-closed port again, and a node
+// whose RPC and p2p ports coincide moves its RPC to a random port (CI saw exactly that).
+const handedOut = new Set();
+
+/** A TCP port nobody listens on right now, never one handed out before in this process. */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((ok, fail) => {
+      const srv = createServer();
+      srv.unref();
+      srv.on('error', fail);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port: p } = srv.address();
+        srv.close(() => ok(p));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/** The IPv4 RPC address the node reports in its log, once it has started the server. */
+function rpcAddrFromLog(path) {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const m = text.match(/Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/);
+  return m ? Number(m[1]) : null;
 }
 
 /** Runs the node binary to completion (for CLI subcommands). */
@@ -55,7 +77,8 @@ export class DevNode {
     // Logs live outside the base path so that they survive the test's cleanup.
     const logDir = join(tmpdir(), 'crucible-e2e-logs');
     mkdirSync(logDir, { recursive: true });
-    this.logPath = join(logDir, `node-${process.pid}-${Date.now()}.log`);
+    this.logStem = join(logDir, `node-${process.pid}-${Date.now()}`);
+    this.starts = 0;
   }
 
   async start() {
@@ -71,6 +94,9 @@ export class DevNode {
       '--no-mdns',
       ...this.extraArgs,
     ];
+    // A fresh log per start, so that a restart never reads the previous run's RPC address.
+    this.starts += 1;
+    this.logPath = `${this.logStem}-${this.starts}.log`;
     const log = createWriteStream(this.logPath);
     this.proc = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.pipe(log);
@@ -83,7 +109,13 @@ export class DevNode {
         await sleep(200);
         throw new Error(`node exited early (${this.proc.exitCode}):\n${logTail(this.logPath)}`);
       }
+      // Connect only once the node says where its RPC listens, and there: a node whose port is
+      // taken falls back to another one, and whatever holds ours must not be taken for the node.
+      const served = rpcAddrFromLog(this.logPath);
       try {
+        if (served === null) throw new Error('RPC server not started yet');
+        this.rpcPort = served;
+        this.url = `ws://127.0.0.1:${served}`;
         const api = await connect(this.url, 2_000);
         return api;
       } catch (e) {
