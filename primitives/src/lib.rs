@@ -4,6 +4,10 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+pub mod providers;
+
 use polkadot_sdk::{
 	sp_core::H256,
 	sp_runtime::{
