@@ -1,0 +1,291 @@
+//! Worst-case benchmarks of every call (frame-benchmarking v2). `scripts/benchmark.sh` turns them
+//! into `weights.rs`.
+
+use super::*;
+use crate::Pallet as Providers;
+use alloc::vec::Vec;
+use crucible_primitives::providers::{
+	ownership_payload, AttestationKey, AttestationSignature, ComputeCapability, Endpoint, GpuSpec,
+	GpuVendor, HardwareProfile, Interconnect, Region, MAX_ENDPOINT_LEN, MAX_GPUS, MAX_GPU_KINDS,
+	MAX_MODEL_NAME_LEN,
+};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_support::traits::{fungible::Mutate, EnsureOrigin, Get},
+	frame_system::{Pallet as System, RawOrigin},
+	sp_runtime::{traits::Saturating, RuntimeAppPublic},
+};
+
+/// An account with enough for ten minimum bonds.
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let amount = T::MinBond::get().saturating_mul(100u32.into());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// A fresh attestation key from the keystore and its ownership proof for `who`.
+fn key_for<T: Config>(
+	who: &T::AccountId,
+) -> Result<(AttestationKey, AttestationSignature), BenchmarkError> {
+	let key = AttestationKey::generate_pair(None);
+	let proof = key.sign(&ownership_payload(who)).ok_or(BenchmarkError::Stop("no keystore"))?;
+	Ok((key, proof))
+}
+
+/// The largest profile with `gpus` GPUs: every GPU-kind slot used (so validation reads all of
+/// them), longest model names, UUIDs unique to `host`.
+fn profile(host: u32, gpus: u32) -> HardwareProfile {
+	let kinds = gpus.clamp(1, MAX_GPU_KINDS);
+	let gpu_specs: Vec<GpuSpec> = (0..kinds)
+		.map(|k| GpuSpec {
+			vendor: GpuVendor::Nvidia,
+			model: alloc::vec![b'H'; MAX_MODEL_NAME_LEN as usize].try_into().unwrap_or_default(),
+			vram_mib: 81_920,
+			// Spread `gpus` over the kinds; the first takes the remainder.
+			count: gpus.checked_div(kinds).unwrap_or(0).saturating_add(if k == 0 {
+				gpus.checked_rem(kinds).unwrap_or(0)
+			} else {
+				0
+			}),
+			compute_capability: ComputeCapability { major: 9, minor: 0 },
+			interconnect: Interconnect::NvLink,
+		})
+		.collect();
+	let uuids: Vec<[u8; 16]> = (0..gpus)
+		.map(|i| {
+			let mut u = [0u8; 16];
+			for (byte, from) in
+				u.iter_mut().zip(host.to_le_bytes().into_iter().chain(i.to_le_bytes()))
+			{
+				*byte = from;
+			}
+			u
+		})
+		.collect();
+	HardwareProfile {
+		gpus: gpu_specs.try_into().unwrap_or_default(),
+		gpu_uuids: uuids.try_into().unwrap_or_default(),
+		cpu_cores: 128,
+		ram_mib: 2 * 1024 * 1024,
+		storage_gib: 30_000,
+		bandwidth_mbps: 100_000,
+	}
+}
+
+fn endpoint() -> Endpoint {
+	alloc::vec![b'e'; MAX_ENDPOINT_LEN as usize].try_into().unwrap_or_default()
+}
+
+fn region() -> Region {
+	Region { country: *b"DE", metro: Some(*b"FRA") }
+}
+
+/// Registers a provider with `gpus` GPUs and a bond of ten `MinBond`s.
+fn registered<T: Config>(index: u32, gpus: u32) -> Result<T::AccountId, BenchmarkError> {
+	let who = funded::<T>("provider", index);
+	let (key, proof) = key_for::<T>(&who)?;
+	Providers::<T>::do_register(
+		who.clone(),
+		profile(index, gpus),
+		key,
+		proof,
+		endpoint(),
+		region(),
+		T::MinBond::get().saturating_mul(10u32.into()),
+	)?;
+	Ok(who)
+}
+
+/// Fills the unbonding queue up to `chunks`, each ripe `UnbondingPeriod` from now.
+fn unbond_chunks<T: Config>(who: &T::AccountId, chunks: u32) -> Result<(), BenchmarkError> {
+	for _ in 0..chunks {
+		Providers::<T>::do_unbond(who.clone(), 1u32.into())?;
+	}
+	Ok(())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register(g: Linear<1, MAX_GPUS>) -> Result<(), BenchmarkError> {
+		let who = funded::<T>("provider", 0);
+		let (key, proof) = key_for::<T>(&who)?;
+		let bond = T::MinBond::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), profile(0, g), key, proof, endpoint(), region(), bond);
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Registered));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn update_profile(
+		o: Linear<1, MAX_GPUS>,
+		n: Linear<1, MAX_GPUS>,
+	) -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, o)?;
+		// Active, so that the hardware change also changes the status.
+		Providers::<T>::do_set_status(&who, ProviderStatus::Active)?;
+		// All new cards: every old index entry goes, every new one is written.
+		let new = profile(1, n);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), new, endpoint(), region());
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Registered));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn rotate_attestation_key() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, 1)?;
+		let (key, proof) = key_for::<T>(&who)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), key.clone(), proof);
+
+		assert_eq!(AttestationKeyOwner::<T>::get(&key), Some(who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn bond_extra() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		let before = Providers::<T>::bond(&who);
+		let amount = T::MinBond::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), amount);
+
+		assert_eq!(Providers::<T>::bond(&who), before.map(|b| b.saturating_add(amount)));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn unbond() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		// The last free slot of the queue.
+		unbond_chunks::<T>(&who, T::MaxUnbondingChunks::get().saturating_sub(1))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 1u32.into());
+
+		let record = crate::Providers::<T>::get(&who).ok_or(BenchmarkError::Stop("gone"))?;
+		assert_eq!(record.unbonding.len() as u32, T::MaxUnbondingChunks::get());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded(
+		c: Linear<1, { T::MaxUnbondingChunks::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		unbond_chunks::<T>(&who, c.saturating_sub(1))?;
+		// Leaving, so the last withdrawal also removes the record: the heaviest path.
+		Providers::<T>::do_deregister(who.clone())?;
+		let later = System::<T>::block_number().saturating_add(UnbondingPeriod::<T>::get());
+		System::<T>::set_block_number(later);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert!(crate::Providers::<T>::get(&who).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn pause() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		Providers::<T>::do_set_status(&who, ProviderStatus::Active)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Paused));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn resume() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		Providers::<T>::do_pause(who.clone())?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Registered));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn deregister(g: Linear<1, MAX_GPUS>) -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, g)?;
+		unbond_chunks::<T>(&who, T::MaxUnbondingChunks::get())?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Leaving));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn force_suspend() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Suspended));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn force_resume() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+		Providers::<T>::do_force_suspend(&who)?;
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Registered));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn force_deregister(g: Linear<1, MAX_GPUS>) -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, g)?;
+		unbond_chunks::<T>(&who, T::MaxUnbondingChunks::get())?;
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Leaving));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_unbonding_period() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let blocks = T::MaxUnbondingPeriod::get();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, blocks);
+
+		assert_eq!(UnbondingPeriod::<T>::get(), blocks);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Providers, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,529 @@
+//! The registry's logic: what the calls and the inter-pallet traits do.
+
+use crate::{pallet::*, traits::*, types::*};
+use alloc::vec::Vec;
+use crucible_primitives::providers::{
+	ownership_payload, AttestationKey, AttestationSignature, Endpoint, GpuUuid, HardwareProfile,
+	HardwareRequirement, ProviderPage, Region,
+};
+use polkadot_sdk::{
+	frame_support::{
+		ensure,
+		pallet_prelude::*,
+		traits::{
+			fungible::hold::{Balanced as _, Mutate as _},
+			tokens::Precision,
+			OnUnbalanced,
+		},
+	},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_runtime::{
+		traits::{CheckedAdd, CheckedDiv, CheckedSub, Saturating, Zero},
+		ArithmeticError, DispatchError, DispatchResult, Permill, RuntimeAppPublic,
+	},
+};
+
+/// Most records one `providers_matching` call reads.
+pub const MAX_SCAN: u32 = 1_000;
+
+/// A neutral reputation: where scores start and what they decay towards.
+pub const NEUTRAL_REPUTATION: Permill = Permill::from_percent(50);
+
+impl<T: Config> Pallet<T> {
+	/// Checks a profile on its own: GPUs listed, sane, named; one UUID per GPU, none twice.
+	pub(crate) fn validate_profile(profile: &HardwareProfile) -> DispatchResult {
+		ensure!(!profile.gpus.is_empty(), Error::<T>::EmptyGpuList);
+		for gpu in profile.gpus.iter() {
+			ensure!(gpu.count > 0 && gpu.vram_mib > 0, Error::<T>::InvalidGpuSpec);
+			ensure!(
+				!gpu.model.is_empty() &&
+					gpu.model.iter().all(|c| c.is_ascii_graphic() || *c == b' '),
+				Error::<T>::InvalidModelName
+			);
+		}
+		ensure!(
+			profile.gpu_count() as usize == profile.gpu_uuids.len(),
+			Error::<T>::GpuUuidCountMismatch
+		);
+		let mut uuids: Vec<GpuUuid> = profile.gpu_uuids.to_vec();
+		uuids.sort_unstable();
+		ensure!(uuids.windows(2).all(|w| w.first() != w.get(1)), Error::<T>::DuplicateGpuUuid);
+		Ok(())
+	}
+
+	/// Checks that `key_proof` is `key`'s signature over `who`'s ownership payload.
+	fn check_key_proof(
+		who: &T::AccountId,
+		key: &AttestationKey,
+		key_proof: &AttestationSignature,
+	) -> DispatchResult {
+		ensure!(key.verify(&ownership_payload(who), key_proof), Error::<T>::InvalidKeyProof);
+		Ok(())
+	}
+
+	fn validate_listing(endpoint: &Endpoint, region: &Region) -> DispatchResult {
+		ensure!(region.is_well_formed(), Error::<T>::InvalidRegion);
+		ensure!(!endpoint.is_empty(), Error::<T>::EmptyEndpoint);
+		Ok(())
+	}
+
+	pub(crate) fn do_register(
+		who: T::AccountId,
+		profile: HardwareProfile,
+		attestation_key: AttestationKey,
+		key_proof: AttestationSignature,
+		endpoint: Endpoint,
+		region: Region,
+		bond: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		Self::validate_profile(&profile)?;
+		Self::validate_listing(&endpoint, &region)?;
+		ensure!(bond >= T::MinBond::get(), Error::<T>::BondTooLow);
+		ensure!(!AttestationKeyOwner::<T>::contains_key(&attestation_key), Error::<T>::KeyInUse);
+		Self::check_key_proof(&who, &attestation_key, &key_proof)?;
+		for uuid in profile.gpu_uuids.iter() {
+			ensure!(!GpuOwner::<T>::contains_key(uuid), Error::<T>::GpuAlreadyRegistered);
+		}
+		let count = ProviderCount::<T>::get().checked_add(1).ok_or(ArithmeticError::Overflow)?;
+		T::Currency::hold(&HoldReason::ProviderBond.into(), &who, bond)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		for uuid in profile.gpu_uuids.iter() {
+			GpuOwner::<T>::insert(uuid, &who);
+		}
+		AttestationKeyOwner::<T>::insert(&attestation_key, &who);
+		let now = frame_system::Pallet::<T>::block_number();
+		Providers::<T>::insert(
+			&who,
+			ProviderRecord {
+				status: ProviderStatus::Registered,
+				profile,
+				attestation_key,
+				endpoint,
+				region,
+				bond,
+				unbonding: BoundedVec::new(),
+				reputation: Reputation { score: NEUTRAL_REPUTATION, updated_at: now },
+				registered_at: now,
+			},
+		);
+		ProviderCount::<T>::put(count);
+		Self::deposit_event(Event::ProviderRegistered { provider: who, bond });
+		Ok(())
+	}
+
+	/// The record of a provider that has not deregistered.
+	fn listed(who: &T::AccountId) -> Result<ProviderRecord<T>, DispatchError> {
+		let record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(record.status != ProviderStatus::Leaving, Error::<T>::InvalidStatus);
+		Ok(record)
+	}
+
+	pub(crate) fn do_update_profile(
+		who: T::AccountId,
+		profile: HardwareProfile,
+		endpoint: Endpoint,
+		region: Region,
+	) -> Result<u32, DispatchError> {
+		let mut record = Self::listed(&who)?;
+		Self::validate_profile(&profile)?;
+		Self::validate_listing(&endpoint, &region)?;
+		for uuid in profile.gpu_uuids.iter() {
+			if let Some(owner) = GpuOwner::<T>::get(uuid) {
+				ensure!(owner == who, Error::<T>::GpuAlreadyRegistered);
+			}
+		}
+		let old_gpus = record.profile.gpu_uuids.len() as u32;
+		for uuid in record.profile.gpu_uuids.iter() {
+			GpuOwner::<T>::remove(uuid);
+		}
+		for uuid in profile.gpu_uuids.iter() {
+			GpuOwner::<T>::insert(uuid, &who);
+		}
+		let from = record.status;
+		if record.profile != profile && from == ProviderStatus::Active {
+			// New hardware must be proven before it earns.
+			record.status = ProviderStatus::Registered;
+		}
+		record.profile = profile;
+		record.endpoint = endpoint;
+		record.region = region;
+		let status = record.status;
+		Providers::<T>::insert(&who, record);
+		if status != from {
+			Self::deposit_event(Event::StatusChanged { provider: who.clone(), from, to: status });
+		}
+		Self::deposit_event(Event::ProfileUpdated { provider: who, status });
+		Ok(old_gpus)
+	}
+
+	pub(crate) fn do_rotate_attestation_key(
+		who: T::AccountId,
+		key: AttestationKey,
+		key_proof: AttestationSignature,
+	) -> DispatchResult {
+		let mut record = Self::listed(&who)?;
+		ensure!(!AttestationKeyOwner::<T>::contains_key(&key), Error::<T>::KeyInUse);
+		Self::check_key_proof(&who, &key, &key_proof)?;
+		AttestationKeyOwner::<T>::remove(&record.attestation_key);
+		AttestationKeyOwner::<T>::insert(&key, &who);
+		record.attestation_key = key.clone();
+		Providers::<T>::insert(&who, record);
+		Self::deposit_event(Event::AttestationKeyRotated { provider: who, key });
+		Ok(())
+	}
+
+	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		let mut record = Self::listed(&who)?;
+		ensure!(!amount.is_zero(), Error::<T>::InsufficientBond);
+		record.bond = record.bond.checked_add(&amount).ok_or(ArithmeticError::Overflow)?;
+		T::Currency::hold(&HoldReason::ProviderBond.into(), &who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Providers::<T>::insert(&who, record);
+		Self::deposit_event(Event::Bonded { provider: who, amount });
+		Ok(())
+	}
+
+	pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		let mut record = Self::listed(&who)?;
+		ensure!(!amount.is_zero(), Error::<T>::InsufficientBond);
+		let remaining = record.bond.checked_sub(&amount).ok_or(Error::<T>::InsufficientBond)?;
+		ensure!(remaining >= T::MinBond::get(), Error::<T>::BondTooLow);
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(UnbondingPeriod::<T>::get());
+		record
+			.unbonding
+			.try_push(UnbondingChunk { amount, unlock_at })
+			.map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
+		record.bond = remaining;
+		Providers::<T>::insert(&who, record);
+		Self::deposit_event(Event::Unbonding { provider: who, amount, unlock_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
+		let mut record = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut released = BalanceOf::<T>::zero();
+		record.unbonding.retain(|chunk| {
+			if chunk.unlock_at <= now {
+				released = released.saturating_add(chunk.amount);
+				false
+			} else {
+				true
+			}
+		});
+		ensure!(!released.is_zero(), Error::<T>::NothingToWithdraw);
+		T::Currency::release(
+			&HoldReason::ProviderBond.into(),
+			&who,
+			released,
+			Precision::BestEffort,
+		)?;
+		Self::deposit_event(Event::Withdrawn { provider: who.clone(), amount: released });
+		if record.status == ProviderStatus::Leaving && record.unbonding.is_empty() {
+			Self::remove_record(&who);
+		} else {
+			Providers::<T>::insert(&who, record);
+		}
+		Ok(())
+	}
+
+	fn remove_record(who: &T::AccountId) {
+		Providers::<T>::remove(who);
+		ProviderCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+		Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
+	}
+
+	pub(crate) fn do_pause(who: T::AccountId) -> DispatchResult {
+		let record = Self::listed(&who)?;
+		ensure!(
+			matches!(record.status, ProviderStatus::Active | ProviderStatus::Registered),
+			Error::<T>::InvalidStatus
+		);
+		Self::do_set_status(&who, ProviderStatus::Paused)
+	}
+
+	pub(crate) fn do_resume(who: T::AccountId) -> DispatchResult {
+		let record = Self::listed(&who)?;
+		ensure!(record.status == ProviderStatus::Paused, Error::<T>::InvalidStatus);
+		// Resumed hardware is proven again before it earns.
+		Self::do_set_status(&who, ProviderStatus::Registered)
+	}
+
+	/// Returns how many GPUs the provider had (what the call's weight depends on).
+	pub(crate) fn do_deregister(who: T::AccountId) -> Result<u32, DispatchError> {
+		let mut record = Self::listed(&who)?;
+		ensure!(!T::WorkInFlight::has_work_in_flight(&who), Error::<T>::HasActiveWork);
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(UnbondingPeriod::<T>::get());
+		let chunk = UnbondingChunk { amount: record.bond, unlock_at };
+		if let Err(chunk) = record.unbonding.try_push(chunk) {
+			// No room for another chunk: fold the bond into the latest one, which then unlocks
+			// with it (never earlier than either).
+			if let Some(last) = record.unbonding.last_mut() {
+				last.amount = last.amount.saturating_add(chunk.amount);
+				last.unlock_at = last.unlock_at.max(chunk.unlock_at);
+			}
+		}
+		record.bond = Zero::zero();
+		let from = record.status;
+		record.status = ProviderStatus::Leaving;
+		AttestationKeyOwner::<T>::remove(&record.attestation_key);
+		let gpus = record.profile.gpu_uuids.len() as u32;
+		for uuid in record.profile.gpu_uuids.iter() {
+			GpuOwner::<T>::remove(uuid);
+		}
+		Providers::<T>::insert(&who, record);
+		Self::deposit_event(Event::StatusChanged {
+			provider: who.clone(),
+			from,
+			to: ProviderStatus::Leaving,
+		});
+		Self::deposit_event(Event::ProviderLeaving { provider: who, unlock_at });
+		Ok(gpus)
+	}
+
+	pub(crate) fn do_force_suspend(who: &T::AccountId) -> DispatchResult {
+		let record = Self::listed(who)?;
+		ensure!(record.status != ProviderStatus::Suspended, Error::<T>::InvalidStatus);
+		Self::do_set_status(who, ProviderStatus::Suspended)
+	}
+
+	pub(crate) fn do_force_resume(who: &T::AccountId) -> DispatchResult {
+		let record = Self::listed(who)?;
+		ensure!(record.status == ProviderStatus::Suspended, Error::<T>::InvalidStatus);
+		Self::do_set_status(who, ProviderStatus::Registered)
+	}
+
+	pub(crate) fn do_set_unbonding_period(blocks: BlockNumberFor<T>) -> DispatchResult {
+		ensure!(blocks <= T::MaxUnbondingPeriod::get(), Error::<T>::UnbondingPeriodTooLong);
+		UnbondingPeriod::<T>::put(blocks);
+		Self::deposit_event(Event::UnbondingPeriodSet { blocks });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_status(who: &T::AccountId, to: ProviderStatus) -> DispatchResult {
+		ensure!(to != ProviderStatus::Leaving, Error::<T>::InvalidStatus);
+		let mut record = Self::listed(who)?;
+		let from = record.status;
+		if from == to {
+			return Ok(());
+		}
+		record.status = to;
+		Providers::<T>::insert(who, record);
+		Self::deposit_event(Event::StatusChanged { provider: who.clone(), from, to });
+		Ok(())
+	}
+
+	/// The reputation now: the stored score with decay towards neutral applied for every whole
+	/// `ReputationDecayPeriod` since it was written.
+	pub(crate) fn current_reputation(rep: &Reputation<BlockNumberFor<T>>) -> Permill {
+		let now = frame_system::Pallet::<T>::block_number();
+		let elapsed = now.saturating_sub(rep.updated_at);
+		let period = T::ReputationDecayPeriod::get().max(1u32.into());
+		let periods: u32 =
+			elapsed.checked_div(&period).unwrap_or_default().try_into().unwrap_or(u32::MAX);
+		let keep = (Permill::one().saturating_sub(T::ReputationDecay::get()))
+			.saturating_pow(periods.min(10_000) as usize);
+		if rep.score >= NEUTRAL_REPUTATION {
+			NEUTRAL_REPUTATION
+				.saturating_add(keep.saturating_mul(rep.score.saturating_sub(NEUTRAL_REPUTATION)))
+		} else {
+			NEUTRAL_REPUTATION
+				.saturating_sub(keep.saturating_mul(NEUTRAL_REPUTATION.saturating_sub(rep.score)))
+		}
+	}
+
+	fn note_outcome(who: &T::AccountId, weight: Permill, success: bool) -> DispatchResult {
+		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		let current = Self::current_reputation(&record.reputation);
+		let score = if success {
+			current.saturating_add(weight.saturating_mul(Permill::one().saturating_sub(current)))
+		} else {
+			current.saturating_sub(weight.saturating_mul(current))
+		};
+		record.reputation =
+			Reputation { score, updated_at: frame_system::Pallet::<T>::block_number() };
+		Providers::<T>::insert(who, record);
+		Self::deposit_event(Event::ReputationChanged { provider: who.clone(), score });
+		Ok(())
+	}
+
+	pub(crate) fn do_slash(
+		who: &T::AccountId,
+		share: Permill,
+		reason: SlashReason,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		let total = record
+			.unbonding
+			.iter()
+			.fold(record.bond, |sum, chunk| sum.saturating_add(chunk.amount));
+		let mut due = share.mul_floor(total);
+		if due.is_zero() {
+			return Ok(Zero::zero());
+		}
+		let (credit, missing) = T::Currency::slash(&HoldReason::ProviderBond.into(), who, due);
+		let slashed = due.saturating_sub(missing);
+		T::OnSlash::on_unbalanced(credit);
+		// Take it from the active bond first, then from the newest chunks.
+		due = slashed;
+		let from_bond = due.min(record.bond);
+		record.bond = record.bond.saturating_sub(from_bond);
+		due = due.saturating_sub(from_bond);
+		for chunk in record.unbonding.iter_mut().rev() {
+			let take = due.min(chunk.amount);
+			chunk.amount = chunk.amount.saturating_sub(take);
+			due = due.saturating_sub(take);
+		}
+		record.unbonding.retain(|chunk| !chunk.amount.is_zero());
+		let emptied = record.bond.is_zero() && record.unbonding.is_empty();
+		let leaving = record.status == ProviderStatus::Leaving;
+		Providers::<T>::insert(who, record);
+		Self::deposit_event(Event::Slashed { provider: who.clone(), amount: slashed, reason });
+		if emptied && leaving {
+			Self::remove_record(who);
+		}
+		Ok(slashed)
+	}
+
+	/// Up to `limit` providers meeting `requirement` after `start_after` in storage order:
+	/// `Active` ones, and `Registered` ones too if `include_unproven`. Scans at most
+	/// [`MAX_SCAN`] records, so the runtime API's work is bounded; `next` says where to go on.
+	pub fn providers_matching(
+		requirement: &HardwareRequirement,
+		include_unproven: bool,
+		start_after: Option<T::AccountId>,
+		limit: u32,
+	) -> ProviderPage<T::AccountId> {
+		let mut iter = match start_after {
+			Some(after) => Providers::<T>::iter_from(Providers::<T>::hashed_key_for(after)),
+			None => Providers::<T>::iter(),
+		};
+		let mut providers = Vec::new();
+		let mut last = None;
+		let mut scanned = 0u32;
+		while (providers.len() as u32) < limit && scanned < MAX_SCAN {
+			let Some((who, record)) = iter.next() else {
+				return ProviderPage { providers, next: None }
+			};
+			scanned = scanned.saturating_add(1);
+			let status_ok = record.status == ProviderStatus::Active ||
+				(include_unproven && record.status == ProviderStatus::Registered);
+			if status_ok && requirement.is_met_by(&record.profile, &record.region) {
+				providers.push(who.clone());
+			}
+			last = Some(who);
+		}
+		// Stopped by the limit or the scan bound: more may follow.
+		let next = if iter.next().is_some() { last } else { None };
+		ProviderPage { providers, next }
+	}
+
+	/// The registry's invariants:
+	/// - the bond held from each provider equals its active bond plus its unbonding chunks;
+	/// - a listed (not `Leaving`) provider has at least `MinBond` bonded, owns its attestation key
+	///   in `AttestationKeyOwner` and each of its GPU UUIDs in `GpuOwner`;
+	/// - a `Leaving` provider has no active bond and no index entries;
+	/// - every `AttestationKeyOwner` and `GpuOwner` entry points to a listed provider whose record
+	///   holds that key or UUID;
+	/// - `ProviderCount` is the number of records.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		let mut count = 0u32;
+		for (who, record) in Providers::<T>::iter() {
+			count = count.saturating_add(1);
+			let expected = record
+				.unbonding
+				.iter()
+				.fold(record.bond, |sum, chunk| sum.saturating_add(chunk.amount));
+			ensure!(
+				<T::Currency as polkadot_sdk::frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+					&HoldReason::ProviderBond.into(),
+					&who
+				) == expected,
+				"held bond differs from bond + unbonding"
+			);
+			if record.status == ProviderStatus::Leaving {
+				ensure!(record.bond.is_zero(), "a leaving provider has an active bond");
+			} else {
+				ensure!(record.bond >= T::MinBond::get(), "bond below MinBond");
+				ensure!(
+					AttestationKeyOwner::<T>::get(&record.attestation_key).as_ref() == Some(&who),
+					"attestation key index disagrees"
+				);
+				for uuid in record.profile.gpu_uuids.iter() {
+					ensure!(GpuOwner::<T>::get(uuid).as_ref() == Some(&who), "GPU index disagrees");
+				}
+			}
+		}
+		ensure!(count == ProviderCount::<T>::get(), "ProviderCount is wrong");
+		for (key, who) in AttestationKeyOwner::<T>::iter() {
+			let record = Providers::<T>::get(&who).ok_or("key index points to no provider")?;
+			ensure!(record.attestation_key == key, "key index points to another key");
+			ensure!(record.status != ProviderStatus::Leaving, "key index of a leaving provider");
+		}
+		for (uuid, who) in GpuOwner::<T>::iter() {
+			let record = Providers::<T>::get(&who).ok_or("GPU index points to no provider")?;
+			ensure!(record.profile.gpu_uuids.contains(&uuid), "GPU index points to another GPU");
+			ensure!(record.status != ProviderStatus::Leaving, "GPU index of a leaving provider");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
+	type Balance = BalanceOf<T>;
+
+	fn status(provider: &T::AccountId) -> Option<ProviderStatus> {
+		Providers::<T>::get(provider).map(|r| r.status)
+	}
+	fn profile(provider: &T::AccountId) -> Option<(HardwareProfile, Region)> {
+		Providers::<T>::get(provider).map(|r| (r.profile, r.region))
+	}
+	fn attestation_key(provider: &T::AccountId) -> Option<AttestationKey> {
+		Providers::<T>::get(provider)
+			.filter(|r| r.status != ProviderStatus::Leaving)
+			.map(|r| r.attestation_key)
+	}
+	fn provider_of_key(key: &AttestationKey) -> Option<T::AccountId> {
+		AttestationKeyOwner::<T>::get(key)
+	}
+	fn bond(provider: &T::AccountId) -> Option<Self::Balance> {
+		Providers::<T>::get(provider).map(|r| r.bond)
+	}
+	fn reputation(provider: &T::AccountId) -> Option<Permill> {
+		Providers::<T>::get(provider).map(|r| Self::current_reputation(&r.reputation))
+	}
+	fn is_eligible(provider: &T::AccountId, requirement: &HardwareRequirement) -> bool {
+		Providers::<T>::get(provider).is_some_and(|r| {
+			r.status == ProviderStatus::Active && requirement.is_met_by(&r.profile, &r.region)
+		})
+	}
+}
+
+impl<T: Config> ProviderMutate<T::AccountId> for Pallet<T> {
+	fn set_status(provider: &T::AccountId, status: ProviderStatus) -> DispatchResult {
+		Self::do_set_status(provider, status)
+	}
+	fn note_success(provider: &T::AccountId, weight: Permill) -> DispatchResult {
+		Self::note_outcome(provider, weight, true)
+	}
+	fn note_failure(provider: &T::AccountId, weight: Permill) -> DispatchResult {
+		Self::note_outcome(provider, weight, false)
+	}
+}
+
+impl<T: Config> ProviderSlash<T::AccountId> for Pallet<T> {
+	type Balance = BalanceOf<T>;
+
+	fn slash(
+		provider: &T::AccountId,
+		share: Permill,
+		reason: SlashReason,
+	) -> Result<Self::Balance, DispatchError> {
+		Self::do_slash(provider, share, reason)
+	}
+}

@@ -1,0 +1,1078 @@
+// Tests may panic and overflow: that is how they fail.
+#![allow(clippy::arithmetic_side_effects)]
+
+//! Every call and every error of the registry; `do_try_state` runs after each test.
+
+use crate::{
+	mock::*, weights::WeightInfo, AttestationKeyOwner, Error, Event, GpuOwner, HoldReason,
+	ProviderCount, ProviderInspect, ProviderMutate, ProviderRecord, ProviderSlash, ProviderStatus,
+	SlashReason,
+};
+use crucible_primitives::providers::{
+	ComputeCapability, GpuSpec, GpuVendor, HardwareRequirement, Interconnect, Region, MAX_GPUS,
+};
+use polkadot_sdk::{
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::fungible::{Inspect, InspectHold},
+	},
+	sp_runtime::{DispatchError, Permill},
+};
+
+const BOND: Balance = 5_000;
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::ProviderBond.into(), &who)
+}
+
+/// The stored record (the storage map, not the pallet alias of the mock).
+fn get(who: AccountId) -> Option<ProviderRecord<Test>> {
+	crate::Providers::<Test>::get(who)
+}
+
+fn record(who: AccountId) -> ProviderRecord<Test> {
+	get(who).expect("registered")
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn status(who: AccountId) -> ProviderStatus {
+	get(who).expect("registered").status
+}
+
+/// Makes `who` Active as the proof-of-compute pallet will.
+fn activate(who: AccountId) {
+	assert_ok!(<Providers as ProviderMutate<_>>::set_status(&who, ProviderStatus::Active));
+}
+
+// ---- register ----
+
+#[test]
+fn register_holds_the_bond_and_indexes_key_and_gpus() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 8, BOND));
+		let r = get(ALICE).unwrap();
+		assert_eq!(r.status, ProviderStatus::Registered);
+		assert_eq!(r.bond, BOND);
+		assert_eq!(r.attestation_key, key(1));
+		assert_eq!(r.reputation.score, Permill::from_percent(50));
+		assert_eq!(held(ALICE), BOND);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT - BOND);
+		assert_eq!(AttestationKeyOwner::<Test>::get(key(1)), Some(ALICE));
+		for i in 0..8 {
+			assert_eq!(GpuOwner::<Test>::get(uuid(1, i)), Some(ALICE));
+		}
+		assert_eq!(ProviderCount::<Test>::get(), 1);
+		assert_eq!(last_event(), Event::ProviderRegistered { provider: ALICE, bond: BOND }.into());
+	});
+}
+
+#[test]
+fn register_twice_fails_with_already_registered() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_noop!(register(ALICE, 2, 1, BOND), Error::<Test>::AlreadyRegistered);
+	});
+}
+
+#[test]
+fn register_below_min_bond_fails_and_holds_nothing() {
+	build_and_execute(|| {
+		assert_noop!(register(ALICE, 1, 1, MIN_BOND - 1), Error::<Test>::BondTooLow);
+		assert_eq!(held(ALICE), 0);
+		assert_ok!(register(ALICE, 1, 1, MIN_BOND));
+	});
+}
+
+#[test]
+fn register_without_the_funds_fails_with_insufficient_balance() {
+	build_and_execute(|| {
+		assert_noop!(register(POOR, 1, 1, MIN_BOND), Error::<Test>::InsufficientBalance);
+	});
+}
+
+#[test]
+fn a_key_belongs_to_one_provider() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		// Bob presents Alice's key, with a valid proof for himself (he holds the secret too).
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				profile(2, 1),
+				key(1),
+				proof(1, BOB),
+				endpoint(),
+				region(),
+				BOND
+			),
+			Error::<Test>::KeyInUse
+		);
+	});
+}
+
+#[test]
+fn a_key_without_a_valid_ownership_proof_is_refused() {
+	build_and_execute(|| {
+		// A proof made for another account cannot be replayed.
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				profile(2, 1),
+				key(2),
+				proof(2, ALICE),
+				endpoint(),
+				region(),
+				BOND
+			),
+			Error::<Test>::InvalidKeyProof
+		);
+		// A proof by another key neither.
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				profile(2, 1),
+				key(2),
+				proof(3, BOB),
+				endpoint(),
+				region(),
+				BOND
+			),
+			Error::<Test>::InvalidKeyProof
+		);
+	});
+}
+
+#[test]
+fn the_same_gpu_cannot_be_registered_twice() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		// Bob's host claims one of Alice's cards.
+		let mut p = profile(2, 2);
+		p.gpu_uuids = vec![uuid(2, 0), uuid(1, 1)].try_into().unwrap();
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				p,
+				key(2),
+				proof(2, BOB),
+				endpoint(),
+				region(),
+				BOND
+			),
+			Error::<Test>::GpuAlreadyRegistered
+		);
+		assert_eq!(held(BOB), 0);
+	});
+}
+
+fn register_profile(p: crucible_primitives::providers::HardwareProfile) -> DispatchResultOf {
+	Providers::register(
+		RuntimeOrigin::signed(BOB),
+		p,
+		key(2),
+		proof(2, BOB),
+		endpoint(),
+		region(),
+		BOND,
+	)
+}
+
+type DispatchResultOf = polkadot_sdk::sp_runtime::DispatchResult;
+
+#[test]
+fn malformed_profiles_are_refused_by_name() {
+	build_and_execute(|| {
+		let mut p = profile(2, 2);
+		p.gpus = Default::default();
+		p.gpu_uuids = Default::default();
+		assert_noop!(register_profile(p), Error::<Test>::EmptyGpuList);
+
+		let mut p = profile(2, 2);
+		p.gpus = vec![GpuSpec { count: 0, ..p.gpus[0].clone() }].try_into().unwrap();
+		assert_noop!(register_profile(p), Error::<Test>::InvalidGpuSpec);
+
+		let mut p = profile(2, 2);
+		p.gpus = vec![GpuSpec { vram_mib: 0, ..p.gpus[0].clone() }].try_into().unwrap();
+		assert_noop!(register_profile(p), Error::<Test>::InvalidGpuSpec);
+
+		let mut p = profile(2, 2);
+		p.gpus = vec![GpuSpec { model: Default::default(), ..p.gpus[0].clone() }]
+			.try_into()
+			.unwrap();
+		assert_noop!(register_profile(p), Error::<Test>::InvalidModelName);
+
+		let mut p = profile(2, 2);
+		p.gpus =
+			vec![GpuSpec { model: b"H100\n".to_vec().try_into().unwrap(), ..p.gpus[0].clone() }]
+				.try_into()
+				.unwrap();
+		assert_noop!(register_profile(p), Error::<Test>::InvalidModelName);
+
+		let mut p = profile(2, 2);
+		p.gpu_uuids = vec![uuid(2, 0)].try_into().unwrap();
+		assert_noop!(register_profile(p), Error::<Test>::GpuUuidCountMismatch);
+
+		let mut p = profile(2, 2);
+		p.gpu_uuids = vec![uuid(2, 0), uuid(2, 0)].try_into().unwrap();
+		assert_noop!(register_profile(p), Error::<Test>::DuplicateGpuUuid);
+		assert_eq!(held(BOB), 0);
+	});
+}
+
+#[test]
+fn a_model_name_longer_than_the_bound_cannot_even_be_encoded() {
+	// The bound is in the type: polkadot.js cannot build a longer name, and decoding refuses it.
+	let long = vec![b'A'; crucible_primitives::providers::MAX_MODEL_NAME_LEN as usize + 1];
+	assert!(crucible_primitives::providers::ModelName::try_from(long).is_err());
+}
+
+#[test]
+fn malformed_listings_are_refused_by_name() {
+	build_and_execute(|| {
+		let bad_region = Region { country: *b"de", metro: None };
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				profile(2, 1),
+				key(2),
+				proof(2, BOB),
+				endpoint(),
+				bad_region,
+				BOND
+			),
+			Error::<Test>::InvalidRegion
+		);
+		let bad_metro = Region { country: *b"DE", metro: Some(*b"F1A") };
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				profile(2, 1),
+				key(2),
+				proof(2, BOB),
+				endpoint(),
+				bad_metro,
+				BOND
+			),
+			Error::<Test>::InvalidRegion
+		);
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(BOB),
+				profile(2, 1),
+				key(2),
+				proof(2, BOB),
+				Default::default(),
+				region(),
+				BOND
+			),
+			Error::<Test>::EmptyEndpoint
+		);
+	});
+}
+
+#[test]
+fn register_needs_a_signed_origin() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::root(),
+				profile(1, 1),
+				key(1),
+				proof(1, ALICE),
+				endpoint(),
+				region(),
+				BOND
+			),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+// ---- update_profile ----
+
+#[test]
+fn update_profile_reindexes_gpus_and_sends_active_back_to_registered() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		activate(ALICE);
+		// Keep card 0, swap card 1 for a new one, add a third.
+		let mut p = profile(1, 3);
+		p.gpu_uuids = vec![uuid(1, 0), uuid(1, 7), uuid(1, 8)].try_into().unwrap();
+		let new_region = Region { country: *b"US", metro: None };
+		assert_ok!(Providers::update_profile(
+			RuntimeOrigin::signed(ALICE),
+			p.clone(),
+			endpoint(),
+			new_region
+		));
+		let r = record(ALICE);
+		assert_eq!(r.profile, p);
+		assert_eq!(r.region, new_region);
+		assert_eq!(r.status, ProviderStatus::Registered);
+		assert_eq!(GpuOwner::<Test>::get(uuid(1, 1)), None);
+		assert_eq!(GpuOwner::<Test>::get(uuid(1, 7)), Some(ALICE));
+		System::assert_has_event(
+			Event::StatusChanged {
+				provider: ALICE,
+				from: ProviderStatus::Active,
+				to: ProviderStatus::Registered,
+			}
+			.into(),
+		);
+		assert_eq!(
+			last_event(),
+			Event::ProfileUpdated { provider: ALICE, status: ProviderStatus::Registered }.into()
+		);
+	});
+}
+
+#[test]
+fn update_profile_keeps_an_active_provider_active_if_only_the_listing_changes() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		activate(ALICE);
+		let new_endpoint: crucible_primitives::providers::Endpoint =
+			b"https://other.example.net".to_vec().try_into().unwrap();
+		assert_ok!(Providers::update_profile(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 2),
+			new_endpoint.clone(),
+			region()
+		));
+		assert_eq!(status(ALICE), ProviderStatus::Active);
+		assert_eq!(record(ALICE).endpoint, new_endpoint);
+	});
+}
+
+#[test]
+fn update_profile_errors() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::update_profile(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, 1),
+				endpoint(),
+				region()
+			),
+			Error::<Test>::NotRegistered
+		);
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(register(BOB, 2, 1, BOND));
+		// Claiming Bob's card.
+		let mut p = profile(1, 2);
+		p.gpu_uuids = vec![uuid(1, 0), uuid(2, 0)].try_into().unwrap();
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(ALICE), p, endpoint(), region()),
+			Error::<Test>::GpuAlreadyRegistered
+		);
+		let mut p = profile(1, 1);
+		p.gpus = Default::default();
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(ALICE), p, endpoint(), region()),
+			Error::<Test>::EmptyGpuList
+		);
+		assert_noop!(
+			Providers::update_profile(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, 1),
+				endpoint(),
+				Region { country: *b"D1", metro: None }
+			),
+			Error::<Test>::InvalidRegion
+		);
+	});
+}
+
+// ---- rotate_attestation_key ----
+
+#[test]
+fn rotate_attestation_key_moves_the_index() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::rotate_attestation_key(
+			RuntimeOrigin::signed(ALICE),
+			key(11),
+			proof(11, ALICE)
+		));
+		assert_eq!(record(ALICE).attestation_key, key(11));
+		assert_eq!(AttestationKeyOwner::<Test>::get(key(1)), None);
+		assert_eq!(AttestationKeyOwner::<Test>::get(key(11)), Some(ALICE));
+		assert_eq!(
+			last_event(),
+			Event::AttestationKeyRotated { provider: ALICE, key: key(11) }.into()
+		);
+		// The old key is free for anyone who holds it.
+		assert_ok!(register(BOB, 2, 1, BOND));
+		assert_ok!(Providers::rotate_attestation_key(
+			RuntimeOrigin::signed(BOB),
+			key(1),
+			proof(1, BOB)
+		));
+	});
+}
+
+#[test]
+fn rotate_attestation_key_errors() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::rotate_attestation_key(
+				RuntimeOrigin::signed(ALICE),
+				key(11),
+				proof(11, ALICE)
+			),
+			Error::<Test>::NotRegistered
+		);
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(register(BOB, 2, 1, BOND));
+		assert_noop!(
+			Providers::rotate_attestation_key(
+				RuntimeOrigin::signed(ALICE),
+				key(2),
+				proof(2, ALICE)
+			),
+			Error::<Test>::KeyInUse
+		);
+		assert_noop!(
+			Providers::rotate_attestation_key(
+				RuntimeOrigin::signed(ALICE),
+				key(11),
+				proof(12, ALICE)
+			),
+			Error::<Test>::InvalidKeyProof
+		);
+	});
+}
+
+// ---- bond_extra / unbond / withdraw_unbonded ----
+
+#[test]
+fn bond_extra_holds_more() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(ALICE), 700));
+		assert_eq!(record(ALICE).bond, BOND + 700);
+		assert_eq!(held(ALICE), BOND + 700);
+		assert_eq!(last_event(), Event::Bonded { provider: ALICE, amount: 700 }.into());
+	});
+}
+
+#[test]
+fn bond_extra_errors() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::bond_extra(RuntimeOrigin::signed(ALICE), 1),
+			Error::<Test>::NotRegistered
+		);
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_noop!(
+			Providers::bond_extra(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::InsufficientBond
+		);
+		assert_noop!(
+			Providers::bond_extra(RuntimeOrigin::signed(ALICE), ENDOWMENT),
+			Error::<Test>::InsufficientBalance
+		);
+	});
+}
+
+#[test]
+fn unbond_then_withdraw_after_the_period() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 1_500));
+		let unlock_at = 1 + UNBONDING_PERIOD;
+		assert_eq!(
+			last_event(),
+			Event::Unbonding { provider: ALICE, amount: 1_500, unlock_at }.into()
+		);
+		let r = record(ALICE);
+		assert_eq!(r.bond, BOND - 1_500);
+		assert_eq!(r.unbonding.len(), 1);
+		// Still held (and slashable) while unbonding.
+		assert_eq!(held(ALICE), BOND);
+		run_to_block(unlock_at - 1);
+		assert_noop!(
+			Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NothingToWithdraw
+		);
+		run_to_block(unlock_at);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(held(ALICE), BOND - 1_500);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT - BOND + 1_500);
+		assert!(record(ALICE).unbonding.is_empty());
+		assert_eq!(last_event(), Event::Withdrawn { provider: ALICE, amount: 1_500 }.into());
+	});
+}
+
+#[test]
+fn withdraw_releases_only_the_ripe_chunks() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 100));
+		run_to_block(5);
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 200));
+		run_to_block(1 + UNBONDING_PERIOD);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(held(ALICE), BOND - 100);
+		assert_eq!(record(ALICE).unbonding.len(), 1);
+	});
+}
+
+#[test]
+fn unbond_errors() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(ALICE), 1),
+			Error::<Test>::NotRegistered
+		);
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::InsufficientBond
+		);
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(ALICE), BOND + 1),
+			Error::<Test>::InsufficientBond
+		);
+		// The active bond may not go below MinBond (deregister to leave entirely).
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(ALICE), BOND - MIN_BOND + 1),
+			Error::<Test>::BondTooLow
+		);
+		for _ in 0..MAX_CHUNKS {
+			assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 10));
+		}
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(ALICE), 10),
+			Error::<Test>::TooManyUnbondingChunks
+		);
+	});
+}
+
+#[test]
+fn withdraw_unbonded_of_a_stranger_fails() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+// ---- pause / resume ----
+
+#[test]
+fn pause_and_resume() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		activate(ALICE);
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(status(ALICE), ProviderStatus::Paused);
+		assert_eq!(
+			last_event(),
+			Event::StatusChanged {
+				provider: ALICE,
+				from: ProviderStatus::Active,
+				to: ProviderStatus::Paused
+			}
+			.into()
+		);
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(ALICE)), Error::<Test>::InvalidStatus);
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(ALICE)));
+		// Back to work after a pause means proving the hardware again.
+		assert_eq!(status(ALICE), ProviderStatus::Registered);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(ALICE)), Error::<Test>::InvalidStatus);
+	});
+}
+
+#[test]
+fn pause_and_resume_of_a_stranger_fail() {
+	build_and_execute(|| {
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotRegistered);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotRegistered);
+	});
+}
+
+#[test]
+fn a_suspended_provider_cannot_pause_or_resume_itself() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::force_suspend(RuntimeOrigin::root(), ALICE));
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(ALICE)), Error::<Test>::InvalidStatus);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(ALICE)), Error::<Test>::InvalidStatus);
+	});
+}
+
+// ---- deregister ----
+
+#[test]
+fn deregister_unbonds_everything_frees_indexes_and_removes_after_withdrawal() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 4, BOND));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 500));
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+		let r = record(ALICE);
+		assert_eq!(r.status, ProviderStatus::Leaving);
+		assert_eq!(r.bond, 0);
+		assert_eq!(held(ALICE), BOND);
+		assert_eq!(AttestationKeyOwner::<Test>::get(key(1)), None);
+		assert_eq!(GpuOwner::<Test>::get(uuid(1, 0)), None);
+		let unlock_at = 1 + UNBONDING_PERIOD;
+		assert_eq!(last_event(), Event::ProviderLeaving { provider: ALICE, unlock_at }.into());
+		// A leaving provider does nothing but withdraw.
+		assert_noop!(
+			Providers::bond_extra(RuntimeOrigin::signed(ALICE), 1),
+			Error::<Test>::InvalidStatus
+		);
+		assert_noop!(
+			Providers::deregister(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::InvalidStatus
+		);
+		assert_noop!(register(ALICE, 1, 4, BOND), Error::<Test>::AlreadyRegistered);
+		// Its cards and key may be registered by their new owner at once.
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(BOB),
+			profile(1, 4),
+			key(1),
+			proof(1, BOB),
+			endpoint(),
+			region(),
+			BOND
+		));
+		run_to_block(unlock_at);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		assert!(get(ALICE).is_none());
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
+		assert_eq!(ProviderCount::<Test>::get(), 1);
+		assert_eq!(last_event(), Event::ProviderRemoved { provider: ALICE }.into());
+	});
+}
+
+#[test]
+fn deregister_with_a_full_unbonding_queue_folds_the_bond_into_the_last_chunk() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		for _ in 0..MAX_CHUNKS {
+			assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 10));
+		}
+		run_to_block(3);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+		let r = record(ALICE);
+		assert_eq!(r.unbonding.len() as u32, MAX_CHUNKS);
+		let last = r.unbonding.last().unwrap();
+		assert_eq!(last.amount, BOND - 10 * (MAX_CHUNKS as Balance - 1));
+		assert_eq!(last.unlock_at, 3 + UNBONDING_PERIOD);
+	});
+}
+
+#[test]
+fn deregister_with_work_in_flight_fails() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		set_work_in_flight(ALICE, true);
+		assert_noop!(
+			Providers::deregister(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::HasActiveWork
+		);
+		assert_noop!(
+			Providers::force_deregister(RuntimeOrigin::root(), ALICE),
+			Error::<Test>::HasActiveWork
+		);
+		set_work_in_flight(ALICE, false);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+	});
+}
+
+#[test]
+fn deregister_of_a_stranger_fails() {
+	build_and_execute(|| {
+		assert_noop!(
+			Providers::deregister(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+// ---- governance ----
+
+#[test]
+fn force_suspend_and_force_resume() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		activate(ALICE);
+		assert_noop!(
+			Providers::force_suspend(RuntimeOrigin::signed(BOB), ALICE),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Providers::force_resume(RuntimeOrigin::root(), ALICE),
+			Error::<Test>::InvalidStatus
+		);
+		assert_ok!(Providers::force_suspend(RuntimeOrigin::root(), ALICE));
+		assert_eq!(status(ALICE), ProviderStatus::Suspended);
+		assert_noop!(
+			Providers::force_suspend(RuntimeOrigin::root(), ALICE),
+			Error::<Test>::InvalidStatus
+		);
+		assert_noop!(
+			Providers::force_resume(RuntimeOrigin::signed(ALICE), ALICE),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Providers::force_resume(RuntimeOrigin::root(), ALICE));
+		assert_eq!(status(ALICE), ProviderStatus::Registered);
+		assert_noop!(
+			Providers::force_suspend(RuntimeOrigin::root(), BOB),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn force_deregister() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_noop!(
+			Providers::force_deregister(RuntimeOrigin::signed(BOB), ALICE),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Providers::force_deregister(RuntimeOrigin::root(), ALICE));
+		assert_eq!(status(ALICE), ProviderStatus::Leaving);
+		assert_noop!(
+			Providers::force_deregister(RuntimeOrigin::root(), BOB),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+// ---- the interface for other pallets ----
+
+#[test]
+fn inspect_reports_the_record() {
+	build_and_execute(|| {
+		type I = Providers;
+		assert_eq!(<I as ProviderInspect<_>>::status(&ALICE), None);
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		assert_eq!(<I as ProviderInspect<_>>::status(&ALICE), Some(ProviderStatus::Registered));
+		assert_eq!(<I as ProviderInspect<_>>::attestation_key(&ALICE), Some(key(1)));
+		assert_eq!(<I as ProviderInspect<_>>::provider_of_key(&key(1)), Some(ALICE));
+		assert_eq!(<I as ProviderInspect<_>>::bond(&ALICE), Some(BOND));
+		assert_eq!(<I as ProviderInspect<_>>::profile(&ALICE), Some((profile(1, 2), region())));
+		assert_eq!(<I as ProviderInspect<_>>::reputation(&ALICE), Some(Permill::from_percent(50)));
+		let need =
+			HardwareRequirement { min_vram_mib: 80_000, min_gpu_count: 2, ..Default::default() };
+		// Not proven yet: not eligible.
+		assert!(!<I as ProviderInspect<_>>::is_eligible(&ALICE, &need));
+		activate(ALICE);
+		assert!(<I as ProviderInspect<_>>::is_eligible(&ALICE, &need));
+		let too_much = HardwareRequirement { min_gpu_count: 3, ..need };
+		assert!(!<I as ProviderInspect<_>>::is_eligible(&ALICE, &too_much));
+	});
+}
+
+#[test]
+fn mutate_rejects_leaving_and_unknown_providers() {
+	build_and_execute(|| {
+		assert_noop!(
+			<Providers as ProviderMutate<_>>::set_status(&ALICE, ProviderStatus::Active),
+			Error::<Test>::NotRegistered
+		);
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		// Leaving is reached only by deregistering.
+		assert_noop!(
+			<Providers as ProviderMutate<_>>::set_status(&ALICE, ProviderStatus::Leaving),
+			Error::<Test>::InvalidStatus
+		);
+		assert_noop!(
+			<Providers as ProviderMutate<_>>::note_success(&BOB, Permill::from_percent(10)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn reputation_moves_with_outcomes_and_decays_towards_neutral() {
+	build_and_execute(|| {
+		type M = Providers;
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		// 50% + 50% of the remaining 50% = 75%.
+		assert_ok!(<M as ProviderMutate<_>>::note_success(&ALICE, Permill::from_percent(50)));
+		assert_eq!(<M as ProviderInspect<_>>::reputation(&ALICE), Some(Permill::from_percent(75)));
+		assert_eq!(
+			last_event(),
+			Event::ReputationChanged { provider: ALICE, score: Permill::from_percent(75) }.into()
+		);
+		// One decay period forgives 10% of the distance to neutral: 50 + 0.9 * 25 = 72.5%.
+		run_to_block(1 + DECAY_PERIOD);
+		assert_eq!(
+			<M as ProviderInspect<_>>::reputation(&ALICE),
+			Some(Permill::from_parts(725_000))
+		);
+		// A failure takes 40% of the current score: 72.5% * 0.6 = 43.5%.
+		assert_ok!(<M as ProviderMutate<_>>::note_failure(&ALICE, Permill::from_percent(40)));
+		assert_eq!(
+			<M as ProviderInspect<_>>::reputation(&ALICE),
+			Some(Permill::from_parts(435_000))
+		);
+		// Below neutral it recovers towards 50%: 50 - 0.9 * 6.5 = 44.15%.
+		run_to_block(1 + 2 * DECAY_PERIOD);
+		assert_eq!(
+			<M as ProviderInspect<_>>::reputation(&ALICE),
+			Some(Permill::from_parts(441_500))
+		);
+		// After very long it is neutral again, and the scores stay bounded.
+		run_to_block(1 + 1_000_000 * DECAY_PERIOD);
+		assert_eq!(<M as ProviderInspect<_>>::reputation(&ALICE), Some(Permill::from_percent(50)));
+		assert_ok!(<M as ProviderMutate<_>>::note_success(&ALICE, Permill::one()));
+		assert_eq!(<M as ProviderInspect<_>>::reputation(&ALICE), Some(Permill::one()));
+		assert_ok!(<M as ProviderMutate<_>>::note_failure(&ALICE, Permill::one()));
+		assert_eq!(<M as ProviderInspect<_>>::reputation(&ALICE), Some(Permill::zero()));
+	});
+}
+
+#[test]
+fn slash_takes_a_share_of_bond_and_unbonding_to_the_sink() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, 4_000));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 1_000));
+		let issuance = Balances::total_issuance();
+		// 25% of 4_000 total (3_000 bonded + 1_000 unbonding).
+		let slashed = <Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_percent(25),
+			SlashReason::FailedChallenge,
+		)
+		.unwrap();
+		assert_eq!(slashed, 1_000);
+		assert_eq!(record(ALICE).bond, 2_000);
+		assert_eq!(record(ALICE).unbonding[0].amount, 1_000);
+		assert_eq!(held(ALICE), 3_000);
+		assert_eq!(slashed_to_sink(), 1_000);
+		assert_eq!(Balances::total_issuance(), issuance - 1_000);
+		assert_eq!(
+			last_event(),
+			Event::Slashed { provider: ALICE, amount: 1_000, reason: SlashReason::FailedChallenge }
+				.into()
+		);
+	});
+}
+
+#[test]
+fn slash_reaches_into_unbonding_chunks_newest_first() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, 2_000));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 400));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 600));
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+		// 2_000 in all: 400, 600, then the 1_000 bond as the newest chunk. 80% = 1_600.
+		let slashed = <Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_percent(80),
+			SlashReason::Governance,
+		)
+		.unwrap();
+		assert_eq!(slashed, 1_600);
+		let amounts: Vec<_> = record(ALICE).unbonding.iter().map(|c| c.amount).collect();
+		assert_eq!(amounts, vec![400]);
+		// Slashing what is left of a leaving provider removes it.
+		assert_ok!(<Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::one(),
+			SlashReason::Governance
+		));
+		assert!(get(ALICE).is_none());
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(slashed_to_sink(), 2_000);
+	});
+}
+
+#[test]
+fn slash_of_a_stranger_fails() {
+	build_and_execute(|| {
+		assert_noop!(
+			<Providers as ProviderSlash<_>>::slash(&ALICE, Permill::one(), SlashReason::Governance),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+// ---- finding providers (the runtime API's logic) ----
+
+fn amd_profile(host: u8) -> crucible_primitives::providers::HardwareProfile {
+	let mut p = profile(host, 4);
+	p.gpus = vec![GpuSpec {
+		vendor: GpuVendor::Amd,
+		model: b"AMD Instinct MI300X".to_vec().try_into().unwrap(),
+		vram_mib: 196_608,
+		count: 4,
+		compute_capability: ComputeCapability { major: 9, minor: 4 },
+		interconnect: Interconnect::Pcie(5),
+	}]
+	.try_into()
+	.unwrap();
+	p
+}
+
+#[test]
+fn providers_matching_filters_by_requirement_and_status_and_pages() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 8, BOND));
+		assert_ok!(register(BOB, 2, 1, BOND));
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(CHARLIE),
+			amd_profile(3),
+			key(3),
+			proof(3, CHARLIE),
+			endpoint(),
+			Region { country: *b"US", metro: None },
+			BOND
+		));
+		let any = HardwareRequirement::default();
+		// Nobody is proven yet.
+		assert!(Providers::providers_matching(&any, false, None, 10).providers.is_empty());
+		let mut all = Providers::providers_matching(&any, true, None, 10).providers;
+		all.sort();
+		assert_eq!(all, vec![ALICE, BOB, CHARLIE]);
+
+		activate(ALICE);
+		activate(CHARLIE);
+		let eight_nvidia = HardwareRequirement {
+			min_gpu_count: 8,
+			vendor: Some(GpuVendor::Nvidia),
+			..Default::default()
+		};
+		assert_eq!(
+			Providers::providers_matching(&eight_nvidia, false, None, 10).providers,
+			vec![ALICE]
+		);
+		let big_vram = HardwareRequirement { min_vram_mib: 100_000, ..Default::default() };
+		assert_eq!(
+			Providers::providers_matching(&big_vram, false, None, 10).providers,
+			vec![CHARLIE]
+		);
+		let in_germany = HardwareRequirement { country: Some(*b"DE"), ..Default::default() };
+		assert_eq!(Providers::providers_matching(&in_germany, true, None, 10).providers.len(), 2);
+		let by_model = HardwareRequirement {
+			model: Some(b"AMD Instinct MI300X".to_vec().try_into().unwrap()),
+			..Default::default()
+		};
+		assert_eq!(
+			Providers::providers_matching(&by_model, true, None, 10).providers,
+			vec![CHARLIE]
+		);
+
+		// Paging: one at a time, every provider once, then no next page.
+		let mut seen = Vec::new();
+		let mut cursor = None;
+		loop {
+			let page = Providers::providers_matching(&any, true, cursor, 1);
+			assert!(page.providers.len() <= 1);
+			seen.extend(page.providers);
+			match page.next {
+				Some(next) => cursor = Some(next),
+				None => break,
+			}
+		}
+		seen.sort();
+		assert_eq!(seen, vec![ALICE, BOB, CHARLIE]);
+		// Paused providers are never offered.
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(
+			Providers::providers_matching(&eight_nvidia, true, None, 10).providers,
+			Vec::<u64>::new()
+		);
+	});
+}
+
+#[test]
+fn try_state_catches_a_broken_index() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::do_try_state());
+		GpuOwner::<Test>::insert(uuid(7, 7), ALICE);
+		assert!(Providers::do_try_state().is_err());
+		GpuOwner::<Test>::remove(uuid(7, 7));
+		ProviderCount::<Test>::put(5);
+		assert!(Providers::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn set_unbonding_period_applies_to_new_chunks_only() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 10));
+		assert_noop!(
+			Providers::set_unbonding_period(RuntimeOrigin::signed(ALICE), 5),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Providers::set_unbonding_period(RuntimeOrigin::root(), MAX_UNBONDING_PERIOD + 1),
+			Error::<Test>::UnbondingPeriodTooLong
+		);
+		assert_ok!(Providers::set_unbonding_period(RuntimeOrigin::root(), 500));
+		assert_eq!(crate::UnbondingPeriod::<Test>::get(), 500);
+		assert_eq!(last_event(), Event::UnbondingPeriodSet { blocks: 500 }.into());
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 20));
+		let unlocks: Vec<_> = record(ALICE).unbonding.iter().map(|c| c.unlock_at).collect();
+		assert_eq!(unlocks, vec![1 + UNBONDING_PERIOD, 1 + 500]);
+	});
+}
+
+#[test]
+fn genesis_sets_the_unbonding_period() {
+	use polkadot_sdk::sp_runtime::BuildStorage;
+	let storage = RuntimeGenesisConfig {
+		providers: crate::GenesisConfig { unbonding_period: Some(3) },
+		..Default::default()
+	}
+	.build_storage()
+	.unwrap();
+	polkadot_sdk::sp_io::TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(crate::UnbondingPeriod::<Test>::get(), 3);
+	});
+	new_test_ext().execute_with(|| {
+		assert_eq!(crate::UnbondingPeriod::<Test>::get(), UNBONDING_PERIOD);
+	});
+}
+
+#[test]
+fn integrity_test_passes() {
+	new_test_ext().execute_with(|| {
+		use polkadot_sdk::frame_support::traits::Hooks;
+		<Providers as Hooks<u64>>::integrity_test();
+	});
+}
+
+#[test]
+fn calls_charged_for_the_most_gpus_refund_down_to_the_real_number() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		let post = Providers::update_profile(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 3),
+			endpoint(),
+			region(),
+		)
+		.unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::update_profile(2, 3)));
+		assert!(
+			<() as WeightInfo>::update_profile(2, 3).ref_time() <
+				<() as WeightInfo>::update_profile(MAX_GPUS, 3).ref_time()
+		);
+
+		let post = Providers::deregister(RuntimeOrigin::signed(ALICE)).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::deregister(3)));
+
+		assert_ok!(register(BOB, 2, 1, BOND));
+		let post = Providers::force_deregister(RuntimeOrigin::root(), BOB).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::force_deregister(1)));
+		assert!(
+			<() as WeightInfo>::force_deregister(1).ref_time() <
+				<() as WeightInfo>::force_deregister(MAX_GPUS).ref_time()
+		);
+	});
+}

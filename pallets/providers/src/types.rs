@@ -1,0 +1,113 @@
+//! The registry's records.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::fmt::Debug;
+use crucible_primitives::providers::{AttestationKey, Endpoint, HardwareProfile, Region};
+use polkadot_sdk::{
+	frame_support::{
+		traits::fungible::Inspect, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound,
+		PartialEqNoBound,
+	},
+	frame_system::pallet_prelude::BlockNumberFor,
+	sp_runtime::Permill,
+};
+use scale_info::TypeInfo;
+
+use crate::Config;
+
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+>>::Balance;
+
+/// Where a provider stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum ProviderStatus {
+	/// Registered, hardware not yet proven (proof-of-compute moves it to `Active`).
+	Registered,
+	/// Hardware proven; eligible for jobs.
+	Active,
+	/// Taking no new work, by the provider's choice.
+	Paused,
+	/// Barred from work by slashing policy or governance; only governance lifts it.
+	Suspended,
+	/// Deregistered: the bond is unbonding and the record goes when it is withdrawn.
+	Leaving,
+}
+
+/// A chunk of bond on its way out: `amount` becomes withdrawable at block `unlock_at`.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct UnbondingChunk<Balance, BlockNumber> {
+	/// How much.
+	pub amount: Balance,
+	/// From which block it may be withdrawn.
+	pub unlock_at: BlockNumber,
+}
+
+/// A reputation score: `Permill` of a perfect record, decaying towards neutral (50%).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Reputation<BlockNumber> {
+	/// The score as of `updated_at`.
+	pub score: Permill,
+	/// When `score` was last written; decay since then is applied on read.
+	pub updated_at: BlockNumber,
+}
+
+/// Everything the chain knows about one provider.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ProviderRecord<T: Config> {
+	/// Where it stands.
+	pub status: ProviderStatus,
+	/// The declared hardware.
+	pub profile: HardwareProfile,
+	/// The key its node signs proofs and attestations with.
+	pub attestation_key: AttestationKey,
+	/// Where developers reach its workloads.
+	pub endpoint: Endpoint,
+	/// Where the host is.
+	pub region: Region,
+	/// The active bond (held under `HoldReason::ProviderBond`).
+	pub bond: BalanceOf<T>,
+	/// Bond on its way out (also held until withdrawn).
+	pub unbonding:
+		BoundedVec<UnbondingChunk<BalanceOf<T>, BlockNumberFor<T>>, T::MaxUnbondingChunks>,
+	/// Its track record.
+	pub reputation: Reputation<BlockNumberFor<T>>,
+	/// When it registered.
+	pub registered_at: BlockNumberFor<T>,
+}
