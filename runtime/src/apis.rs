@@ -181,6 +181,30 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl crucible_primitives::providers::ProvidersApi<
+		Block,
+		AccountId,
+		pallet_providers::ProviderRecord<Runtime>,
+	> for Runtime {
+		fn provider(who: AccountId) -> Option<pallet_providers::ProviderRecord<Runtime>> {
+			pallet_providers::Providers::<Runtime>::get(who)
+		}
+
+		fn providers_matching(
+			requirement: crucible_primitives::providers::HardwareRequirement,
+			include_unproven: bool,
+			start_after: Option<AccountId>,
+			limit: u32,
+		) -> crucible_primitives::providers::ProviderPage<AccountId> {
+			pallet_providers::Pallet::<Runtime>::providers_matching(
+				&requirement,
+				include_unproven,
+				start_after,
+				limit,
+			)
+		}
+	}
+
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
@@ -254,10 +278,8 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
 			use frame_system_benchmarking::Pallet as SystemBench;
-			use sp_storage::TrackedStorageKey;
+			use frame_support::traits::TrackedStorageKey;
 			use crate::*;
-
-			impl frame_system_benchmarking::Config for Runtime {}
 
 			let whitelist: Vec<TrackedStorageKey> =
 				crate::AllPalletsWithSystem::whitelisted_storage_keys();

@@ -2,9 +2,9 @@
 //! (`--chain local`: Alice, Bob, Charlie and Dave validate on a loopback network).
 
 use crate::{
-	configs::GENESIS_CANDIDACY_BOND, AccountId, BalancesConfig, CollatorSelectionConfig,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
-	EXISTENTIAL_DEPOSIT, UNITS,
+	configs::{DEV_UNBONDING_PERIOD, GENESIS_CANDIDACY_BOND},
+	AccountId, BalancesConfig, CollatorSelectionConfig, ProvidersConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG, EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
 use crucible_primitives::Balance;
@@ -58,6 +58,7 @@ fn genesis(validators: Vec<GenesisValidator>, endowed: Vec<AccountId>, root: Acc
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		providers: ProvidersConfig { unbonding_period: Some(DEV_UNBONDING_PERIOD) },
 	})
 }
 
@@ -65,7 +66,8 @@ fn well_known_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
 }
 
-/// `--dev`: Alice is the only validator and the sudo key; the well-known accounts are funded.
+/// `--dev`: Alice is the only validator and the sudo key; the well-known accounts are funded;
+/// provider bonds unbond within a minute (as on `--chain local`).
 pub fn development_config_genesis() -> Value {
 	genesis(
 		vec![GenesisValidator::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],

@@ -175,6 +175,10 @@ mod runtime {
 	#[runtime::pallet_index(20)]
 	pub type Utility = pallet_utility;
 
+	// GPU compute.
+	#[runtime::pallet_index(40)]
+	pub type Providers = pallet_providers;
+
 	/// Dev and test networks only: governance (OpenGov) replaces it.
 	#[runtime::pallet_index(30)]
 	pub type Sudo = pallet_sudo;
@@ -190,7 +194,23 @@ mod benchmarks {
 		[pallet_utility, Utility]
 		[pallet_sudo, Sudo]
 		[pallet_collator_selection, CollatorSelection]
+		[pallet_providers, Providers]
 	);
+
+	use super::{AccountId, Runtime, SessionKeys};
+	use alloc::vec::Vec;
+	use codec::Encode;
+
+	impl polkadot_sdk::frame_system_benchmarking::Config for Runtime {}
+
+	// Collator-selection's candidacy benchmarks set real session keys first, so they need keys
+	// whose ownership proof the session pallet accepts.
+	impl polkadot_sdk::cumulus_pallet_session_benchmarking::Config for Runtime {
+		fn generate_session_keys_and_proof(owner: AccountId) -> (SessionKeys, Vec<u8>) {
+			let generated = SessionKeys::generate(&owner.encode(), None);
+			(generated.keys, generated.proof.encode())
+		}
+	}
 }
 
 #[cfg(test)]

@@ -81,6 +81,11 @@ fn every_preset_builds_a_consistent_genesis() {
 			let alice = Sr25519Keyring::Alice.to_account_id();
 			assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT);
 			assert_eq!(Balances::balance(&ValidatorPotAccount::get()), EXISTENTIAL_DEPOSIT);
+			assert_eq!(
+				pallet_providers::UnbondingPeriod::<Runtime>::get(),
+				crate::configs::DEV_UNBONDING_PERIOD,
+				"{id}: dev networks unbond fast"
+			);
 		});
 	}
 	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
@@ -117,4 +122,19 @@ fn the_base_weight_of_an_extrinsic_costs_one_cent() {
 	let fee = WeightToFee::weight_to_fee(&ExtrinsicBaseWeight::get());
 	// Perbill rounding of the fractional coefficient may cost a few planck.
 	assert!(fee.abs_diff(CENTS) <= CENTS / 1_000_000, "fee {fee} vs {CENTS}");
+}
+
+#[test]
+fn the_minimum_provider_bond_pays_for_the_largest_record_and_its_indexes() {
+	use codec::MaxEncodedLen;
+	use crucible_primitives::{currency::deposit, providers::MAX_GPUS};
+	// The record, one key-index entry and one GPU-index entry per GPU, each with its key.
+	let record = pallet_providers::ProviderRecord::<Runtime>::max_encoded_len() + 32 + 16;
+	let key_entry = 32 + 16 + 32 + 16;
+	let gpu_entry = 16 + 16 + 32 + 16;
+	let bytes = record + key_entry + gpu_entry * MAX_GPUS as usize;
+	let items = 2 + MAX_GPUS;
+	let needed = deposit(items, bytes as u32);
+	let min_bond = crate::configs::ProviderMinBond::get();
+	assert!(min_bond >= needed, "MinBond {min_bond} < storage deposit {needed}");
 }

@@ -1,8 +1,10 @@
 //! Each pallet's configuration, one module per domain.
 
+mod compute;
 mod consensus;
 mod monetary;
 
+pub use compute::*;
 pub use consensus::*;
 pub use monetary::*;
 
