@@ -22,6 +22,10 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 
+	/// GPU providers: put the attestation key into the keystore and print it with its
+	/// ownership proof for `providers.register`.
+	AttestationKey(crate::attestation_key::AttestationKeyCmd),
+
 	/// Build a chain specification (deprecated in favour of `export-chain-spec`, kept for
 	/// operators' scripts).
 	BuildSpec(sc_cli::BuildSpecCmd),

@@ -5,6 +5,7 @@
 // subcommand: their size is not ours to change.
 #![allow(clippy::result_large_err)]
 
+mod attestation_key;
 mod chain_spec;
 mod cli;
 mod command;
