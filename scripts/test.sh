@@ -25,6 +25,9 @@ cargo build --locked -p crucible-node
 step "cargo test --workspace"
 cargo test --workspace --locked
 
+step "benchmarks run as tests against the pallets' mocks (runtime-benchmarks)"
+cargo test --locked -p pallet-providers --features runtime-benchmarks benchmarking
+
 step "e2e (@polkadot/api against target/debug/crucible-node)"
 export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"
 (cd scripts/e2e && node --test --test-concurrency=1 --test-reporter=spec tests/)

@@ -1,7 +1,12 @@
 // The node's command line, as operators script it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../lib/node.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, decodeAddress, signatureVerify } from '@polkadot/util-crypto';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { runCli, tempBasePath, cleanup } from '../lib/node.js';
 
 test('build-spec --chain local has four validators with BABE and GRANDPA keys', () => {
   const out = runCli(['build-spec', '--chain', 'local', '--disable-default-bootnode']);
@@ -18,6 +23,7 @@ test('build-spec --chain local has four validators with BABE and GRANDPA keys', 
   }
   assert.equal(new Set(keys.map((k) => k[0])).size, 4, 'four distinct validators');
   assert.equal(patch.collatorSelection.invulnerables.length, 4);
+  assert.ok(patch.providers.unbondingPeriod <= 10, 'local networks unbond provider bonds fast');
 });
 
 test('build-spec --raw encodes the genesis storage', () => {
@@ -31,4 +37,40 @@ test('an unknown --chain path is a clear error and a non-zero exit', () => {
   const out = runCli(['build-spec', '--chain', '/nonexistent/crucible-spec.json']);
   assert.notEqual(out.status, 0);
   assert.match(out.stderr, /unknown chain '\/nonexistent\/crucible-spec\.json'/);
+});
+
+test('attestation-key puts the given key into the keystore and proves it for the account', async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  const account = keyring.addFromUri('//Bob').address;
+  const key = keyring.addFromUri('//Bob//attestation');
+  const basePath = tempBasePath();
+  try {
+    const out = runCli(['attestation-key', '--chain', 'local', '--base-path', basePath,
+      '--account', account, '--suri', '//Bob//attestation']);
+    assert.equal(out.status, 0, out.stderr);
+    const made = JSON.parse(out.stdout);
+    assert.equal(made.attestationKey, u8aToHex(key.publicKey));
+    const payload = u8aConcat(stringToU8a('crucible:attestation-key-owner:'), decodeAddress(account));
+    assert.ok(signatureVerify(payload, made.keyProof, made.attestationKey).isValid, 'a valid proof');
+    const forAlice = u8aConcat(stringToU8a('crucible:attestation-key-owner:'),
+      decodeAddress(keyring.addFromUri('//Alice').address));
+    assert.ok(!signatureVerify(forAlice, made.keyProof, made.attestationKey).isValid, 'for Bob only');
+    // Stored under the Crucible key type `crat` (hex 63726174) in the chain's keystore.
+    const files = readdirSync(join(basePath, 'chains', 'crucible_local', 'keystore'));
+    assert.ok(files.includes(`63726174${made.attestationKey.slice(2)}`), files.join(','));
+  } finally {
+    cleanup(basePath);
+  }
+});
+
+test('attestation-key refuses a malformed account with a clear error', () => {
+  const basePath = tempBasePath();
+  try {
+    const out = runCli(['attestation-key', '--dev', '--base-path', basePath, '--account', 'not-an-address']);
+    assert.notEqual(out.status, 0);
+    assert.match(out.stderr, /--account not-an-address/);
+  } finally {
+    cleanup(basePath);
+  }
 });
