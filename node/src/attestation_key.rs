@@ -7,6 +7,7 @@ use polkadot_sdk::{
 	sc_keystore::LocalKeystore,
 	sc_service::config::{BasePath, KeystoreConfig},
 	sp_core::{
+		bytes::to_hex,
 		crypto::{AccountId32, Ss58Codec},
 		sr25519, Pair,
 	},
@@ -81,15 +82,11 @@ impl AttestationKeyCmd {
 
 		let out = serde_json::json!({
 			"account": account.to_ss58check(),
-			"attestationKey": format!("0x{}", hex(public.as_ref())),
-			"keyProof": format!("0x{}", hex(proof.as_ref())),
+			"attestationKey": to_hex(public.as_ref(), false),
+			"keyProof": to_hex(proof.as_ref(), false),
 			"keystore": path.display().to_string(),
 		});
 		println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
 		Ok(())
 	}
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

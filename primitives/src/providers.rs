@@ -221,11 +221,6 @@ impl HardwareProfile {
 	pub fn gpu_count(&self) -> u32 {
 		self.gpus.iter().fold(0u32, |n, g| n.saturating_add(g.count))
 	}
-
-	/// The largest memory of any GPU in the host, MiB.
-	pub fn max_vram_mib(&self) -> u32 {
-		self.gpus.iter().map(|g| g.vram_mib).max().unwrap_or(0)
-	}
 }
 
 /// What a job needs of a host; `None` fields match anything.

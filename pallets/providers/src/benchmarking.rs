@@ -16,7 +16,7 @@ use polkadot_sdk::{
 	sp_runtime::{traits::Saturating, RuntimeAppPublic},
 };
 
-/// An account with enough for ten minimum bonds.
+/// An account with enough for a hundred minimum bonds.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
 	let amount = T::MinBond::get().saturating_mul(100u32.into());

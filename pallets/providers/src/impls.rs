@@ -190,8 +190,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!amount.is_zero(), Error::<T>::InsufficientBond);
 		let remaining = record.bond.checked_sub(&amount).ok_or(Error::<T>::InsufficientBond)?;
 		ensure!(remaining >= T::MinBond::get(), Error::<T>::BondTooLow);
-		let unlock_at =
-			frame_system::Pallet::<T>::block_number().saturating_add(UnbondingPeriod::<T>::get());
+		let unlock_at = Self::unlock_at_for_new_chunk();
 		record
 			.unbonding
 			.try_push(UnbondingChunk { amount, unlock_at })
@@ -230,6 +229,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// When bond unbonded now may be withdrawn.
+	fn unlock_at_for_new_chunk() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number().saturating_add(UnbondingPeriod::<T>::get())
+	}
+
 	fn remove_record(who: &T::AccountId) {
 		Providers::<T>::remove(who);
 		ProviderCount::<T>::mutate(|n| *n = n.saturating_sub(1));
@@ -237,27 +241,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_pause(who: T::AccountId) -> DispatchResult {
-		let record = Self::listed(&who)?;
-		ensure!(
-			matches!(record.status, ProviderStatus::Active | ProviderStatus::Registered),
-			Error::<T>::InvalidStatus
-		);
-		Self::do_set_status(&who, ProviderStatus::Paused)
+		Self::transition(&who, ProviderStatus::Paused, |from| {
+			matches!(from, ProviderStatus::Active | ProviderStatus::Registered)
+		})
 	}
 
 	pub(crate) fn do_resume(who: T::AccountId) -> DispatchResult {
-		let record = Self::listed(&who)?;
-		ensure!(record.status == ProviderStatus::Paused, Error::<T>::InvalidStatus);
 		// Resumed hardware is proven again before it earns.
-		Self::do_set_status(&who, ProviderStatus::Registered)
+		Self::transition(&who, ProviderStatus::Registered, |from| from == ProviderStatus::Paused)
 	}
 
 	/// Returns how many GPUs the provider had (what the call's weight depends on).
 	pub(crate) fn do_deregister(who: T::AccountId) -> Result<u32, DispatchError> {
 		let mut record = Self::listed(&who)?;
 		ensure!(!T::WorkInFlight::has_work_in_flight(&who), Error::<T>::HasActiveWork);
-		let unlock_at =
-			frame_system::Pallet::<T>::block_number().saturating_add(UnbondingPeriod::<T>::get());
+		let unlock_at = Self::unlock_at_for_new_chunk();
 		let chunk = UnbondingChunk { amount: record.bond, unlock_at };
 		if let Err(chunk) = record.unbonding.try_push(chunk) {
 			// No room for another chunk: fold the bond into the latest one, which then unlocks
@@ -286,15 +284,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_force_suspend(who: &T::AccountId) -> DispatchResult {
-		let record = Self::listed(who)?;
-		ensure!(record.status != ProviderStatus::Suspended, Error::<T>::InvalidStatus);
-		Self::do_set_status(who, ProviderStatus::Suspended)
+		Self::transition(who, ProviderStatus::Suspended, |from| from != ProviderStatus::Suspended)
 	}
 
 	pub(crate) fn do_force_resume(who: &T::AccountId) -> DispatchResult {
-		let record = Self::listed(who)?;
-		ensure!(record.status == ProviderStatus::Suspended, Error::<T>::InvalidStatus);
-		Self::do_set_status(who, ProviderStatus::Registered)
+		Self::transition(who, ProviderStatus::Registered, |from| from == ProviderStatus::Suspended)
 	}
 
 	pub(crate) fn do_set_unbonding_period(blocks: BlockNumberFor<T>) -> DispatchResult {
@@ -306,8 +300,20 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_set_status(who: &T::AccountId, to: ProviderStatus) -> DispatchResult {
 		ensure!(to != ProviderStatus::Leaving, Error::<T>::InvalidStatus);
+		Self::transition(who, to, |_| true)
+	}
+
+	/// Moves a listed provider to `to` if `allowed` accepts its current status (else
+	/// `InvalidStatus`); nothing happens when it is there already. Only `deregister` makes a
+	/// provider `Leaving`.
+	fn transition(
+		who: &T::AccountId,
+		to: ProviderStatus,
+		allowed: impl FnOnce(ProviderStatus) -> bool,
+	) -> DispatchResult {
 		let mut record = Self::listed(who)?;
 		let from = record.status;
+		ensure!(allowed(from), Error::<T>::InvalidStatus);
 		if from == to {
 			return Ok(());
 		}
@@ -357,11 +363,7 @@ impl<T: Config> Pallet<T> {
 		reason: SlashReason,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
-		let total = record
-			.unbonding
-			.iter()
-			.fold(record.bond, |sum, chunk| sum.saturating_add(chunk.amount));
-		let mut due = share.mul_floor(total);
+		let mut due = share.mul_floor(record.total_bonded());
 		if due.is_zero() {
 			return Ok(Zero::zero());
 		}
@@ -435,15 +437,11 @@ impl<T: Config> Pallet<T> {
 		let mut count = 0u32;
 		for (who, record) in Providers::<T>::iter() {
 			count = count.saturating_add(1);
-			let expected = record
-				.unbonding
-				.iter()
-				.fold(record.bond, |sum, chunk| sum.saturating_add(chunk.amount));
 			ensure!(
 				<T::Currency as polkadot_sdk::frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
 					&HoldReason::ProviderBond.into(),
 					&who
-				) == expected,
+				) == record.total_bonded(),
 				"held bond differs from bond + unbonding"
 			);
 			if record.status == ProviderStatus::Leaving {

@@ -9,7 +9,7 @@ use polkadot_sdk::{
 		PartialEqNoBound,
 	},
 	frame_system::pallet_prelude::BlockNumberFor,
-	sp_runtime::Permill,
+	sp_runtime::{traits::Saturating, Permill},
 };
 use scale_info::TypeInfo;
 
@@ -110,4 +110,13 @@ pub struct ProviderRecord<T: Config> {
 	pub reputation: Reputation<BlockNumberFor<T>>,
 	/// When it registered.
 	pub registered_at: BlockNumberFor<T>,
+}
+
+impl<T: Config> ProviderRecord<T> {
+	/// Everything held for this provider: the active bond plus every unbonding chunk.
+	pub fn total_bonded(&self) -> BalanceOf<T> {
+		self.unbonding
+			.iter()
+			.fold(self.bond, |sum, chunk| sum.saturating_add(chunk.amount))
+	}
 }

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, decodeAddress, signatureVerify } from '@polkadot/util-crypto';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, signatureVerify } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import { runCli, tempBasePath, cleanup } from '../lib/node.js';
+import { ownershipPayload } from '../lib/providers.js';
 
 test('build-spec --chain local has four validators with BABE and GRANDPA keys', () => {
   const out = runCli(['build-spec', '--chain', 'local', '--disable-default-bootnode']);
@@ -51,10 +52,9 @@ test('attestation-key puts the given key into the keystore and proves it for the
     assert.equal(out.status, 0, out.stderr);
     const made = JSON.parse(out.stdout);
     assert.equal(made.attestationKey, u8aToHex(key.publicKey));
-    const payload = u8aConcat(stringToU8a('crucible:attestation-key-owner:'), decodeAddress(account));
+    const payload = ownershipPayload(account);
     assert.ok(signatureVerify(payload, made.keyProof, made.attestationKey).isValid, 'a valid proof');
-    const forAlice = u8aConcat(stringToU8a('crucible:attestation-key-owner:'),
-      decodeAddress(keyring.addFromUri('//Alice').address));
+    const forAlice = ownershipPayload(keyring.addFromUri('//Alice').address);
     assert.ok(!signatureVerify(forAlice, made.keyProof, made.attestationKey).isValid, 'for Bob only');
     // Stored under the Crucible key type `crat` (hex 63726174) in the chain's keystore.
     const files = readdirSync(join(basePath, 'chains', 'crucible_local', 'keystore'));

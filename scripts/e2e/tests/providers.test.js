@@ -4,11 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import {
   DevNode, tempBasePath, waitForBlock, submit, cleanup, runCli,
 } from '../lib/node.js';
+import { ownershipPayload } from '../lib/providers.js';
 
 const CRU = 10n ** 12n;
 let basePath;
@@ -72,8 +73,7 @@ const feeOf = (events) => events
 /** An attestation key held in JS, and its ownership proof for `who` (what the node signs). */
 function jsKey(seed, who) {
   const key = keyring.addFromUri(seed);
-  const payload = u8aConcat(stringToU8a('crucible:attestation-key-owner:'), decodeAddress(who.address));
-  return { key: u8aToHex(key.publicKey), proof: u8aToHex(key.sign(payload)) };
+  return { key: u8aToHex(key.publicKey), proof: u8aToHex(key.sign(ownershipPayload(who.address))) };
 }
 
 test('a provider registers with the key its node made, and the bond is held', async () => {
