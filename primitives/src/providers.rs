@@ -181,7 +181,8 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Finds providers and reads their records; for polkadot.js `api.call.providersApi` and for
 	/// the node. `Record` is the registry's record type.
 	pub trait ProvidersApi<AccountId, Record> where AccountId: codec::Codec, Record: codec::Codec {
-		/// A provider's record, if it is registered.
+		/// A provider's record, if it is registered, with its reputation decayed to the current
+		/// block.
 		fn provider(who: AccountId) -> Option<Record>;
 
 		/// Up to `limit` providers meeting `requirement`, starting after `start_after` in storage

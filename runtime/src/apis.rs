@@ -187,7 +187,7 @@ impl_runtime_apis! {
 		pallet_providers::ProviderRecord<Runtime>,
 	> for Runtime {
 		fn provider(who: AccountId) -> Option<pallet_providers::ProviderRecord<Runtime>> {
-			pallet_providers::Providers::<Runtime>::get(who)
+			pallet_providers::Pallet::<Runtime>::provider_view(&who)
 		}
 
 		fn providers_matching(

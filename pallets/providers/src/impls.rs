@@ -342,6 +342,18 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// A provider's record as readers should see it: its reputation with decay applied up to the
+	/// current block (as if written now). What the `ProvidersApi::provider` runtime API returns.
+	pub fn provider_view(who: &T::AccountId) -> Option<ProviderRecord<T>> {
+		Providers::<T>::get(who).map(|mut record| {
+			record.reputation = Reputation {
+				score: Self::current_reputation(&record.reputation),
+				updated_at: frame_system::Pallet::<T>::block_number(),
+			};
+			record
+		})
+	}
+
 	fn note_outcome(who: &T::AccountId, weight: Permill, success: bool) -> DispatchResult {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
 		let current = Self::current_reputation(&record.reputation);

@@ -811,6 +811,12 @@ fn reputation_moves_with_outcomes_and_decays_towards_neutral() {
 			<M as ProviderInspect<_>>::reputation(&ALICE),
 			Some(Permill::from_parts(725_000))
 		);
+		// The stored score is unchanged; the runtime API's view shows the decayed one.
+		assert_eq!(record(ALICE).reputation.score, Permill::from_percent(75));
+		let view = Providers::provider_view(&ALICE).expect("registered");
+		assert_eq!(view.reputation.score, Permill::from_parts(725_000));
+		assert_eq!(view.reputation.updated_at, 1 + DECAY_PERIOD);
+		assert!(Providers::provider_view(&BOB).is_none());
 		// A failure takes 40% of the current score: 72.5% * 0.6 = 43.5%.
 		assert_ok!(<M as ProviderMutate<_>>::note_failure(&ALICE, Permill::from_percent(40)));
 		assert_eq!(
