@@ -323,9 +323,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The reputation now: the stored score with decay towards neutral applied for every whole
-	/// `ReputationDecayPeriod` since it was written.
-	pub(crate) fn current_reputation(rep: &Reputation<BlockNumberFor<T>>) -> Permill {
+	/// The reputation as of the current block: the stored score with decay towards neutral
+	/// applied for every whole `ReputationDecayPeriod` since it was written.
+	pub(crate) fn reputation_now(
+		rep: &Reputation<BlockNumberFor<T>>,
+	) -> Reputation<BlockNumberFor<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let elapsed = now.saturating_sub(rep.updated_at);
 		let period = T::ReputationDecayPeriod::get().max(1u32.into());
@@ -333,37 +335,34 @@ impl<T: Config> Pallet<T> {
 			elapsed.checked_div(&period).unwrap_or_default().try_into().unwrap_or(u32::MAX);
 		let keep = (Permill::one().saturating_sub(T::ReputationDecay::get()))
 			.saturating_pow(periods.min(10_000) as usize);
-		if rep.score >= NEUTRAL_REPUTATION {
+		let score = if rep.score >= NEUTRAL_REPUTATION {
 			NEUTRAL_REPUTATION
 				.saturating_add(keep.saturating_mul(rep.score.saturating_sub(NEUTRAL_REPUTATION)))
 		} else {
 			NEUTRAL_REPUTATION
 				.saturating_sub(keep.saturating_mul(NEUTRAL_REPUTATION.saturating_sub(rep.score)))
-		}
+		};
+		Reputation { score, updated_at: now }
 	}
 
 	/// A provider's record as readers should see it: its reputation with decay applied up to the
 	/// current block (as if written now). What the `ProvidersApi::provider` runtime API returns.
 	pub fn provider_view(who: &T::AccountId) -> Option<ProviderRecord<T>> {
 		Providers::<T>::get(who).map(|mut record| {
-			record.reputation = Reputation {
-				score: Self::current_reputation(&record.reputation),
-				updated_at: frame_system::Pallet::<T>::block_number(),
-			};
+			record.reputation = Self::reputation_now(&record.reputation);
 			record
 		})
 	}
 
 	fn note_outcome(who: &T::AccountId, weight: Permill, success: bool) -> DispatchResult {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
-		let current = Self::current_reputation(&record.reputation);
+		let Reputation { score: current, updated_at } = Self::reputation_now(&record.reputation);
 		let score = if success {
 			current.saturating_add(weight.saturating_mul(Permill::one().saturating_sub(current)))
 		} else {
 			current.saturating_sub(weight.saturating_mul(current))
 		};
-		record.reputation =
-			Reputation { score, updated_at: frame_system::Pallet::<T>::block_number() };
+		record.reputation = Reputation { score, updated_at };
 		Providers::<T>::insert(who, record);
 		Self::deposit_event(Event::ReputationChanged { provider: who.clone(), score });
 		Ok(())
@@ -505,7 +504,7 @@ impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
 		Providers::<T>::get(provider).map(|r| r.bond)
 	}
 	fn reputation(provider: &T::AccountId) -> Option<Permill> {
-		Providers::<T>::get(provider).map(|r| Self::current_reputation(&r.reputation))
+		Providers::<T>::get(provider).map(|r| Self::reputation_now(&r.reputation).score)
 	}
 	fn is_eligible(provider: &T::AccountId, requirement: &HardwareRequirement) -> bool {
 		Providers::<T>::get(provider).is_some_and(|r| {
