@@ -27,16 +27,26 @@ pub type AttestationKey = attestation::Public;
 /// A signature by an attestation key.
 pub type AttestationSignature = attestation::Signature;
 
-/// The domain tag of an attestation-key ownership proof. The proof is the attestation key's
-/// signature over `OWNERSHIP_PROOF_CONTEXT ++ SCALE(account)` (for 32-byte accounts: the tag
-/// followed by the account's raw public key). It shows that whoever registers the key holds it,
-/// so nobody can claim another provider's key, and with it that provider's proofs.
+/// The domain tag of an attestation-key ownership proof.
 pub const OWNERSHIP_PROOF_CONTEXT: &[u8] = b"crucible:attestation-key-owner:";
 
-/// The message an attestation key signs to prove it belongs to `account`'s provider.
-pub fn ownership_payload<AccountId: Encode>(account: &AccountId) -> alloc::vec::Vec<u8> {
+/// The message an attestation key signs to prove it belongs to `account`'s provider:
+/// `OWNERSHIP_PROOF_CONTEXT ‖ genesis hash ‖ SCALE(account) ‖ nonce (u32, little-endian)`.
+///
+/// It shows that whoever registers the key holds it, so nobody can claim another provider's
+/// key, and with it that provider's proofs. The genesis hash binds the proof to one chain (a
+/// proof made for a testnet is worthless on mainnet); `nonce` is the account's
+/// `providers.keyNonce`, which every registration and key rotation increments, so a proof is
+/// good once: a rotated-away key cannot be put back with its old, public proof.
+pub fn ownership_payload<AccountId: Encode>(
+	genesis_hash: &[u8],
+	account: &AccountId,
+	nonce: u32,
+) -> alloc::vec::Vec<u8> {
 	let mut payload = OWNERSHIP_PROOF_CONTEXT.to_vec();
+	payload.extend_from_slice(genesis_hash);
 	account.encode_to(&mut payload);
+	payload.extend_from_slice(&nonce.to_le_bytes());
 	payload
 }
 

@@ -5,15 +5,15 @@ use super::*;
 use crate::Pallet as Providers;
 use alloc::vec::Vec;
 use crucible_primitives::providers::{
-	ownership_payload, AttestationKey, AttestationSignature, ComputeCapability, Endpoint, GpuSpec,
-	GpuVendor, HardwareProfile, Interconnect, Region, MAX_ENDPOINT_LEN, MAX_GPUS, MAX_GPU_KINDS,
+	AttestationKey, AttestationSignature, ComputeCapability, Endpoint, GpuSpec, GpuVendor,
+	HardwareProfile, Interconnect, Region, MAX_ENDPOINT_LEN, MAX_GPUS, MAX_GPU_KINDS,
 	MAX_MODEL_NAME_LEN,
 };
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{fungible::Mutate, EnsureOrigin, Get},
 	frame_system::{Pallet as System, RawOrigin},
-	sp_runtime::{traits::Saturating, RuntimeAppPublic},
+	sp_runtime::{traits::Saturating, Permill, RuntimeAppPublic},
 };
 
 /// An account with enough for a hundred minimum bonds.
@@ -29,7 +29,9 @@ fn key_for<T: Config>(
 	who: &T::AccountId,
 ) -> Result<(AttestationKey, AttestationSignature), BenchmarkError> {
 	let key = AttestationKey::generate_pair(None);
-	let proof = key.sign(&ownership_payload(who)).ok_or(BenchmarkError::Stop("no keystore"))?;
+	let proof = key
+		.sign(&Providers::<T>::ownership_payload_of(who))
+		.ok_or(BenchmarkError::Stop("no keystore"))?;
 	Ok((key, proof))
 }
 
@@ -284,6 +286,67 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, blocks);
 
 		assert_eq!(UnbondingPeriod::<T>::get(), blocks);
+		Ok(())
+	}
+
+	// What the judging pallets call (through `ProviderSlash` and `ProviderMutate`), so that they
+	// can charge for it.
+
+	#[benchmark]
+	fn slash() -> Result<(), BenchmarkError> {
+		// Every chunk of a full queue is cut, and the provider falls below `MinBond`.
+		let who = registered::<T>(0, MAX_GPUS)?;
+		unbond_chunks::<T>(&who, T::MaxUnbondingChunks::get())?;
+
+		#[block]
+		{
+			Providers::<T>::do_slash(
+				&who,
+				Permill::from_percent(95),
+				SlashReason::FailedChallenge,
+			)?;
+		}
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Underbonded));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn note_success() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+
+		#[block]
+		{
+			<Providers<T> as ProviderMutate<_>>::note_success(&who, Permill::from_percent(5))?;
+		}
+
+		assert!(Providers::<T>::reputation(&who) > Some(Permill::from_percent(50)));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn note_failure() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+
+		#[block]
+		{
+			<Providers<T> as ProviderMutate<_>>::note_failure(&who, Permill::from_percent(30))?;
+		}
+
+		assert!(Providers::<T>::reputation(&who) < Some(Permill::from_percent(50)));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_status() -> Result<(), BenchmarkError> {
+		let who = registered::<T>(0, MAX_GPUS)?;
+
+		#[block]
+		{
+			<Providers<T> as ProviderMutate<_>>::set_status(&who, ProviderStatus::Active)?;
+		}
+
+		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Active));
 		Ok(())
 	}
 

@@ -1,6 +1,6 @@
 //! The registry's logic: what the calls and the inter-pallet traits do.
 
-use crate::{pallet::*, traits::*, types::*};
+use crate::{pallet::*, traits::*, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
 use crucible_primitives::providers::{
 	ownership_payload, AttestationKey, AttestationSignature, Endpoint, GpuUuid, HardwareProfile,
@@ -8,18 +8,18 @@ use crucible_primitives::providers::{
 };
 use polkadot_sdk::{
 	frame_support::{
-		ensure,
+		defensive_assert, ensure,
 		pallet_prelude::*,
 		traits::{
 			fungible::hold::{Balanced as _, Mutate as _},
-			tokens::Precision,
+			tokens::{imbalance::Imbalance as _, Precision},
 			OnUnbalanced,
 		},
 	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_runtime::{
 		traits::{CheckedAdd, CheckedDiv, CheckedSub, Saturating, Zero},
-		ArithmeticError, DispatchError, DispatchResult, Permill, RuntimeAppPublic,
+		ArithmeticError, DispatchError, DispatchResult, Perbill, Permill, RuntimeAppPublic,
 	},
 };
 
@@ -51,13 +51,25 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks that `key_proof` is `key`'s signature over `who`'s ownership payload.
+	/// The payload `who`'s next attestation key must sign: bound to this chain's genesis hash
+	/// and to `who`'s key nonce.
+	pub fn ownership_payload_of(who: &T::AccountId) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		ownership_payload(genesis.as_ref(), who, KeyNonce::<T>::get(who))
+	}
+
+	/// Checks that `key_proof` is `key`'s signature over `who`'s ownership payload, and uses
+	/// the nonce up (call it last, after every other check).
 	fn check_key_proof(
 		who: &T::AccountId,
 		key: &AttestationKey,
 		key_proof: &AttestationSignature,
 	) -> DispatchResult {
-		ensure!(key.verify(&ownership_payload(who), key_proof), Error::<T>::InvalidKeyProof);
+		ensure!(
+			key.verify(&Self::ownership_payload_of(who), key_proof),
+			Error::<T>::InvalidKeyProof
+		);
+		KeyNonce::<T>::mutate(who, |n| *n = n.saturating_add(1));
 		Ok(())
 	}
 
@@ -81,11 +93,11 @@ impl<T: Config> Pallet<T> {
 		Self::validate_listing(&endpoint, &region)?;
 		ensure!(bond >= T::MinBond::get(), Error::<T>::BondTooLow);
 		ensure!(!AttestationKeyOwner::<T>::contains_key(&attestation_key), Error::<T>::KeyInUse);
-		Self::check_key_proof(&who, &attestation_key, &key_proof)?;
 		for uuid in profile.gpu_uuids.iter() {
 			ensure!(!GpuOwner::<T>::contains_key(uuid), Error::<T>::GpuAlreadyRegistered);
 		}
 		let count = ProviderCount::<T>::get().checked_add(1).ok_or(ArithmeticError::Overflow)?;
+		Self::check_key_proof(&who, &attestation_key, &key_proof)?;
 		T::Currency::hold(&HoldReason::ProviderBond.into(), &who, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
@@ -106,6 +118,7 @@ impl<T: Config> Pallet<T> {
 				unbonding: BoundedVec::new(),
 				reputation: Reputation { score: NEUTRAL_REPUTATION, updated_at: now },
 				registered_at: now,
+				status_since: now,
 			},
 		);
 		ProviderCount::<T>::put(count);
@@ -134,6 +147,12 @@ impl<T: Config> Pallet<T> {
 				ensure!(owner == who, Error::<T>::GpuAlreadyRegistered);
 			}
 		}
+		let hardware_changes = record.profile != profile;
+		// A challenge is sized for the declared hardware: it cannot change under it.
+		ensure!(
+			!hardware_changes || !T::WorkInFlight::has_open_challenge(&who),
+			Error::<T>::ChallengeOpen
+		);
 		let old_gpus = record.profile.gpu_uuids.len() as u32;
 		for uuid in record.profile.gpu_uuids.iter() {
 			GpuOwner::<T>::remove(uuid);
@@ -142,9 +161,10 @@ impl<T: Config> Pallet<T> {
 			GpuOwner::<T>::insert(uuid, &who);
 		}
 		let from = record.status;
-		if record.profile != profile && from == ProviderStatus::Active {
+		if hardware_changes && from == ProviderStatus::Active {
 			// New hardware must be proven before it earns.
 			record.status = ProviderStatus::Registered;
+			record.status_since = frame_system::Pallet::<T>::block_number();
 		}
 		record.profile = profile;
 		record.endpoint = endpoint;
@@ -180,8 +200,18 @@ impl<T: Config> Pallet<T> {
 		record.bond = record.bond.checked_add(&amount).ok_or(ArithmeticError::Overflow)?;
 		T::Currency::hold(&HoldReason::ProviderBond.into(), &who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let from = record.status;
+		if from == ProviderStatus::Underbonded && record.bond >= T::MinBond::get() {
+			// Back above the minimum: listed again, to be proven again.
+			record.status = ProviderStatus::Registered;
+			record.status_since = frame_system::Pallet::<T>::block_number();
+		}
+		let to = record.status;
 		Providers::<T>::insert(&who, record);
-		Self::deposit_event(Event::Bonded { provider: who, amount });
+		Self::deposit_event(Event::Bonded { provider: who.clone(), amount });
+		if from != to {
+			Self::deposit_event(Event::StatusChanged { provider: who, from, to });
+		}
 		Ok(())
 	}
 
@@ -214,13 +244,16 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		ensure!(!released.is_zero(), Error::<T>::NothingToWithdraw);
-		T::Currency::release(
+		let freed = T::Currency::release(
 			&HoldReason::ProviderBond.into(),
 			&who,
 			released,
 			Precision::BestEffort,
 		)?;
-		Self::deposit_event(Event::Withdrawn { provider: who.clone(), amount: released });
+		// The hold always covers the chunks (an invariant); if it ever did not, report and
+		// record what really moved rather than what the chunks said.
+		defensive_assert!(freed == released, "the bond hold is smaller than the ripe chunks");
+		Self::deposit_event(Event::Withdrawn { provider: who.clone(), amount: freed });
 		if record.status == ProviderStatus::Leaving && record.unbonding.is_empty() {
 			Self::remove_record(&who);
 		} else {
@@ -241,6 +274,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_pause(who: T::AccountId) -> DispatchResult {
+		// Nobody steps out of a challenge they are failing.
+		ensure!(!T::WorkInFlight::has_open_challenge(&who), Error::<T>::ChallengeOpen);
 		Self::transition(&who, ProviderStatus::Paused, |from| {
 			matches!(from, ProviderStatus::Active | ProviderStatus::Registered)
 		})
@@ -254,32 +289,44 @@ impl<T: Config> Pallet<T> {
 	/// Returns how many GPUs the provider had (what the call's weight depends on).
 	pub(crate) fn do_deregister(who: T::AccountId) -> Result<u32, DispatchError> {
 		let mut record = Self::listed(&who)?;
-		ensure!(!T::WorkInFlight::has_work_in_flight(&who), Error::<T>::HasActiveWork);
+		ensure!(
+			!T::WorkInFlight::has_work_in_flight(&who) &&
+				!T::WorkInFlight::has_open_challenge(&who),
+			Error::<T>::HasActiveWork
+		);
 		let unlock_at = Self::unlock_at_for_new_chunk();
-		let chunk = UnbondingChunk { amount: record.bond, unlock_at };
-		if let Err(chunk) = record.unbonding.try_push(chunk) {
-			// No room for another chunk: fold the bond into the latest one, which then unlocks
-			// with it (never earlier than either).
-			if let Some(last) = record.unbonding.last_mut() {
-				last.amount = last.amount.saturating_add(chunk.amount);
-				last.unlock_at = last.unlock_at.max(chunk.unlock_at);
+		if !record.bond.is_zero() {
+			let chunk = UnbondingChunk { amount: record.bond, unlock_at };
+			if let Err(chunk) = record.unbonding.try_push(chunk) {
+				// No room for another chunk: fold the bond into the latest one, which then
+				// unlocks with it (never earlier than either).
+				if let Some(last) = record.unbonding.last_mut() {
+					last.amount = last.amount.saturating_add(chunk.amount);
+					last.unlock_at = last.unlock_at.max(chunk.unlock_at);
+				}
 			}
 		}
 		record.bond = Zero::zero();
 		let from = record.status;
 		record.status = ProviderStatus::Leaving;
+		record.status_since = frame_system::Pallet::<T>::block_number();
 		AttestationKeyOwner::<T>::remove(&record.attestation_key);
 		let gpus = record.profile.gpu_uuids.len() as u32;
 		for uuid in record.profile.gpu_uuids.iter() {
 			GpuOwner::<T>::remove(uuid);
 		}
+		let nothing_bonded = record.unbonding.is_empty();
 		Providers::<T>::insert(&who, record);
 		Self::deposit_event(Event::StatusChanged {
 			provider: who.clone(),
 			from,
 			to: ProviderStatus::Leaving,
 		});
-		Self::deposit_event(Event::ProviderLeaving { provider: who, unlock_at });
+		Self::deposit_event(Event::ProviderLeaving { provider: who.clone(), unlock_at });
+		if nothing_bonded {
+			// Slashed to nothing before it left: there is nothing to wait for.
+			Self::remove_record(&who);
+		}
 		Ok(gpus)
 	}
 
@@ -288,7 +335,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_force_resume(who: &T::AccountId) -> DispatchResult {
-		Self::transition(who, ProviderStatus::Registered, |from| from == ProviderStatus::Suspended)
+		// Back to `Registered` (to be proven again), or to `Underbonded` if slashes took the bond
+		// below the minimum meanwhile.
+		let to = match Providers::<T>::get(who) {
+			Some(record) if record.bond < T::MinBond::get() => ProviderStatus::Underbonded,
+			_ => ProviderStatus::Registered,
+		};
+		Self::transition(who, to, |from| from == ProviderStatus::Suspended)
 	}
 
 	pub(crate) fn do_set_unbonding_period(blocks: BlockNumberFor<T>) -> DispatchResult {
@@ -298,9 +351,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// A judging pallet's status change: only the moves [`ProviderStatus::judge_may_move`]
+	/// allows.
 	pub(crate) fn do_set_status(who: &T::AccountId, to: ProviderStatus) -> DispatchResult {
-		ensure!(to != ProviderStatus::Leaving, Error::<T>::InvalidStatus);
-		Self::transition(who, to, |_| true)
+		Self::transition(who, to, |from| from == to || from.judge_may_move(to))
 	}
 
 	/// Moves a listed provider to `to` if `allowed` accepts its current status (else
@@ -318,6 +372,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		record.status = to;
+		record.status_since = frame_system::Pallet::<T>::block_number();
 		Providers::<T>::insert(who, record);
 		Self::deposit_event(Event::StatusChanged { provider: who.clone(), from, to });
 		Ok(())
@@ -374,43 +429,80 @@ impl<T: Config> Pallet<T> {
 		reason: SlashReason,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
-		let mut due = share.mul_floor(record.total_bonded());
+		let total = record.total_bonded();
+		let due = share.mul_floor(total);
 		if due.is_zero() {
 			return Ok(Zero::zero());
 		}
 		let (credit, missing) = T::Currency::slash(&HoldReason::ProviderBond.into(), who, due);
-		let slashed = due.saturating_sub(missing);
+		let slashed = credit.peek().min(total);
+		defensive_assert!(missing.is_zero(), "the bond hold is smaller than the record");
 		T::OnSlash::on_unbalanced(credit);
-		// Take it from the active bond first, then from the newest chunks.
-		due = slashed;
-		let from_bond = due.min(record.bond);
-		record.bond = record.bond.saturating_sub(from_bond);
-		due = due.saturating_sub(from_bond);
-		for chunk in record.unbonding.iter_mut().rev() {
-			let take = due.min(chunk.amount);
-			chunk.amount = chunk.amount.saturating_sub(take);
-			due = due.saturating_sub(take);
-		}
-		record.unbonding.retain(|chunk| !chunk.amount.is_zero());
+		Self::spread_slash(&mut record, slashed, total);
+
+		let from = record.status;
+		let leaving = from == ProviderStatus::Leaving;
 		let emptied = record.bond.is_zero() && record.unbonding.is_empty();
-		let leaving = record.status == ProviderStatus::Leaving;
+		if !leaving &&
+			record.bond < T::MinBond::get() &&
+			matches!(
+				from,
+				ProviderStatus::Registered | ProviderStatus::Active | ProviderStatus::Paused
+			) {
+			// Below the minimum: out of work until it bonds again.
+			record.status = ProviderStatus::Underbonded;
+			record.status_since = frame_system::Pallet::<T>::block_number();
+		}
+		let to = record.status;
 		Providers::<T>::insert(who, record);
 		Self::deposit_event(Event::Slashed { provider: who.clone(), amount: slashed, reason });
+		if from != to {
+			Self::deposit_event(Event::StatusChanged { provider: who.clone(), from, to });
+		}
 		if emptied && leaving {
 			Self::remove_record(who);
 		}
 		Ok(slashed)
 	}
 
+	/// Takes `slashed` (at most `total`, everything bonded) from the active bond and the
+	/// unbonding chunks in proportion to their size; the rounding remainder comes from the
+	/// active bond first, then the newest chunks. Emptied chunks are dropped.
+	fn spread_slash(record: &mut ProviderRecord<T>, slashed: BalanceOf<T>, total: BalanceOf<T>) {
+		let ratio = Perbill::from_rational(slashed, total);
+		let mut left = slashed;
+		let mut take = |amount: &mut BalanceOf<T>, want: BalanceOf<T>| {
+			let t = want.min(*amount).min(left);
+			*amount = amount.saturating_sub(t);
+			left = left.saturating_sub(t);
+		};
+		// The same share of every part (rounded down)...
+		let share = ratio.mul_floor(record.bond);
+		take(&mut record.bond, share);
+		for chunk in record.unbonding.iter_mut() {
+			let share = ratio.mul_floor(chunk.amount);
+			take(&mut chunk.amount, share);
+		}
+		// ...and what rounding left, from the active bond, then the newest chunks.
+		take(&mut record.bond, slashed);
+		for chunk in record.unbonding.iter_mut().rev() {
+			take(&mut chunk.amount, slashed);
+		}
+		defensive_assert!(left.is_zero(), "a slash larger than the bond");
+		record.unbonding.retain(|chunk| !chunk.amount.is_zero());
+	}
+
 	/// Up to `limit` providers meeting `requirement` after `start_after` in storage order:
 	/// `Active` ones, and `Registered` ones too if `include_unproven`. Scans at most
 	/// [`MAX_SCAN`] records, so the runtime API's work is bounded; `next` says where to go on.
+	/// A `limit` of 0 is read as 1: an empty page could not say where the scan stands.
 	pub fn providers_matching(
 		requirement: &HardwareRequirement,
 		include_unproven: bool,
 		start_after: Option<T::AccountId>,
 		limit: u32,
 	) -> ProviderPage<T::AccountId> {
+		let limit = limit.max(1);
 		let mut iter = match start_after {
 			Some(after) => Providers::<T>::iter_from(Providers::<T>::hashed_key_for(after)),
 			None => Providers::<T>::iter(),
@@ -435,30 +527,53 @@ impl<T: Config> Pallet<T> {
 		ProviderPage { providers, next }
 	}
 
-	/// The registry's invariants:
-	/// - the bond held from each provider equals its active bond plus its unbonding chunks;
-	/// - a listed (not `Leaving`) provider has at least `MinBond` bonded, owns its attestation key
-	///   in `AttestationKeyOwner` and each of its GPU UUIDs in `GpuOwner`;
-	/// - a `Leaving` provider has no active bond and no index entries;
-	/// - every `AttestationKeyOwner` and `GpuOwner` entry points to a listed provider whose record
-	///   holds that key or UUID;
-	/// - `ProviderCount` is the number of records.
-	#[cfg(any(feature = "try-runtime", test))]
+	/// The registry's invariants, each a named check:
+	/// - `try_state_bonds`: the bond held from each provider equals its active bond plus its
+	///   unbonding chunks; no chunk is empty; `Registered`, `Active` and `Paused` providers have at
+	///   least `MinBond`, `Underbonded` ones less; a `Leaving` provider has no active bond and
+	///   something still unbonding (a record with nothing left is removed);
+	/// - `try_state_indexes`: a listed (not `Leaving`) provider owns its attestation key in
+	///   `AttestationKeyOwner` and each of its GPU UUIDs in `GpuOwner`; every index entry points to
+	///   a listed provider whose record holds that key or UUID;
+	/// - `try_state_count`: `ProviderCount` is the number of records;
+	/// - `try_state_times`: registration ≤ last status change ≤ now.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		let mut count = 0u32;
+		Self::try_state_bonds()?;
+		Self::try_state_indexes()?;
+		Self::try_state_count()?;
+		Self::try_state_times()
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	fn try_state_bonds() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		use polkadot_sdk::frame_support::traits::fungible::InspectHold;
 		for (who, record) in Providers::<T>::iter() {
-			count = count.saturating_add(1);
+			let held = T::Currency::balance_on_hold(&HoldReason::ProviderBond.into(), &who);
+			ensure!(held == record.total_bonded(), "held bond differs from bond + unbonding");
 			ensure!(
-				<T::Currency as polkadot_sdk::frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
-					&HoldReason::ProviderBond.into(),
-					&who
-				) == record.total_bonded(),
-				"held bond differs from bond + unbonding"
+				record.unbonding.iter().all(|c| !c.amount.is_zero()),
+				"an empty unbonding chunk"
 			);
-			if record.status == ProviderStatus::Leaving {
-				ensure!(record.bond.is_zero(), "a leaving provider has an active bond");
-			} else {
-				ensure!(record.bond >= T::MinBond::get(), "bond below MinBond");
+			match record.status {
+				ProviderStatus::Leaving => {
+					ensure!(record.bond.is_zero(), "a leaving provider has an active bond");
+					ensure!(!record.unbonding.is_empty(), "a leaving provider with nothing bonded");
+				},
+				ProviderStatus::Underbonded =>
+					ensure!(record.bond < T::MinBond::get(), "underbonded with enough bond"),
+				ProviderStatus::Registered | ProviderStatus::Active | ProviderStatus::Paused =>
+					ensure!(record.bond >= T::MinBond::get(), "bond below MinBond"),
+				ProviderStatus::Suspended => {},
+			}
+		}
+		Ok(())
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	fn try_state_indexes() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		for (who, record) in Providers::<T>::iter() {
+			if record.status != ProviderStatus::Leaving {
 				ensure!(
 					AttestationKeyOwner::<T>::get(&record.attestation_key).as_ref() == Some(&who),
 					"attestation key index disagrees"
@@ -468,7 +583,6 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		ensure!(count == ProviderCount::<T>::get(), "ProviderCount is wrong");
 		for (key, who) in AttestationKeyOwner::<T>::iter() {
 			let record = Providers::<T>::get(&who).ok_or("key index points to no provider")?;
 			ensure!(record.attestation_key == key, "key index points to another key");
@@ -481,13 +595,46 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	fn try_state_count() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		ensure!(
+			Providers::<T>::iter_keys().count() as u32 == ProviderCount::<T>::get(),
+			"ProviderCount is wrong"
+		);
+		Ok(())
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	fn try_state_times() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		for (_, record) in Providers::<T>::iter() {
+			ensure!(
+				record.registered_at <= record.status_since && record.status_since <= now,
+				"status change before registration or in the future"
+			);
+		}
+		Ok(())
+	}
 }
 
 impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
 	type Balance = BalanceOf<T>;
+	type BlockNumber = BlockNumberFor<T>;
 
 	fn status(provider: &T::AccountId) -> Option<ProviderStatus> {
 		Providers::<T>::get(provider).map(|r| r.status)
+	}
+	fn status_since(provider: &T::AccountId) -> Option<(ProviderStatus, BlockNumberFor<T>)> {
+		Providers::<T>::get(provider).map(|r| (r.status, r.status_since))
+	}
+	fn prover_info(provider: &T::AccountId) -> Option<ProverInfo<BlockNumberFor<T>>> {
+		Providers::<T>::get(provider).map(|r| ProverInfo {
+			status: r.status,
+			status_since: r.status_since,
+			attestation_key: r.attestation_key,
+			profile: r.profile,
+		})
 	}
 	fn profile(provider: &T::AccountId) -> Option<(HardwareProfile, Region)> {
 		Providers::<T>::get(provider).map(|r| (r.profile, r.region))
@@ -511,6 +658,17 @@ impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
 			r.status == ProviderStatus::Active && requirement.is_met_by(&r.profile, &r.region)
 		})
 	}
+	fn providers_after(after: Option<&T::AccountId>, limit: u32) -> Vec<T::AccountId> {
+		let keys = match after {
+			Some(after) => Providers::<T>::iter_keys_from(Providers::<T>::hashed_key_for(after)),
+			None => Providers::<T>::iter_keys(),
+		};
+		keys.take(limit as usize).collect()
+	}
+	fn providers_after_weight(limit: u32) -> Weight {
+		// One key per step (iteration reads the next key; the value is not decoded).
+		T::DbWeight::get().reads(u64::from(limit).saturating_add(1))
+	}
 }
 
 impl<T: Config> ProviderMutate<T::AccountId> for Pallet<T> {
@@ -523,6 +681,12 @@ impl<T: Config> ProviderMutate<T::AccountId> for Pallet<T> {
 	fn note_failure(provider: &T::AccountId, weight: Permill) -> DispatchResult {
 		Self::note_outcome(provider, weight, false)
 	}
+	fn set_status_weight() -> Weight {
+		T::WeightInfo::set_status()
+	}
+	fn note_outcome_weight() -> Weight {
+		T::WeightInfo::note_success().max(T::WeightInfo::note_failure())
+	}
 }
 
 impl<T: Config> ProviderSlash<T::AccountId> for Pallet<T> {
@@ -534,5 +698,8 @@ impl<T: Config> ProviderSlash<T::AccountId> for Pallet<T> {
 		reason: SlashReason,
 	) -> Result<Self::Balance, DispatchError> {
 		Self::do_slash(provider, share, reason)
+	}
+	fn slash_weight() -> Weight {
+		T::WeightInfo::slash()
 	}
 }

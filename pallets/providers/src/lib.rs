@@ -129,6 +129,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
+	/// How many attestation keys each account has adopted (`register`, `rotate_attestation_key`):
+	/// the nonce its next ownership proof must sign, so that every proof is good once. Kept
+	/// when the record goes, so that a re-registration cannot replay an old proof. Written by
+	/// those two calls.
+	#[pallet::storage]
+	pub type KeyNonce<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// Blocks between `unbond` (or `deregister`) and the funds being withdrawable; a governed
 	/// parameter (short on dev chains, set in genesis), written by `set_unbonding_period`.
 	/// Changing it does not move chunks already unbonding.
@@ -230,6 +237,9 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The unbonding period is above `MaxUnbondingPeriod`.
 		UnbondingPeriodTooLong,
+		/// The provider owes a proof-of-compute challenge: it may pause or change its hardware
+		/// once the challenge is settled.
+		ChallengeOpen,
 	}
 
 	#[pallet::hooks]
@@ -259,8 +269,8 @@ pub mod pallet {
 		/// - `profile`: the host's hardware; every GPU UUID must be new to the chain.
 		/// - `attestation_key`: the sr25519 public key (`crat` key type) of the node's keystore.
 		/// - `key_proof`: the attestation key's signature over
-		///   `crucible_primitives::providers::ownership_payload(caller)` (`crucible-node
-		///   attestation-key` prints both).
+		///   `crucible_primitives::providers::ownership_payload(genesis hash, caller,
+		///   keyNonce(caller))` (`crucible-node attestation-key` prints both).
 		/// - `endpoint`: where developers reach the provider's workloads.
 		/// - `region`: where the host is.
 		/// - `bond`: at least `MinBond`.
@@ -280,7 +290,8 @@ pub mod pallet {
 		}
 
 		/// Replaces the caller's hardware profile, endpoint and region. A change of hardware
-		/// sends an `Active` provider back to `Registered` until it is proven again.
+		/// sends an `Active` provider back to `Registered` until it is proven again, and waits
+		/// until the provider's open challenge (if any) is settled.
 		///
 		/// - `origin`: signed by the provider.
 		/// - `profile`, `endpoint`, `region`: as for `register`; the GPU UUIDs may be the caller's
@@ -305,7 +316,8 @@ pub mod pallet {
 		///
 		/// - `origin`: signed by the provider.
 		/// - `key`: the new key, not used by any provider.
-		/// - `key_proof`: the new key's signature over the caller's ownership payload.
+		/// - `key_proof`: the new key's signature over the caller's ownership payload (with the
+		///   caller's current `keyNonce`).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::rotate_attestation_key())]
 		pub fn rotate_attestation_key(
@@ -317,7 +329,8 @@ pub mod pallet {
 			Self::do_rotate_attestation_key(who, key, key_proof)
 		}
 
-		/// Holds `amount` more as bond.
+		/// Holds `amount` more as bond. An `Underbonded` provider whose bond reaches `MinBond`
+		/// is `Registered` again (to be proven again).
 		///
 		/// - `origin`: signed by the provider.
 		#[pallet::call_index(3)]
@@ -354,7 +367,8 @@ pub mod pallet {
 			Self::do_withdraw_unbonded(who)
 		}
 
-		/// Stops taking new work (`Active` or `Registered` → `Paused`).
+		/// Stops taking new work (`Active` or `Registered` → `Paused`), once the provider's open
+		/// challenge (if any) is settled.
 		///
 		/// - `origin`: signed by the provider.
 		#[pallet::call_index(6)]
@@ -374,9 +388,9 @@ pub mod pallet {
 			Self::do_resume(who)
 		}
 
-		/// Leaves the registry: only without work in flight; the whole bond unbonds and the
-		/// record is removed once it is withdrawn. The attestation key and GPU UUIDs are freed
-		/// at once.
+		/// Leaves the registry: only without work in flight or an open challenge; the whole
+		/// bond unbonds and the record is removed once it is withdrawn (at once if nothing is
+		/// bonded). The attestation key and GPU UUIDs are freed at once.
 		///
 		/// - `origin`: signed by the provider.
 		///
@@ -417,7 +431,7 @@ pub mod pallet {
 		}
 
 		/// Lifts a suspension: the provider is `Registered` again and must be proven before it
-		/// earns.
+		/// earns (`Underbonded` if its bond is below `MinBond`).
 		///
 		/// - `origin`: `ForceOrigin`.
 		/// - `provider`: a suspended provider.

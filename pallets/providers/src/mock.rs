@@ -19,7 +19,7 @@ use polkadot_sdk::{
 	},
 	frame_system::{self, EnsureRoot},
 	pallet_balances,
-	sp_core::{sr25519, Pair},
+	sp_core::{self, sr25519, Pair},
 	sp_io,
 	sp_keystore::{testing::MemoryKeystore, KeystoreExt},
 	sp_runtime::{BuildStorage, Permill},
@@ -79,6 +79,7 @@ parameter_types! {
 
 thread_local! {
 	static WORK_IN_FLIGHT: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
+	static OPEN_CHALLENGE: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 	static SLASHED_TO_SINK: RefCell<Balance> = const { RefCell::new(0) };
 }
 
@@ -93,6 +94,17 @@ pub fn set_work_in_flight(who: AccountId, busy: bool) {
 	});
 }
 
+/// Marks `who` as owing (or not) a proof-of-compute challenge.
+pub fn set_open_challenge(who: AccountId, open: bool) {
+	OPEN_CHALLENGE.with(|w| {
+		let mut w = w.borrow_mut();
+		w.retain(|a| *a != who);
+		if open {
+			w.push(who);
+		}
+	});
+}
+
 /// What the slash sink has received.
 pub fn slashed_to_sink() -> Balance {
 	SLASHED_TO_SINK.with(|s| *s.borrow())
@@ -102,6 +114,9 @@ pub struct TestWork;
 impl ProviderWorkInFlight<AccountId> for TestWork {
 	fn has_work_in_flight(provider: &AccountId) -> bool {
 		WORK_IN_FLIGHT.with(|w| w.borrow().contains(provider))
+	}
+	fn has_open_challenge(provider: &AccountId) -> bool {
+		OPEN_CHALLENGE.with(|w| w.borrow().contains(provider))
 	}
 }
 
@@ -167,9 +182,20 @@ pub fn key(seed: u8) -> AttestationKey {
 	key_pair(seed).public().into()
 }
 
-/// `seed`'s key's ownership proof for `who`.
+/// The chain's genesis hash as the registry reads it (frame-system's block hash of block 0).
+pub fn genesis_hash() -> sp_core::H256 {
+	System::block_hash(0)
+}
+
+/// `seed`'s key's ownership proof for `who`, with `who`'s current key nonce.
 pub fn proof(seed: u8, who: AccountId) -> AttestationSignature {
-	key_pair(seed).sign(&ownership_payload(&who)).into()
+	let nonce = crate::KeyNonce::<Test>::get(who);
+	proof_with(seed, who, genesis_hash().as_ref(), nonce)
+}
+
+/// `seed`'s key's ownership proof for `who` on the chain `genesis`, with key nonce `nonce`.
+pub fn proof_with(seed: u8, who: AccountId, genesis: &[u8], nonce: u32) -> AttestationSignature {
+	key_pair(seed).sign(&ownership_payload(genesis, &who, nonce)).into()
 }
 
 /// A GPU UUID distinct per (`host`, `index`).

@@ -446,6 +446,131 @@ fn rotate_attestation_key_errors() {
 	});
 }
 
+#[test]
+fn an_ownership_proof_is_bound_to_the_chain() {
+	build_and_execute(|| {
+		// A valid signature, for the same account and nonce, on another chain.
+		let other_chain = [0xAB; 32];
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, 1),
+				key(1),
+				proof_with(1, ALICE, &other_chain, 0),
+				endpoint(),
+				region(),
+				BOND
+			),
+			Error::<Test>::InvalidKeyProof
+		);
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 1),
+			key(1),
+			proof_with(1, ALICE, genesis_hash().as_ref(), 0),
+			endpoint(),
+			region(),
+			BOND
+		));
+		assert_eq!(crate::KeyNonce::<Test>::get(ALICE), 1);
+	});
+}
+
+#[test]
+fn a_rotated_away_key_cannot_come_back_with_its_old_public_proof() {
+	build_and_execute(|| {
+		// The proof of key 1 is public once `register` is on chain.
+		let old_proof = proof(1, ALICE);
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 1),
+			key(1),
+			old_proof.clone(),
+			endpoint(),
+			region(),
+			BOND
+		));
+		assert_ok!(Providers::rotate_attestation_key(
+			RuntimeOrigin::signed(ALICE),
+			key(11),
+			proof(11, ALICE)
+		));
+		// Key 1 was retired (say it leaked): its old proof does not bring it back.
+		assert_noop!(
+			Providers::rotate_attestation_key(RuntimeOrigin::signed(ALICE), key(1), old_proof),
+			Error::<Test>::InvalidKeyProof
+		);
+		assert_eq!(crate::KeyNonce::<Test>::get(ALICE), 2);
+		// A fresh proof of it (by whoever holds it now) does.
+		assert_ok!(Providers::rotate_attestation_key(
+			RuntimeOrigin::signed(ALICE),
+			key(1),
+			proof(1, ALICE)
+		));
+	});
+}
+
+#[test]
+fn a_proof_is_good_once_even_after_the_record_is_gone() {
+	build_and_execute(|| {
+		let first = proof(1, ALICE);
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 1),
+			key(1),
+			first.clone(),
+			endpoint(),
+			region(),
+			BOND
+		));
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+		run_to_block(1 + UNBONDING_PERIOD);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		assert!(get(ALICE).is_none());
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, 1),
+				key(1),
+				first,
+				endpoint(),
+				region(),
+				BOND
+			),
+			Error::<Test>::InvalidKeyProof
+		);
+	});
+}
+
+#[test]
+fn a_failed_registration_does_not_use_the_nonce_up() {
+	build_and_execute(|| {
+		let good = proof(1, ALICE);
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, 1),
+				key(1),
+				good.clone(),
+				endpoint(),
+				region(),
+				MIN_BOND - 1
+			),
+			Error::<Test>::BondTooLow
+		);
+		assert_eq!(crate::KeyNonce::<Test>::get(ALICE), 0);
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 1),
+			key(1),
+			good,
+			endpoint(),
+			region(),
+			BOND
+		));
+	});
+}
+
 // ---- bond_extra / unbond / withdraw_unbonded ----
 
 #[test]
@@ -504,6 +629,31 @@ fn unbond_then_withdraw_after_the_period() {
 		assert_eq!(Balances::balance(&ALICE), ENDOWMENT - BOND + 1_500);
 		assert!(record(ALICE).unbonding.is_empty());
 		assert_eq!(last_event(), Event::Withdrawn { provider: ALICE, amount: 1_500 }.into());
+	});
+}
+
+#[test]
+#[should_panic(expected = "the bond hold is smaller than the ripe chunks")]
+fn withdraw_checks_what_the_hold_really_released() {
+	use polkadot_sdk::frame_support::traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision},
+	};
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 500));
+		// Something outside the registry took part of the hold (an invariant broken).
+		assert_ok!(Balances::burn_held(
+			&HoldReason::ProviderBond.into(),
+			&ALICE,
+			BOND - 200,
+			Precision::Exact,
+			Fortitude::Force
+		));
+		run_to_block(1 + UNBONDING_PERIOD);
+		// Only 200 can be released of the 500 unbonded: the defensive check fires (a panic in
+		// tests, an error log on chain), and the event reports the 200 really freed.
+		let _ = Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE));
 	});
 }
 
@@ -585,6 +735,39 @@ fn pause_and_resume() {
 		// Back to work after a pause means proving the hardware again.
 		assert_eq!(status(ALICE), ProviderStatus::Registered);
 		assert_noop!(Providers::resume(RuntimeOrigin::signed(ALICE)), Error::<Test>::InvalidStatus);
+	});
+}
+
+#[test]
+fn an_open_challenge_blocks_pause_deregister_and_new_hardware_but_not_the_listing() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		activate(ALICE);
+		set_open_challenge(ALICE, true);
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(ALICE)), Error::<Test>::ChallengeOpen);
+		assert_noop!(
+			Providers::deregister(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::HasActiveWork
+		);
+		assert_noop!(
+			Providers::update_profile(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, 2),
+				endpoint(),
+				region()
+			),
+			Error::<Test>::ChallengeOpen
+		);
+		// The endpoint and region may change: the challenge does not depend on them.
+		assert_ok!(Providers::update_profile(
+			RuntimeOrigin::signed(ALICE),
+			profile(1, 1),
+			b"https://other.example.net".to_vec().try_into().unwrap(),
+			region()
+		));
+		assert_eq!(status(ALICE), ProviderStatus::Active);
+		set_open_challenge(ALICE, false);
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(ALICE)));
 	});
 }
 
@@ -794,6 +977,58 @@ fn mutate_rejects_leaving_and_unknown_providers() {
 }
 
 #[test]
+fn a_judge_moves_only_along_the_documented_status_machine() {
+	use ProviderStatus::*;
+	let all = [Registered, Active, Paused, Suspended, Leaving, Underbonded];
+	let allowed = [
+		(Registered, Active),
+		(Active, Registered),
+		(Registered, Suspended),
+		(Active, Suspended),
+		(Paused, Suspended),
+		(Underbonded, Suspended),
+	];
+	for from in all {
+		for to in all {
+			assert_eq!(
+				from.judge_may_move(to),
+				allowed.contains(&(from, to)),
+				"{from:?} -> {to:?}"
+			);
+		}
+	}
+}
+
+#[test]
+fn a_judge_cannot_lift_a_suspension_or_override_a_pause() {
+	build_and_execute(|| {
+		type M = Providers;
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(Providers::force_suspend(RuntimeOrigin::root(), ALICE));
+		for to in [ProviderStatus::Active, ProviderStatus::Registered, ProviderStatus::Paused] {
+			assert_noop!(
+				<M as ProviderMutate<_>>::set_status(&ALICE, to),
+				Error::<Test>::InvalidStatus
+			);
+		}
+		assert_ok!(register(BOB, 2, 1, BOND));
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(BOB)));
+		for to in [ProviderStatus::Active, ProviderStatus::Registered] {
+			assert_noop!(
+				<M as ProviderMutate<_>>::set_status(&BOB, to),
+				Error::<Test>::InvalidStatus
+			);
+		}
+		// What a judge may do: prove, demote, suspend.
+		assert_ok!(register(CHARLIE, 3, 1, BOND));
+		assert_ok!(<M as ProviderMutate<_>>::set_status(&CHARLIE, ProviderStatus::Active));
+		assert_ok!(<M as ProviderMutate<_>>::set_status(&CHARLIE, ProviderStatus::Registered));
+		assert_ok!(<M as ProviderMutate<_>>::set_status(&CHARLIE, ProviderStatus::Suspended));
+		assert_ok!(<M as ProviderMutate<_>>::set_status(&BOB, ProviderStatus::Suspended));
+	});
+}
+
+#[test]
 fn reputation_moves_with_outcomes_and_decays_towards_neutral() {
 	build_and_execute(|| {
 		type M = Providers;
@@ -840,12 +1075,12 @@ fn reputation_moves_with_outcomes_and_decays_towards_neutral() {
 }
 
 #[test]
-fn slash_takes_a_share_of_bond_and_unbonding_to_the_sink() {
+fn slash_takes_the_same_share_of_bond_and_each_chunk_to_the_sink() {
 	build_and_execute(|| {
 		assert_ok!(register(ALICE, 1, 1, 4_000));
 		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 1_000));
 		let issuance = Balances::total_issuance();
-		// 25% of 4_000 total (3_000 bonded + 1_000 unbonding).
+		// 25% of 4_000 total (3_000 bonded + 1_000 unbonding), 25% of each part.
 		let slashed = <Providers as ProviderSlash<_>>::slash(
 			&ALICE,
 			Permill::from_percent(25),
@@ -853,8 +1088,8 @@ fn slash_takes_a_share_of_bond_and_unbonding_to_the_sink() {
 		)
 		.unwrap();
 		assert_eq!(slashed, 1_000);
-		assert_eq!(record(ALICE).bond, 2_000);
-		assert_eq!(record(ALICE).unbonding[0].amount, 1_000);
+		assert_eq!(record(ALICE).bond, 2_250);
+		assert_eq!(record(ALICE).unbonding[0].amount, 750);
 		assert_eq!(held(ALICE), 3_000);
 		assert_eq!(slashed_to_sink(), 1_000);
 		assert_eq!(Balances::total_issuance(), issuance - 1_000);
@@ -863,17 +1098,18 @@ fn slash_takes_a_share_of_bond_and_unbonding_to_the_sink() {
 			Event::Slashed { provider: ALICE, amount: 1_000, reason: SlashReason::FailedChallenge }
 				.into()
 		);
+		assert_eq!(status(ALICE), ProviderStatus::Registered, "still above MinBond");
 	});
 }
 
 #[test]
-fn slash_reaches_into_unbonding_chunks_newest_first() {
+fn slash_of_a_leaving_provider_cuts_every_chunk_and_removes_it_when_nothing_is_left() {
 	build_and_execute(|| {
 		assert_ok!(register(ALICE, 1, 1, 2_000));
 		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 400));
 		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 600));
 		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
-		// 2_000 in all: 400, 600, then the 1_000 bond as the newest chunk. 80% = 1_600.
+		// 2_000 in all: chunks of 400, 600 and the 1_000 bond. 80% of each.
 		let slashed = <Providers as ProviderSlash<_>>::slash(
 			&ALICE,
 			Permill::from_percent(80),
@@ -882,7 +1118,8 @@ fn slash_reaches_into_unbonding_chunks_newest_first() {
 		.unwrap();
 		assert_eq!(slashed, 1_600);
 		let amounts: Vec<_> = record(ALICE).unbonding.iter().map(|c| c.amount).collect();
-		assert_eq!(amounts, vec![400]);
+		assert_eq!(amounts, vec![80, 120, 200]);
+		assert_eq!(held(ALICE), 400);
 		// Slashing what is left of a leaving provider removes it.
 		assert_ok!(<Providers as ProviderSlash<_>>::slash(
 			&ALICE,
@@ -891,7 +1128,122 @@ fn slash_reaches_into_unbonding_chunks_newest_first() {
 		));
 		assert!(get(ALICE).is_none());
 		assert_eq!(held(ALICE), 0);
+		assert_eq!(ProviderCount::<Test>::get(), 0);
 		assert_eq!(slashed_to_sink(), 2_000);
+	});
+}
+
+#[test]
+fn slash_rounding_never_leaves_an_empty_chunk_or_loses_a_unit() {
+	build_and_execute(|| {
+		// Odd amounts: a third of each part does not divide evenly.
+		assert_ok!(register(ALICE, 1, 1, 3_001));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 1));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(ALICE), 999));
+		let before = held(ALICE);
+		let slashed = <Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_rational(1u32, 3u32),
+			SlashReason::FailedChallenge,
+		)
+		.unwrap();
+		let r = record(ALICE);
+		assert_eq!(held(ALICE), before - slashed);
+		assert_eq!(r.total_bonded(), held(ALICE));
+		assert!(r.unbonding.iter().all(|c| c.amount > 0));
+	});
+}
+
+#[test]
+fn a_slash_below_min_bond_takes_the_provider_out_of_work_until_it_bonds_again() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, MIN_BOND + 100));
+		activate(ALICE);
+		let need = HardwareRequirement::default();
+		assert!(<Providers as ProviderInspect<_>>::is_eligible(&ALICE, &need));
+		run_to_block(5);
+		assert_ok!(<Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_percent(50),
+			SlashReason::FailedChallenge
+		));
+		// Below MinBond: neither Active nor eligible, and the invariants hold (checked after
+		// the test).
+		assert_eq!(record(ALICE).bond, (MIN_BOND + 100) / 2);
+		assert_eq!(status(ALICE), ProviderStatus::Underbonded);
+		assert_eq!(record(ALICE).status_since, 5);
+		assert!(!<Providers as ProviderInspect<_>>::is_eligible(&ALICE, &need));
+		assert_eq!(
+			last_event(),
+			Event::StatusChanged {
+				provider: ALICE,
+				from: ProviderStatus::Active,
+				to: ProviderStatus::Underbonded
+			}
+			.into()
+		);
+		// A judge cannot put it back to work, nor can it resume or unbond.
+		assert_noop!(
+			<Providers as ProviderMutate<_>>::set_status(&ALICE, ProviderStatus::Active),
+			Error::<Test>::InvalidStatus
+		);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(ALICE)), Error::<Test>::InvalidStatus);
+		assert_noop!(Providers::unbond(RuntimeOrigin::signed(ALICE), 1), Error::<Test>::BondTooLow);
+		// Not enough yet.
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(ALICE), 10));
+		assert_eq!(status(ALICE), ProviderStatus::Underbonded);
+		// Back at MinBond: listed again, to be proven again.
+		let missing = MIN_BOND - record(ALICE).bond;
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(ALICE), missing));
+		assert_eq!(status(ALICE), ProviderStatus::Registered);
+		assert_eq!(
+			last_event(),
+			Event::StatusChanged {
+				provider: ALICE,
+				from: ProviderStatus::Underbonded,
+				to: ProviderStatus::Registered
+			}
+			.into()
+		);
+	});
+}
+
+#[test]
+fn a_provider_slashed_to_nothing_can_leave_and_its_record_goes_at_once() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		assert_ok!(<Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::one(),
+			SlashReason::FailedChallenge
+		));
+		assert_eq!(record(ALICE).bond, 0);
+		assert_eq!(status(ALICE), ProviderStatus::Underbonded);
+		// Leaving with nothing bonded: no empty chunk to wait for, nothing stuck.
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+		assert!(get(ALICE).is_none());
+		assert_eq!(ProviderCount::<Test>::get(), 0);
+		assert_eq!(AttestationKeyOwner::<Test>::get(key(1)), None);
+		assert_eq!(last_event(), Event::ProviderRemoved { provider: ALICE }.into());
+		// And the account may register again (with a fresh proof).
+		assert_ok!(register(ALICE, 1, 2, BOND));
+	});
+}
+
+#[test]
+fn a_suspended_provider_slashed_below_min_bond_resumes_as_underbonded() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, MIN_BOND));
+		assert_ok!(Providers::force_suspend(RuntimeOrigin::root(), ALICE));
+		assert_ok!(<Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_percent(10),
+			SlashReason::Governance
+		));
+		// Governance's suspension stands.
+		assert_eq!(status(ALICE), ProviderStatus::Suspended);
+		assert_ok!(Providers::force_resume(RuntimeOrigin::root(), ALICE));
+		assert_eq!(status(ALICE), ProviderStatus::Underbonded);
 	});
 }
 
@@ -989,6 +1341,45 @@ fn providers_matching_filters_by_requirement_and_status_and_pages() {
 		assert_eq!(
 			Providers::providers_matching(&eight_nvidia, true, None, 10).providers,
 			Vec::<u64>::new()
+		);
+	});
+}
+
+#[test]
+fn a_page_of_limit_zero_never_claims_the_scan_is_complete() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, BOND));
+		assert_ok!(register(BOB, 2, 1, BOND));
+		let any = HardwareRequirement::default();
+		let page = Providers::providers_matching(&any, true, None, 0);
+		// Read as a limit of 1: one provider and where the next page starts.
+		assert_eq!(page.providers.len(), 1);
+		assert!(page.next.is_some(), "two providers match: the scan is not complete");
+	});
+}
+
+#[test]
+fn providers_after_walks_every_record_once_in_pages() {
+	build_and_execute(|| {
+		for (who, host) in [(ALICE, 1), (BOB, 2), (CHARLIE, 3)] {
+			assert_ok!(register(who, host, 1, BOND));
+		}
+		type I = Providers;
+		let mut seen = Vec::new();
+		let mut after = None;
+		loop {
+			let page = <I as ProviderInspect<_>>::providers_after(after.as_ref(), 2);
+			if page.is_empty() {
+				break;
+			}
+			after = page.last().copied();
+			seen.extend(page);
+		}
+		seen.sort();
+		assert_eq!(seen, vec![ALICE, BOB, CHARLIE]);
+		assert_eq!(
+			<I as ProviderInspect<_>>::status_since(&ALICE),
+			Some((ProviderStatus::Registered, 1))
 		);
 	});
 }

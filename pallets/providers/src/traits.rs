@@ -1,12 +1,16 @@
 //! The registry's interface for the other pallets (proof-of-compute, marketplace, emissions),
 //! which the runtime wires together. They never read this pallet's storage directly.
 
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
 use crucible_primitives::providers::{
 	AttestationKey, HardwareProfile, HardwareRequirement, Region,
 };
-use polkadot_sdk::sp_runtime::{DispatchError, DispatchResult, Permill};
+use polkadot_sdk::{
+	frame_support::weights::Weight,
+	sp_runtime::{DispatchError, DispatchResult, Permill},
+};
 use scale_info::TypeInfo;
 
 use crate::ProviderStatus;
@@ -35,10 +39,18 @@ pub enum SlashReason {
 	Governance,
 }
 
-/// Answers whether a provider has work in flight; asked before it may deregister.
+/// Answers whether a provider has work in flight; asked before it may leave or stop.
 pub trait ProviderWorkInFlight<AccountId> {
-	/// Whether `provider` has leases, open challenges or anything else that must finish first.
+	/// Whether `provider` has leases, open challenges or anything else that must finish before
+	/// it may deregister.
 	fn has_work_in_flight(provider: &AccountId) -> bool;
+
+	/// Whether `provider` owes a proof it has not given yet (a challenge of this period, or of
+	/// a past one not yet settled): until it is settled the provider may not pause or change
+	/// its hardware, so that nobody escapes a challenge by stepping out of it.
+	fn has_open_challenge(_provider: &AccountId) -> bool {
+		false
+	}
 }
 
 impl<AccountId> ProviderWorkInFlight<AccountId> for () {
@@ -47,16 +59,49 @@ impl<AccountId> ProviderWorkInFlight<AccountId> for () {
 	}
 }
 
+/// Several answerers: work is in flight if any of them says so.
+impl<AccountId, A, B> ProviderWorkInFlight<AccountId> for (A, B)
+where
+	A: ProviderWorkInFlight<AccountId>,
+	B: ProviderWorkInFlight<AccountId>,
+{
+	fn has_work_in_flight(provider: &AccountId) -> bool {
+		A::has_work_in_flight(provider) || B::has_work_in_flight(provider)
+	}
+	fn has_open_challenge(provider: &AccountId) -> bool {
+		A::has_open_challenge(provider) || B::has_open_challenge(provider)
+	}
+}
+
+/// What a judging pallet needs of a provider, in one read.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ProverInfo<BlockNumber> {
+	/// Where it stands.
+	pub status: ProviderStatus,
+	/// Since when (or since registration).
+	pub status_since: BlockNumber,
+	/// The key its node signs with.
+	pub attestation_key: AttestationKey,
+	/// Its declared hardware.
+	pub profile: HardwareProfile,
+}
+
 /// Read access to the registry.
 pub trait ProviderInspect<AccountId> {
 	/// The bond's balance type.
 	type Balance;
+	/// The block number type.
+	type BlockNumber;
 
 	/// The provider's status, if it is registered.
 	fn status(provider: &AccountId) -> Option<ProviderStatus>;
+	/// The provider's status and the block it entered it (or registered).
+	fn status_since(provider: &AccountId) -> Option<(ProviderStatus, Self::BlockNumber)>;
+	/// Status, its start, attestation key and profile, in one read.
+	fn prover_info(provider: &AccountId) -> Option<ProverInfo<Self::BlockNumber>>;
 	/// The provider's hardware profile and region.
 	fn profile(provider: &AccountId) -> Option<(HardwareProfile, Region)>;
-	/// The provider's attestation key.
+	/// The provider's attestation key, unless it is leaving.
 	fn attestation_key(provider: &AccountId) -> Option<AttestationKey>;
 	/// The provider whose attestation key this is.
 	fn provider_of_key(key: &AttestationKey) -> Option<AccountId>;
@@ -66,16 +111,29 @@ pub trait ProviderInspect<AccountId> {
 	fn reputation(provider: &AccountId) -> Option<Permill>;
 	/// Whether an `Active` provider meets `requirement`.
 	fn is_eligible(provider: &AccountId, requirement: &HardwareRequirement) -> bool;
+	/// Up to `limit` registered providers after `after` (from the first when `None`), in the
+	/// registry's storage order, which does not change while a walk goes on: for pallets that
+	/// visit every provider a few per block.
+	fn providers_after(after: Option<&AccountId>, limit: u32) -> Vec<AccountId>;
+	/// The weight of `providers_after` for `limit` providers.
+	fn providers_after_weight(limit: u32) -> Weight;
 }
 
 /// Write access for the pallets that judge providers.
 pub trait ProviderMutate<AccountId> {
-	/// Moves a provider to `status` (e.g. proof-of-compute: `Registered` → `Active`).
+	/// Moves a provider to `status`, if the status machine lets a judge make that move
+	/// ([`ProviderStatus::judge_may_move`]): `Registered` → `Active` (proven), `Active` →
+	/// `Registered` (demoted), or to `Suspended`. Anything else is `InvalidStatus`.
 	fn set_status(provider: &AccountId, status: ProviderStatus) -> DispatchResult;
 	/// Raises the provider's reputation by `weight` of the distance to 100%.
 	fn note_success(provider: &AccountId, weight: Permill) -> DispatchResult;
 	/// Lowers the provider's reputation by `weight` of the distance to 0%.
 	fn note_failure(provider: &AccountId, weight: Permill) -> DispatchResult;
+
+	/// The weight of `set_status`, for the callers to charge.
+	fn set_status_weight() -> Weight;
+	/// The weight of `note_success` or `note_failure`, whichever is heavier.
+	fn note_outcome_weight() -> Weight;
 }
 
 /// Slashing of bonds.
@@ -83,11 +141,16 @@ pub trait ProviderSlash<AccountId> {
 	/// The bond's balance type.
 	type Balance;
 
-	/// Slashes `share` of the provider's bond (active first, then unbonding chunks) to the
-	/// configured sink; returns what was slashed.
+	/// Slashes `share` of everything the provider has bonded, taking the same share of the
+	/// active bond and of each unbonding chunk, to the configured sink; returns what was
+	/// slashed. A provider left below `MinBond` is taken out of work (`Underbonded`); a leaving
+	/// one with nothing left is removed.
 	fn slash(
 		provider: &AccountId,
 		share: Permill,
 		reason: SlashReason,
 	) -> Result<Self::Balance, DispatchError>;
+
+	/// The weight of `slash`, for the callers to charge.
+	fn slash_weight() -> Weight;
 }

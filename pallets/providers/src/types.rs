@@ -44,6 +44,32 @@ pub enum ProviderStatus {
 	Suspended,
 	/// Deregistered: the bond is unbonding and the record goes when it is withdrawn.
 	Leaving,
+	/// Slashed below `MinBond`: out of work until `bond_extra` brings the bond back to
+	/// `MinBond` (it is then `Registered`, to be proven again).
+	Underbonded,
+}
+
+impl ProviderStatus {
+	/// Whether the provider is in the pool that proof of compute challenges and that may be
+	/// proven (`Registered`) or is proven (`Active`).
+	pub fn is_challengeable(self) -> bool {
+		matches!(self, Self::Registered | Self::Active)
+	}
+
+	/// The status changes that a judging pallet (proof of compute, the marketplace) may make
+	/// through `ProviderMutate::set_status`: prove (`Registered` → `Active`), demote
+	/// (`Active` → `Registered`), and suspend a provider that is not leaving and not already
+	/// suspended. Lifting a suspension, overriding the provider's own pause, or re-admitting an
+	/// underbonded provider is for governance and the provider alone.
+	pub fn judge_may_move(self, to: Self) -> bool {
+		use ProviderStatus::*;
+		matches!(
+			(self, to),
+			(Registered, Active) |
+				(Active, Registered) |
+				(Registered | Active | Paused | Underbonded, Suspended)
+		)
+	}
 }
 
 /// A chunk of bond on its way out: `amount` becomes withdrawable at block `unlock_at`.
@@ -110,6 +136,9 @@ pub struct ProviderRecord<T: Config> {
 	pub reputation: Reputation<BlockNumberFor<T>>,
 	/// When it registered.
 	pub registered_at: BlockNumberFor<T>,
+	/// When `status` last changed (or registration): proof of compute challenges a provider in
+	/// a period only if it has been challengeable since the period began.
+	pub status_since: BlockNumberFor<T>,
 }
 
 impl<T: Config> ProviderRecord<T> {

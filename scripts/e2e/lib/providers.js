@@ -1,12 +1,24 @@
 // What a provider's attestation key signs to prove it belongs to the provider's account, as the
-// runtime checks it (crucible_primitives::providers::ownership_payload): the context tag followed
-// by the SCALE-encoded account (for 32-byte accounts, the raw public key).
+// runtime checks it (crucible_primitives::providers::ownership_payload): the context tag, the
+// chain's genesis hash, the SCALE-encoded account (for 32-byte accounts, the raw public key) and
+// the account's key nonce (`providers.keyNonce`, u32 little-endian).
 import { decodeAddress } from '@polkadot/util-crypto';
-import { stringToU8a, u8aConcat } from '@polkadot/util';
+import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 
 export const OWNERSHIP_PROOF_CONTEXT = 'crucible:attestation-key-owner:';
 
-/** The bytes an attestation key signs for the account at `address`. */
-export function ownershipPayload(address) {
-  return u8aConcat(stringToU8a(OWNERSHIP_PROOF_CONTEXT), decodeAddress(address));
+/** The bytes an attestation key signs for the account at `address` on the chain `genesisHash`. */
+export function ownershipPayload(genesisHash, address, nonce = 0) {
+  const n = new Uint8Array(4);
+  new DataView(n.buffer).setUint32(0, nonce, true);
+  const genesis = typeof genesisHash === 'string' ? hexToU8a(genesisHash) : genesisHash.toU8a();
+  return u8aConcat(stringToU8a(OWNERSHIP_PROOF_CONTEXT), genesis, decodeAddress(address), n);
+}
+
+/** An attestation key held in JS (`seed`) and its ownership proof for `who`, on `api`'s chain. */
+export async function jsAttestationKey(api, keyring, seed, who) {
+  const key = keyring.addFromUri(seed);
+  const nonce = (await api.query.providers.keyNonce(who.address)).toNumber();
+  const proof = key.sign(ownershipPayload(api.genesisHash, who.address, nonce));
+  return { pair: key, key: u8aToHex(key.publicKey), proof: u8aToHex(proof) };
 }

@@ -52,10 +52,18 @@ test('attestation-key puts the given key into the keystore and proves it for the
     assert.equal(out.status, 0, out.stderr);
     const made = JSON.parse(out.stdout);
     assert.equal(made.attestationKey, u8aToHex(key.publicKey));
-    const payload = ownershipPayload(account);
+    assert.match(made.genesisHash, /^0x[0-9a-f]{64}$/);
+    assert.equal(made.nonce, 0);
+    const payload = ownershipPayload(made.genesisHash, account, 0);
     assert.ok(signatureVerify(payload, made.keyProof, made.attestationKey).isValid, 'a valid proof');
-    const forAlice = ownershipPayload(keyring.addFromUri('//Alice').address);
+    const forAlice = ownershipPayload(made.genesisHash, keyring.addFromUri('//Alice').address, 0);
     assert.ok(!signatureVerify(forAlice, made.keyProof, made.attestationKey).isValid, 'for Bob only');
+    const otherNonce = ownershipPayload(made.genesisHash, account, 1);
+    assert.ok(!signatureVerify(otherNonce, made.keyProof, made.attestationKey).isValid, 'for nonce 0 only');
+    // The dev chain is another chain: another genesis hash.
+    const dev = JSON.parse(runCli(['attestation-key', '--dev', '--base-path', basePath,
+      '--account', account, '--suri', '//Bob//attestation']).stdout);
+    assert.notEqual(dev.genesisHash, made.genesisHash);
     // Stored under the Crucible key type `crat` (hex 63726174) in the chain's keystore.
     const files = readdirSync(join(basePath, 'chains', 'crucible_local', 'keystore'));
     assert.ok(files.includes(`63726174${made.attestationKey.slice(2)}`), files.join(','));

@@ -9,7 +9,7 @@ import { u8aToHex } from '@polkadot/util';
 import {
   DevNode, tempBasePath, waitForBlock, submit, cleanup, runCli,
 } from '../lib/node.js';
-import { ownershipPayload } from '../lib/providers.js';
+import { jsAttestationKey } from '../lib/providers.js';
 
 const CRU = 10n ** 12n;
 let basePath;
@@ -71,10 +71,7 @@ const feeOf = (events) => events
   .event.data[1].toBigInt();
 
 /** An attestation key held in JS, and its ownership proof for `who` (what the node signs). */
-function jsKey(seed, who) {
-  const key = keyring.addFromUri(seed);
-  return { key: u8aToHex(key.publicKey), proof: u8aToHex(key.sign(ownershipPayload(who.address))) };
-}
+const jsKey = (seed, who) => jsAttestationKey(api, keyring, seed, who);
 
 test('a provider registers with the key its node made, and the bond is held', async () => {
   // 1. On the GPU host: the node puts the attestation key in its keystore and proves it.
@@ -167,7 +164,7 @@ test('bond_extra, unbond, the dev unbonding period, withdraw_unbonded', async ()
 
 test('bad registrations fail with their named errors and hold nothing', async () => {
   const minBond = api.consts.providers.minBond.toBigInt();
-  const good = jsKey('//FerdieAttest', other);
+  const good = await jsKey('//FerdieAttest', other);
 
   const attempts = [
     ['registering twice', provider, api.tx.providers.register(
@@ -184,7 +181,7 @@ test('bad registrations fail with their named errors and hold nothing', async ()
       h100Host(2, 1), good.key, good.proof, endpoint, { country: 'de', metro: null }, minBond),
     'providers.InvalidRegion'],
     ['a key proven for someone else', other, api.tx.providers.register(
-      h100Host(2, 1), good.key, jsKey('//FerdieAttest', provider).proof, endpoint, frankfurt, minBond),
+      h100Host(2, 1), good.key, (await jsKey('//FerdieAttest', provider)).proof, endpoint, frankfurt, minBond),
     'providers.InvalidKeyProof'],
   ];
   for (const [what, who, tx, expected] of attempts) {
