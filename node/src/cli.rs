@@ -12,6 +12,10 @@ pub struct Cli {
 	/// The node's options (`crucible-node --help`).
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// A GPU provider's compute options.
+	#[clap(flatten)]
+	pub compute: crate::provider::ComputeParams,
 }
 
 /// `crucible-node` subcommands.
@@ -25,6 +29,11 @@ pub enum Subcommand {
 	/// GPU providers: put the attestation key into the keystore and print it with its
 	/// ownership proof for `providers.register`.
 	AttestationKey(crate::attestation_key::AttestationKeyCmd),
+
+	/// GPU providers' tools: `detect` the GPUs, `bench` a challenge, `serve` the compute
+	/// service alone.
+	#[command(subcommand)]
+	Provider(crate::provider::ProviderCmd),
 
 	/// Build a chain specification (deprecated in favour of `export-chain-spec`, kept for
 	/// operators' scripts).

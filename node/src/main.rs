@@ -9,6 +9,7 @@ mod attestation_key;
 mod chain_spec;
 mod cli;
 mod command;
+mod provider;
 mod rpc;
 mod service;
 

@@ -176,6 +176,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 /// BABE authoring and the GRANDPA voter.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
+	compute: &crate::provider::ComputeParams,
 ) -> Result<TaskManager, ServiceError> {
 	let PartialComponents {
 		client,
@@ -231,6 +232,15 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			metrics,
 			gap_sync_body_policy: None,
 		})?;
+
+	// A GPU provider's compute service, for its off-chain worker (which finds it through the
+	// offchain database). A backend that cannot start is logged; the node runs on.
+	crate::provider::start_service(
+		compute,
+		backend.offchain_storage(),
+		&task_manager.spawn_handle(),
+	)
+	.map_err(ServiceError::Other)?;
 
 	// Off-chain workers: GPU providers' nodes run their proof-of-compute and attestation
 	// workers here, with the keystore (attestation keys) and HTTP.

@@ -6,6 +6,8 @@
 
 extern crate alloc;
 
+pub mod challenge;
+pub mod proof_of_compute;
 pub mod providers;
 
 use polkadot_sdk::{

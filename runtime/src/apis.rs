@@ -205,6 +205,28 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl crucible_primitives::proof_of_compute::ProofOfComputeApi<
+		Block,
+		AccountId,
+		crate::BlockNumber,
+	> for Runtime {
+		fn challenge(
+			provider: AccountId,
+		) -> Option<crucible_primitives::proof_of_compute::ChallengeView<crate::BlockNumber>> {
+			pallet_proof_of_compute::Pallet::<Runtime>::challenge_view(&provider)
+		}
+
+		fn recent_outcomes(
+			provider: AccountId,
+		) -> Vec<crucible_primitives::proof_of_compute::OutcomeRecord<crate::BlockNumber>> {
+			pallet_proof_of_compute::Pallet::<Runtime>::recent_outcomes(&provider)
+		}
+
+		fn params() -> crucible_primitives::proof_of_compute::ChallengeParams {
+			pallet_proof_of_compute::Pallet::<Runtime>::params_in_force()
+		}
+	}
+
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)

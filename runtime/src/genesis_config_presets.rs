@@ -3,11 +3,12 @@
 
 use crate::{
 	configs::{DEV_UNBONDING_PERIOD, GENESIS_CANDIDACY_BOND},
-	AccountId, BalancesConfig, CollatorSelectionConfig, ProvidersConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG, EXISTENTIAL_DEPOSIT, UNITS,
+	AccountId, BalancesConfig, CollatorSelectionConfig, ProofOfComputeConfig, ProvidersConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
-use crucible_primitives::Balance;
+use crucible_primitives::{proof_of_compute::ChallengeParams, Balance};
 use polkadot_sdk::{
 	frame_support::build_struct_json_patch,
 	sp_consensus_babe::AuthorityId as BabeId,
@@ -34,7 +35,12 @@ impl GenesisValidator {
 	}
 }
 
-fn genesis(validators: Vec<GenesisValidator>, endowed: Vec<AccountId>, root: AccountId) -> Value {
+fn genesis(
+	validators: Vec<GenesisValidator>,
+	endowed: Vec<AccountId>,
+	root: AccountId,
+	challenges: ChallengeParams,
+) -> Value {
 	let pot = crate::configs::ValidatorPotAccount::get();
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
@@ -59,6 +65,7 @@ fn genesis(validators: Vec<GenesisValidator>, endowed: Vec<AccountId>, root: Acc
 		},
 		sudo: SudoConfig { key: Some(root) },
 		providers: ProvidersConfig { unbonding_period: Some(DEV_UNBONDING_PERIOD) },
+		proof_of_compute: ProofOfComputeConfig { params: Some(challenges) },
 	})
 }
 
@@ -67,16 +74,19 @@ fn well_known_accounts() -> Vec<AccountId> {
 }
 
 /// `--dev`: Alice is the only validator and the sudo key; the well-known accounts are funded;
-/// provider bonds unbond within a minute (as on `--chain local`).
+/// provider bonds unbond within a minute (as on `--chain local`); proof-of-compute challenges
+/// are tiny and come every 10 blocks, so that a CPU node proves itself within a minute.
 pub fn development_config_genesis() -> Value {
 	genesis(
 		vec![GenesisValidator::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		well_known_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		ChallengeParams::development(),
 	)
 }
 
-/// `--chain local`: Alice, Bob, Charlie and Dave validate.
+/// `--chain local`: Alice, Bob, Charlie and Dave validate; proof of compute runs at production
+/// sizes (the mainnet parameters: hourly periods, seconds of GPU work per challenge).
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![
@@ -87,6 +97,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		well_known_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		ChallengeParams::mainnet(),
 	)
 }
 

@@ -61,7 +61,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("crucible"),
 	impl_name: alloc::borrow::Cow::Borrowed("crucible-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -179,6 +179,9 @@ mod runtime {
 	#[runtime::pallet_index(40)]
 	pub type Providers = pallet_providers;
 
+	#[runtime::pallet_index(41)]
+	pub type ProofOfCompute = pallet_proof_of_compute;
+
 	/// Dev and test networks only: governance (OpenGov) replaces it.
 	#[runtime::pallet_index(30)]
 	pub type Sudo = pallet_sudo;
@@ -195,6 +198,7 @@ mod benchmarks {
 		[pallet_sudo, Sudo]
 		[pallet_collator_selection, CollatorSelection]
 		[pallet_providers, Providers]
+		[pallet_proof_of_compute, ProofOfCompute]
 	);
 
 	use super::{AccountId, Runtime, SessionKeys};

@@ -86,6 +86,12 @@ fn every_preset_builds_a_consistent_genesis() {
 				crate::configs::DEV_UNBONDING_PERIOD,
 				"{id}: dev networks unbond fast"
 			);
+			let expected = if id == sp_genesis_builder::DEV_RUNTIME_PRESET {
+				crucible_primitives::proof_of_compute::ChallengeParams::development()
+			} else {
+				crucible_primitives::proof_of_compute::ChallengeParams::mainnet()
+			};
+			assert_eq!(pallet_proof_of_compute::Params::<Runtime>::get(), expected, "{id}");
 		});
 	}
 	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
@@ -137,4 +143,96 @@ fn the_minimum_provider_bond_pays_for_the_largest_record_and_its_indexes() {
 	let needed = deposit(items, bytes as u32);
 	let min_bond = crate::configs::ProviderMinBond::get();
 	assert!(min_bond >= needed, "MinBond {min_bond} < storage deposit {needed}");
+}
+
+#[test]
+fn a_workers_heartbeat_is_free_uses_no_nonce_and_goes_before_ordinary_transactions() {
+	use crate::{Providers, Runtime, RuntimeCall, RuntimeOrigin, UncheckedExtrinsic};
+	use codec::Encode;
+	use crucible_primitives::providers::{
+		ComputeCapability, GpuSpec, GpuVendor, HardwareProfile, Interconnect, Region,
+	};
+	use pallet_proof_of_compute::{signing_payload, HeartbeatPayload, NodeReport, Phase};
+	use polkadot_sdk::{
+		frame_support::{dispatch::GetDispatchInfo, traits::OnFinalize},
+		frame_system::offchain::CreateAuthorizedTransaction,
+		sp_core::{sr25519, Pair},
+		sp_runtime::{
+			traits::{Applyable, Checkable},
+			transaction_validity::TransactionSource,
+		},
+	};
+	ext_from_preset(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		let key = sr25519::Pair::from_seed(&[42u8; 32]);
+		let proof = key.sign(&Providers::ownership_payload_of(&eve));
+		let profile = HardwareProfile {
+			gpus: vec![GpuSpec {
+				vendor: GpuVendor::Nvidia,
+				model: b"NVIDIA L4".to_vec().try_into().unwrap(),
+				vram_mib: 23_034,
+				count: 1,
+				compute_capability: ComputeCapability { major: 8, minor: 9 },
+				interconnect: Interconnect::Pcie(4),
+			}]
+			.try_into()
+			.unwrap(),
+			gpu_uuids: vec![[1u8; 16]].try_into().unwrap(),
+			cpu_cores: 8,
+			ram_mib: 32_768,
+			storage_gib: 500,
+			bandwidth_mbps: 1_000,
+		};
+		Providers::register(
+			RuntimeOrigin::signed(eve.clone()),
+			profile,
+			key.public().into(),
+			proof.into(),
+			b"https://l4.example.net".to_vec().try_into().unwrap(),
+			Region { country: *b"FR", metro: None },
+			crate::configs::ProviderMinBond::get(),
+		)
+		.unwrap();
+		// Period 0 starts at the end of block 1.
+		<crate::ProofOfCompute as OnFinalize<_>>::on_finalize(1);
+		System::set_block_number(2);
+
+		let heartbeat = HeartbeatPayload {
+			provider: eve.clone(),
+			period: 0,
+			report: NodeReport { backend: pallet_proof_of_compute::Backend::Cpu, spec_version: 1 },
+		};
+		let genesis = System::block_hash(0);
+		let signature = key.sign(&signing_payload(genesis.as_ref(), Phase::Heartbeat, &heartbeat));
+		let call = RuntimeCall::ProofOfCompute(pallet_proof_of_compute::Call::heartbeat {
+			heartbeat,
+			signature: signature.into(),
+		});
+		let info = call.get_dispatch_info();
+		let xt =
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				call,
+			);
+		let len = xt.encoded_size();
+		assert!(matches!(xt.preamble, polkadot_sdk::sp_runtime::generic::Preamble::General(..)));
+		let free = Balances::balance(&eve);
+		let nonce = System::account_nonce(&eve);
+
+		let checked = <UncheckedExtrinsic as Checkable<_>>::check(
+			xt,
+			&polkadot_sdk::frame_system::ChainContext::<Runtime>::default(),
+		)
+		.expect("a general transaction checks without a signer");
+		let validity = checked
+			.validate::<Runtime>(TransactionSource::External, &info, len)
+			.expect("authorized");
+		assert!(validity.priority >= crate::configs::ProofPriority::get());
+		assert!(!validity.provides.is_empty(), "tagged, so the pool keeps one");
+		checked.apply::<Runtime>(&info, len).expect("applies").expect("dispatches");
+
+		assert_eq!(pallet_proof_of_compute::Heartbeats::<Runtime>::get(&eve).unwrap().period, 0);
+		assert_eq!(Balances::balance(&eve), free, "no fee");
+		assert_eq!(System::account_nonce(&eve), nonce, "no nonce used");
+	});
 }

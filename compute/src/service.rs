@@ -1,0 +1,174 @@
+//! The compute service: HTTP/1.1 on loopback, SCALE bodies.
+//!
+//! - `POST /v1/commit` — body `ComputeRequest`, answer `CommitResponse`;
+//! - `POST /v1/open` — body `OpenRequest`, answer `OpenResponse`;
+//! - `GET /v1/status` — JSON: backend, whether it lies (test mode), requests served.
+//!
+//! Bad input is answered `400` with a reason, a failing backend `500`; work runs on a blocking
+//! thread and a panic in it becomes a `500`, never the node's end. Bodies are bounded.
+
+use crate::{Engine, Error};
+use bytes::Bytes;
+use codec::{Decode, Encode};
+use crucible_primitives::proof_of_compute::service::{
+	ComputeRequest, OpenRequest, COMMIT_PATH, OPEN_PATH,
+};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{body::Incoming, server::conn::http1, service::service_fn, Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use std::{
+	net::SocketAddr,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+};
+use tokio::net::TcpListener;
+
+/// The largest request body accepted (an open request is a few kilobytes).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The status path.
+pub const STATUS_PATH: &str = "/v1/status";
+
+/// The log target.
+const LOG_TARGET: &str = "compute-service";
+
+/// A running service's shared state.
+pub struct Service {
+	engine: Arc<Engine>,
+	served: AtomicU64,
+}
+
+/// Binds `addr` (a loopback address; port 0 picks a free one) and returns the bound address
+/// and the future that serves until dropped.
+pub async fn bind(
+	engine: Arc<Engine>,
+	addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
+	serve(engine, TcpListener::bind(addr).await?)
+}
+
+/// Like [`bind`], from synchronous code inside a tokio runtime (the node's service builder).
+pub fn bind_now(
+	engine: Arc<Engine>,
+	addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
+	let listener = std::net::TcpListener::bind(addr)?;
+	listener.set_nonblocking(true)?;
+	serve(engine, TcpListener::from_std(listener)?)
+}
+
+fn serve(
+	engine: Arc<Engine>,
+	listener: TcpListener,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
+	let local = listener.local_addr()?;
+	let service = Arc::new(Service { engine, served: AtomicU64::new(0) });
+	let serve = async move {
+		loop {
+			let (stream, peer) = match listener.accept().await {
+				Ok(accepted) => accepted,
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "accept failed: {e}");
+					tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+					continue;
+				},
+			};
+			let service = service.clone();
+			tokio::spawn(async move {
+				let handler = service_fn(move |request| {
+					let service = service.clone();
+					async move { Ok::<_, std::convert::Infallible>(service.handle(request).await) }
+				});
+				if let Err(e) =
+					http1::Builder::new().serve_connection(TokioIo::new(stream), handler).await
+				{
+					log::debug!(target: LOG_TARGET, "connection from {peer} ended: {e}");
+				}
+			});
+		}
+	};
+	Ok((local, serve))
+}
+
+fn reply(code: u16, body: Vec<u8>, content_type: &'static str) -> Response<Full<Bytes>> {
+	let mut response = Response::new(Full::new(Bytes::from(body)));
+	*response.status_mut() =
+		hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+	response
+		.headers_mut()
+		.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(content_type));
+	response
+}
+
+fn text(code: u16, message: impl Into<String>) -> Response<Full<Bytes>> {
+	reply(code, message.into().into_bytes(), "text/plain; charset=utf-8")
+}
+
+impl Service {
+	async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+		let path = request.uri().path().to_string();
+		match (request.method().clone(), path.as_str()) {
+			(Method::GET, STATUS_PATH) => {
+				let status = serde_json::json!({
+					"backend": self.engine.backend_name(),
+					"lies": self.engine.lies(),
+					"served": self.served.load(Ordering::Relaxed),
+				});
+				reply(200, status.to_string().into_bytes(), "application/json")
+			},
+			(Method::POST, COMMIT_PATH) => match self.body(request).await {
+				Ok(body) => match ComputeRequest::decode(&mut &body[..]) {
+					Ok(req) =>
+						self.run(move |engine| engine.commit(&req).map(|r| r.encode())).await,
+					Err(e) => text(400, format!("not a SCALE ComputeRequest: {e}")),
+				},
+				Err(response) => response,
+			},
+			(Method::POST, OPEN_PATH) => match self.body(request).await {
+				Ok(body) => match OpenRequest::decode(&mut &body[..]) {
+					Ok(req) => self.run(move |engine| engine.open(&req).map(|r| r.encode())).await,
+					Err(e) => text(400, format!("not a SCALE OpenRequest: {e}")),
+				},
+				Err(response) => response,
+			},
+			(_, COMMIT_PATH | OPEN_PATH | STATUS_PATH) => text(405, "method not allowed"),
+			_ => text(404, format!("no such path: {path}")),
+		}
+	}
+
+	/// The request's body, at most `MAX_BODY` bytes.
+	async fn body(&self, request: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
+		match Limited::new(request.into_body(), MAX_BODY).collect().await {
+			Ok(collected) => Ok(collected.to_bytes()),
+			Err(e) =>
+				Err(text(413, format!("body too large or broken (at most {MAX_BODY} bytes): {e}"))),
+		}
+	}
+
+	/// Runs `work` on a blocking thread; maps its errors and panics to HTTP answers.
+	async fn run(
+		self: &Arc<Self>,
+		work: impl FnOnce(&Engine) -> Result<Vec<u8>, Error> + Send + 'static,
+	) -> Response<Full<Bytes>> {
+		let engine = self.engine.clone();
+		let outcome = tokio::task::spawn_blocking(move || {
+			std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&engine)))
+		})
+		.await;
+		self.served.fetch_add(1, Ordering::Relaxed);
+		match outcome {
+			Ok(Ok(Ok(body))) => reply(200, body, "application/octet-stream"),
+			Ok(Ok(Err(Error::BadRequest(e)))) => text(400, e),
+			Ok(Ok(Err(Error::Backend(e)))) => {
+				log::error!(target: LOG_TARGET, "the {} backend failed: {e}", self.engine.backend_name());
+				text(500, e)
+			},
+			Ok(Err(_)) | Err(_) => {
+				log::error!(target: LOG_TARGET, "the {} backend panicked", self.engine.backend_name());
+				text(500, "the backend panicked")
+			},
+		}
+	}
+}

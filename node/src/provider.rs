@@ -1,0 +1,335 @@
+//! What a GPU provider's node adds: the compute service its off-chain worker asks
+//! (`--compute-backend`), and the `crucible-node provider …` tools (`detect`, `bench`, `serve`).
+
+use crucible_compute::{
+	bench, cpu::CpuBackend, cuda::CudaBackend, detect, service, Backend, Engine, Lie,
+};
+use crucible_primitives::{
+	challenge::Shape,
+	proof_of_compute::{
+		service::{ComputeRequest, ENDPOINT_KEY},
+		ChallengeParams, GpuClass,
+	},
+};
+use polkadot_sdk::{sc_cli, sp_core::offchain::OffchainStorage};
+use std::{net::SocketAddr, sync::Arc};
+
+/// The log target.
+const LOG_TARGET: &str = "compute";
+
+/// The key of the backend's name in the offchain database (the runtime's worker reports it in
+/// heartbeats).
+const BACKEND_KEY: &[u8] = b"crucible::compute::backend";
+
+/// How challenges are computed on this host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+	/// No backend: the node answers no challenge (the default).
+	None,
+	/// Every CPU core: tests and dev chains.
+	Cpu,
+	/// The host's NVIDIA GPUs (driver, cuBLAS and NVRTC of CUDA 12 loaded at run time).
+	Cuda,
+}
+
+/// The compute options of a provider's node.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ComputeParams {
+	/// Answer proof-of-compute challenges with this backend. The node runs the compute service
+	/// on loopback for its off-chain worker (use with `--offchain-worker always` on non-validators
+	/// and the attestation key in the keystore).
+	#[arg(long, value_enum, default_value_t = BackendKind::None)]
+	pub compute_backend: BackendKind,
+
+	/// The port of the compute service on 127.0.0.1 (0: any free port).
+	#[arg(long, default_value_t = 0)]
+	pub compute_port: u16,
+
+	/// Threads of the cpu backend (0: one per core).
+	#[arg(long, default_value_t = 0)]
+	pub compute_threads: usize,
+
+	/// Use a compute service run elsewhere (`crucible-node provider serve`), e.g.
+	/// `http://127.0.0.1:9955`, instead of running one in the node.
+	#[arg(long, conflicts_with = "compute_backend")]
+	pub compute_service_url: Option<String>,
+
+	/// TEST ONLY: corrupt this fraction (0..1) of every challenge's output, consistently, so that
+	/// the chain catches and slashes this node (the e2e suite's lying provider). cpu backend only.
+	#[arg(long, hide = true)]
+	pub compute_lie_fraction: Option<f64>,
+}
+
+fn lie(fraction: Option<f64>) -> Result<Option<Lie>, String> {
+	match fraction {
+		None => Ok(None),
+		Some(f) if (0.0..=1.0).contains(&f) => Ok(Some(Lie { fraction: f })),
+		Some(f) => Err(format!("--compute-lie-fraction {f} is not in 0..1")),
+	}
+}
+
+/// The backend of `kind`, or why it cannot run here.
+pub fn backend(kind: BackendKind, threads: usize) -> Result<Option<Arc<dyn Backend>>, String> {
+	match kind {
+		BackendKind::None => Ok(None),
+		BackendKind::Cpu =>
+			Ok(Some(Arc::new(CpuBackend::new(threads).map_err(|e| e.to_string())?))),
+		// cudarc panics on some failures: contain them.
+		BackendKind::Cuda => match std::panic::catch_unwind(CudaBackend::new) {
+			Ok(Ok(cuda)) => {
+				log::info!(target: LOG_TARGET, "cuda backend on {}", cuda.device_names().join(", "));
+				Ok(Some(Arc::new(cuda)))
+			},
+			Ok(Err(e)) => Err(format!("the cuda backend is unavailable: {e}")),
+			Err(_) => Err("the cuda backend panicked while starting".into()),
+		},
+	}
+}
+
+/// Starts the compute service for the node's off-chain worker (if a backend is configured) and
+/// records where it listens in the offchain database, where the worker reads it. Without a
+/// usable backend the record is cleared: the worker then logs "no compute backend" once per
+/// period and submits nothing. A backend that cannot start never stops the node.
+pub fn start_service(
+	params: &ComputeParams,
+	offchain: Option<impl OffchainStorage>,
+	spawn: &polkadot_sdk::sc_service::SpawnTaskHandle,
+) -> Result<(), String> {
+	let lie = lie(params.compute_lie_fraction)?;
+	let (endpoint, kind) = if let Some(url) = &params.compute_service_url {
+		if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 256 {
+			return Err(format!("--compute-service-url {url}: expected http://host:port"));
+		}
+		log::info!(target: LOG_TARGET, "challenges go to the compute service at {url}");
+		(url.trim_end_matches('/').to_string(), "remote")
+	} else {
+		match backend(params.compute_backend, params.compute_threads) {
+			Ok(Some(backend)) => {
+				let name = backend.name();
+				if lie.is_some() {
+					log::warn!(target: LOG_TARGET, "TEST MODE: this node lies in its proofs and will be slashed");
+				}
+				let engine = Arc::new(Engine::new(backend, lie));
+				let addr = SocketAddr::from(([127, 0, 0, 1], params.compute_port));
+				let (bound, serve) = service::bind_now(engine, addr)
+					.map_err(|e| format!("the compute service cannot listen on {addr}: {e}"))?;
+				spawn.spawn("compute-service", Some("compute"), serve);
+				log::info!(target: LOG_TARGET, "{name} compute service listening on http://{bound}");
+				(format!("http://{bound}"), name)
+			},
+			Ok(None) => (String::new(), "none"),
+			Err(why) => {
+				log::error!(target: LOG_TARGET, "{why}; this node answers no challenge");
+				(String::new(), "none")
+			},
+		}
+	};
+	if let Some(mut db) = offchain {
+		use polkadot_sdk::sp_core::offchain::STORAGE_PREFIX;
+		db.set(STORAGE_PREFIX, ENDPOINT_KEY, endpoint.as_bytes());
+		db.set(STORAGE_PREFIX, BACKEND_KEY, kind.as_bytes());
+	}
+	Ok(())
+}
+
+/// `crucible-node provider …`: tools for GPU providers.
+#[derive(Debug, clap::Subcommand)]
+pub enum ProviderCmd {
+	/// Find this host's NVIDIA GPUs (NVML) and print the hardware profile `providers.register`
+	/// takes, as polkadot.js JSON. Fails with a message on a host without an NVIDIA driver.
+	Detect {
+		/// Local storage to declare, GiB.
+		#[arg(long, default_value_t = 1000)]
+		storage_gib: u64,
+		/// Network bandwidth to declare, Mbit/s.
+		#[arg(long, default_value_t = 1000)]
+		bandwidth_mbps: u32,
+	},
+	/// Compute one challenge locally, with progress, open and verify it as the chain does, and
+	/// report the speed, the time of each phase and the chain's check against the work.
+	Bench(BenchCmd),
+	/// Run the compute service alone (for a GPU in another container than the node); point the
+	/// node at it with `--compute-service-url`.
+	Serve {
+		/// The backend.
+		#[arg(long, value_enum, default_value_t = BackendKind::Cuda)]
+		backend: BackendKind,
+		/// The address to listen on (keep it on loopback or a private network).
+		#[arg(long, default_value = "127.0.0.1:9955")]
+		listen: SocketAddr,
+		/// Threads of the cpu backend (0: one per core).
+		#[arg(long, default_value_t = 0)]
+		threads: usize,
+		/// TEST ONLY: see the node's `--compute-lie-fraction`.
+		#[arg(long, hide = true)]
+		lie_fraction: Option<f64>,
+	},
+}
+
+/// `provider bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchCmd {
+	/// The backend.
+	#[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+	pub backend: BackendKind,
+	/// The challenge, `BATCHxROWSxINNERxCOLS`; without it, the preset's challenge of one GPU of
+	/// `--class` (times `--gpus`).
+	#[arg(long)]
+	pub shape: Option<String>,
+	/// The parameters to take the shape, leaves and samples from.
+	#[arg(long, value_enum, default_value_t = Preset::Development)]
+	pub preset: Preset,
+	/// The GPU class (for the preset's batch per GPU).
+	#[arg(long, value_enum, default_value_t = Class::H100)]
+	pub class: Class,
+	/// GPUs of that class.
+	#[arg(long, default_value_t = 1)]
+	pub gpus: u32,
+	/// Entries per leaf (default: the preset's).
+	#[arg(long)]
+	pub leaf: Option<u32>,
+	/// Samples (default: the preset's).
+	#[arg(long)]
+	pub samples: Option<u32>,
+	/// Threads of the cpu backend (0: one per core).
+	#[arg(long, default_value_t = 0)]
+	pub threads: usize,
+	/// Print the report as JSON too.
+	#[arg(long)]
+	pub json: bool,
+}
+
+/// Parameter presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+	/// `--dev`'s.
+	Development,
+	/// The documented mainnet (and local testnet) parameters.
+	Mainnet,
+}
+
+/// GPU classes, as the chain sizes challenges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Class {
+	/// H100, H200, H800, GH200.
+	H100,
+	/// A100, A800.
+	A100,
+	/// RTX 4090, L40, L40S.
+	Rtx4090,
+	/// L4.
+	L4,
+	/// Anything else.
+	Other,
+}
+
+impl From<Class> for GpuClass {
+	fn from(c: Class) -> Self {
+		match c {
+			Class::H100 => GpuClass::H100,
+			Class::A100 => GpuClass::A100,
+			Class::Rtx4090 => GpuClass::Rtx4090,
+			Class::L4 => GpuClass::L4,
+			Class::Other => GpuClass::Other,
+		}
+	}
+}
+
+impl ProviderCmd {
+	/// Runs the tool.
+	pub fn run(&self) -> sc_cli::Result<()> {
+		match self {
+			ProviderCmd::Detect { storage_gib, bandwidth_mbps } => {
+				let gpus = detect::gpus().map_err(sc_cli::Error::Input)?;
+				let profile = detect::profile(&gpus, *storage_gib, *bandwidth_mbps);
+				println!("{}", serde_json::to_string_pretty(&profile).map_err(|e| e.to_string())?);
+				Ok(())
+			},
+			ProviderCmd::Bench(cmd) => cmd.run(),
+			ProviderCmd::Serve { backend: kind, listen, threads, lie_fraction } => {
+				let backend = backend(*kind, *threads)
+					.map_err(sc_cli::Error::Input)?
+					.ok_or_else(|| sc_cli::Error::Input("--backend none serves nothing".into()))?;
+				let engine = Arc::new(Engine::new(
+					backend,
+					lie(*lie_fraction).map_err(sc_cli::Error::Input)?,
+				));
+				let runtime = tokio::runtime::Builder::new_multi_thread()
+					.enable_all()
+					.build()
+					.map_err(|e| e.to_string())?;
+				runtime.block_on(async move {
+					let (bound, serve) = service::bind(engine, *listen)
+						.await
+						.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+					eprintln!("compute service listening on http://{bound} (Ctrl-C stops it)");
+					tokio::select! {
+						_ = serve => {},
+						_ = tokio::signal::ctrl_c() => {},
+					}
+					Ok::<_, String>(())
+				})?;
+				Ok(())
+			},
+		}
+	}
+}
+
+impl BenchCmd {
+	fn run(&self) -> sc_cli::Result<()> {
+		let params = match self.preset {
+			Preset::Development => ChallengeParams::development(),
+			Preset::Mainnet => ChallengeParams::mainnet(),
+		};
+		let shape = match &self.shape {
+			Some(text) => bench::parse_shape(text).map_err(sc_cli::Error::Input)?,
+			None => Shape {
+				batch: params.batches.of(self.class.into()).saturating_mul(self.gpus.max(1)),
+				rows: params.rows,
+				inner: params.inner,
+				cols: params.cols,
+			},
+		};
+		let backend = backend(self.backend, self.threads)
+			.map_err(sc_cli::Error::Input)?
+			.ok_or_else(|| sc_cli::Error::Input("--backend none computes nothing".into()))?;
+		let engine = Engine::new(backend, None);
+		let mut seed = [0u8; 32];
+		let nanos = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.as_nanos())
+			.unwrap_or_default();
+		for (s, b) in seed.iter_mut().zip(nanos.to_le_bytes().into_iter().cycle()) {
+			*s = b;
+		}
+		let request =
+			ComputeRequest { seed, shape, leaf_size: self.leaf.unwrap_or(params.leaf_size) };
+		let samples = self.samples.unwrap_or(params.samples);
+		let report = bench::run(&engine, request, samples, true)
+			.map_err(|e| sc_cli::Error::Input(e.to_string()))?;
+		for line in report.lines() {
+			println!("{line}");
+		}
+		if self.json {
+			let json = serde_json::json!({
+				"backend": report.backend,
+				"shape": [shape.batch, shape.rows, shape.inner, shape.cols],
+				"leafSize": report.leaf_size,
+				"samples": report.samples,
+				"ops": report.shape.ops().to_string(),
+				"computeMs": report.compute.as_secs_f64() * 1e3,
+				"generateMs": report.timings.generate.as_secs_f64() * 1e3,
+				"multiplyMs": report.timings.multiply.as_secs_f64() * 1e3,
+				"hashMs": report.timings.hash.as_secs_f64() * 1e3,
+				"openMs": report.open.as_secs_f64() * 1e3,
+				"verifyMs": report.verify.as_secs_f64() * 1e3,
+				"opsPerSecond": report.ops_per_second(),
+				"overhead": report.overhead(),
+				"timeRatio": report.time_ratio(),
+				"opsRatio": report.ops_ratio(),
+			});
+			println!("{json}");
+		}
+		Ok(())
+	}
+}
