@@ -5,6 +5,9 @@
 #
 # Usage: scripts/benchmark.sh [pallet ...]        (default: every Crucible pallet)
 # Env:   PROFILE (release), STEPS (50), REPEAT (20)
+#
+# It also prints the weights of a provider's hour at the mainnet parameters (a commitment, an
+# opening of 16 samples at inner 65,536 with paths of 34, a heartbeat), from the fitted models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +19,7 @@ PROFILE="${PROFILE:-release}"
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 PALLETS=("$@")
-[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_providers)
+[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_providers pallet_proof_of_compute)
 
 cargo build --locked --profile "$PROFILE" --features runtime-benchmarks -p crucible-node
 NODE="$CARGO_TARGET_DIR/$PROFILE/crucible-node"
@@ -35,7 +38,7 @@ bench() { # pallet extrinsics [extra args...]
 bench pallet_balances transfer_keep_alive
 
 for pallet in "${PALLETS[@]}"; do
-	crate_dir="pallets/${pallet#pallet_}"
+	crate_dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"
 	[ -d "$crate_dir" ] || { echo "no crate for $pallet at $crate_dir" >&2; exit 1; }
 	bench "$pallet" '*' \
 		--template scripts/benchmark/pallet-weights.hbs \
@@ -43,5 +46,12 @@ for pallet in "${PALLETS[@]}"; do
 		--output "$crate_dir/src/weights.rs"
 done
 
+AT=()
+for p in "${PALLETS[@]}"; do
+	[ "$p" = pallet_proof_of_compute ] && AT+=(
+		--at "pallet_proof_of_compute.submit_opening:s=16,k=1024,d=34"
+		--at "pallet_proof_of_compute.authorize_submit_opening:s=16,d=34"
+	)
+done
 node scripts/benchmark/ratios.mjs "$OUT/pallet_balances.json" \
-	$(for p in "${PALLETS[@]}"; do echo "$OUT/$p.json"; done) | tee "$OUT/ratios.txt"
+	$(for p in "${PALLETS[@]}"; do echo "$OUT/$p.json"; done) "${AT[@]}" | tee "$OUT/ratios.txt"

@@ -4,7 +4,9 @@
 //              and at their maximum (the worst case, which the weights charge up front);
 //   total:     execution + the database weight the runtime charges (RocksDbWeight: 25 µs per
 //              read, 100 µs per write), as the generated weights do.
-// Usage: node ratios.mjs <pallet_balances.json> <pallet_x.json>...
+//   --at pallet.benchmark:c1=v1,c2=v2  also evaluates that benchmark's fitted linear model (least
+//              squares over every run, as the weight templates do) at the given components.
+// Usage: node ratios.mjs <pallet_balances.json> <pallet_x.json>... [--at ...]
 import { readFileSync } from 'node:fs';
 
 const READ_PS = 25_000_000;
@@ -36,7 +38,14 @@ function measure(batch, pick = Math.max) {
 
 const load = (path) => JSON.parse(readFileSync(path, 'utf8'));
 
-const [balancesPath, ...pallets] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const points = [];
+const files = [];
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--at') points.push(argv[++i]);
+  else files.push(argv[i]);
+}
+const [balancesPath, ...pallets] = files;
 if (!balancesPath || pallets.length === 0) {
   console.error('usage: node ratios.mjs <pallet_balances.json> <pallet_x.json>...');
   process.exit(2);
@@ -64,4 +73,48 @@ for (const path of pallets) {
     }
     row(`${name}${Object.keys(worst.at).length > 0 ? `(${comps(worst)})` : ''}`, worst);
   }
+}
+
+/** Solves the least-squares fit `y ≈ b0 + Σ bi·xi` by the normal equations. */
+function fit(xs, ys) {
+  const n = xs[0].length + 1;
+  const rows = xs.map((x) => [1, ...x]);
+  const a = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) =>
+    rows.reduce((s, r) => s + r[i] * r[j], 0)));
+  const b = Array.from({ length: n }, (_, i) => rows.reduce((s, r, k) => s + r[i] * ys[k], 0));
+  // Gaussian elimination with partial pivoting.
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
+    [a[c], a[p]] = [a[p], a[c]];
+    [b[c], b[p]] = [b[p], b[c]];
+    if (Math.abs(a[c][c]) < 1e-12) continue;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = a[r][c] / a[c][c];
+      for (let k = c; k < n; k++) a[r][k] -= f * a[c][k];
+      b[r] -= f * b[c];
+    }
+  }
+  return b.map((v, i) => (Math.abs(a[i][i]) < 1e-12 ? 0 : v / a[i][i]));
+}
+
+if (points.length > 0) console.log('\nat given components (least-squares fit of every run):');
+for (const point of points) {
+  const [name, comps] = point.split(':');
+  const [pallet, benchmark] = name.split('.');
+  const batch = pallets.flatMap((p) => load(p)).find((b) => b.pallet === pallet && b.benchmark === benchmark);
+  if (!batch) throw new Error(`no results for ${name}`);
+  const want = Object.fromEntries(comps.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  const names = batch.time_results[0].components.map(([k]) => k);
+  const x = (r) => names.map((k) => Number(r.components.find(([c]) => c === k)[1]));
+  const at = names.map((k) => want[k]);
+  const evalFit = (rs, y) => {
+    const coef = fit(rs.map(x), rs.map(y));
+    return coef[0] + coef.slice(1).reduce((s, c, i) => s + c * at[i], 0);
+  };
+  const execution = evalFit(batch.time_results, (r) => Number(r.extrinsic_time) * 1000);
+  const reads = Math.max(0, Math.round(evalFit(batch.db_results, (r) => r.reads)));
+  const writes = Math.max(0, Math.round(evalFit(batch.db_results, (r) => r.writes)));
+  row(`${name}(${comps})`, { execution, reads, writes, total: execution + reads * READ_PS + writes * WRITE_PS });
 }
