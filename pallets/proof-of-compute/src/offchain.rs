@@ -48,22 +48,22 @@ const BLOCK_MILLIS: u64 = crucible_primitives::time::MILLI_SECS_PER_BLOCK;
 
 /// What this node's worker did for one provider in one period (offchain database).
 #[derive(Encode, Decode, Clone, Default, PartialEq, Eq, Debug)]
-struct LocalState {
+pub(crate) struct LocalState {
 	/// The block whose worker claimed the commitment (computing or sent).
-	commit_claimed: Option<u32>,
+	pub(crate) commit_claimed: Option<u32>,
 	/// The root and compute time the service answered.
-	computed: Option<(Hash, u64)>,
+	pub(crate) computed: Option<(Hash, u64)>,
 	/// The block whose worker sent the openings.
-	open_sent: Option<u32>,
+	pub(crate) open_sent: Option<u32>,
 	/// The block whose worker sent the heartbeat.
-	heartbeat_sent: Option<u32>,
+	pub(crate) heartbeat_sent: Option<u32>,
 	/// Whether "no compute backend" was logged.
-	no_backend_logged: bool,
+	pub(crate) no_backend_logged: bool,
 	/// Whether the outcome was logged.
-	outcome_logged: bool,
+	pub(crate) outcome_logged: bool,
 }
 
-fn state_key<T: Config>(provider: &T::AccountId, period: u32) -> Vec<u8> {
+pub(crate) fn state_key<T: Config>(provider: &T::AccountId, period: u32) -> Vec<u8> {
 	(b"crucible::poc::worker", provider, period).encode()
 }
 
@@ -222,15 +222,22 @@ impl<T: Config> Work<T> {
 			return;
 		}
 		let now = self.now();
+		let window = self.info.params.commit_window;
 		let mut known = None;
-		let claimed = claim::<T>(&self.provider, self.period, |s| match s.commit_claimed {
-			// Computing, or sent and maybe still in the pool.
-			Some(at) if now < at.saturating_add(RESEND_AFTER) => false,
-			_ => {
+		let claimed = claim::<T>(&self.provider, self.period, |s| {
+			let free = match (s.commit_claimed, s.computed) {
+				(None, _) => true,
+				// Sent, not on chain after a few blocks: the pool may have dropped it.
+				(Some(at), Some(_)) => now >= at.saturating_add(RESEND_AFTER),
+				// Still computing (a mainnet challenge takes several blocks), unless the worker
+				// that claimed it is gone.
+				(Some(at), None) => now >= at.saturating_add(window),
+			};
+			if free {
 				known = s.computed;
 				s.commit_claimed = Some(now);
-				true
-			},
+			}
+			free
 		});
 		if !claimed {
 			return;

@@ -196,3 +196,29 @@ fn a_failing_compute_service_is_retried_in_a_later_block() {
 		assert!(matches!(calls.as_slice(), [Call::submit_commitment { .. }]));
 	});
 }
+
+#[test]
+fn a_run_does_not_compute_again_while_another_still_computes() {
+	let (mut ext, _expect_post, submitted) = harness();
+	ext.execute_with(|| {
+		// A commit window of 6 blocks (a mainnet-like challenge takes several blocks).
+		let mut params = test_params();
+		(params.commit_window, params.open_window) = (6, 9);
+		assert_ok!(ProofOfCompute::set_params(RuntimeOrigin::root(), params));
+		registered_in_period_zero(&[ALICE]);
+		set_endpoint();
+		// The heartbeat is on chain; the run of block 2 claimed the commitment and is still
+		// waiting for the compute service (no root yet).
+		assert_ok!(submit(heartbeat_call(ALICE, 0)).unwrap());
+		let claimed = crate::offchain::LocalState { commit_claimed: Some(2), ..Default::default() };
+		polkadot_sdk::sp_runtime::offchain::storage::StorageValueRef::persistent(
+			&crate::offchain::state_key::<Test>(&ALICE, 0),
+		)
+		.set(&claimed);
+		// Four blocks later, still inside the window, a run asks nothing (an unexpected HTTP
+		// request would fail the test) and submits nothing.
+		run_to_block(6);
+		ProofOfCompute::offchain_worker(6);
+		assert!(submitted().is_empty());
+	});
+}
