@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, signatureVerify } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { runCli, tempBasePath, cleanup } from '../lib/node.js';
+import {
+  runCli, tempBasePath, cleanup, DevNode, waitForBlock,
+} from '../lib/node.js';
+import { readFileSync } from 'node:fs';
 import { ownershipPayload } from '../lib/providers.js';
 
 test('build-spec --chain local has four validators with BABE and GRANDPA keys', () => {
@@ -82,3 +85,47 @@ test('attestation-key refuses a malformed account with a clear error', () => {
     cleanup(basePath);
   }
 });
+
+test('provider detect fails with a clear message and a non-zero exit on a host without an NVIDIA driver',
+  () => {
+    const out = runCli(['provider', 'detect']);
+    if (out.status === 0) {
+      // A GPU host: a profile ready for providers.register.
+      const profile = JSON.parse(out.stdout);
+      assert.ok(profile.gpus.length > 0 && profile.gpuUuids.length > 0);
+      return;
+    }
+    assert.match(out.stderr, /no NVIDIA driver found/);
+  });
+
+test('provider bench computes, opens and verifies a challenge on the cpu and reports the costs', () => {
+  const out = runCli(['provider', 'bench', '--backend', 'cpu', '--shape', '2x64x512x64',
+    '--leaf', '16', '--samples', '8', '--json']);
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /provider overhead \(generate \+ hash \+ open\) \/ multiply: [\d.]+%/);
+  assert.match(out.stdout, /chain check \(native\)/);
+  const report = JSON.parse(out.stdout.trim().split('\n').at(-1));
+  assert.equal(report.ops, String(2 * 2 * 64 * 512 * 64));
+  assert.ok(report.opsRatio > 1000, 'the check does far less than the work');
+  // Bad input is refused by name.
+  const bad = runCli(['provider', 'bench', '--backend', 'cpu', '--shape', '1x63x512x64']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /Rows/);
+});
+
+test('a node asked for the cuda backend on a host without a driver starts, says why, and runs',
+  { timeout: 180_000 }, async () => {
+    const basePath = tempBasePath();
+    const node = new DevNode(basePath, ['--compute-backend', 'cuda']);
+    try {
+      const api = await node.start();
+      await waitForBlock(api, 2);
+      await api.disconnect();
+      const log = readFileSync(node.logPath, 'utf8');
+      // Either the backend started (a GPU host) or the reason is in the log.
+      assert.match(log, /cuda backend on |the cuda backend is unavailable: .*(NVIDIA|cuBLAS|NVRTC)/);
+    } finally {
+      await node.stop();
+      cleanup(basePath);
+    }
+  });
