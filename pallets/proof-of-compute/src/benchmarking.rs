@@ -117,16 +117,14 @@ fn provider<T: Config + pallet_providers::Config>(
 	Ok((who, key))
 }
 
-/// Starts a period with `params` at the current block (+1) and moves to block `offset` of it.
+/// Starts a period with `params` at the next block and moves to block `offset` of it (fixing
+/// the sample seed on the way if the offset is past its block).
 fn period_with<T: Config>(params: ChallengeParams, offset: u32) -> Result<u32, BenchmarkError> {
 	Params::<T>::put(params);
 	let start = System::<T>::block_number().saturating_add(One::one());
 	System::<T>::set_block_number(start);
-	NextPeriodStart::<T>::put(start);
-	ProofOfCompute::<T>::tick(start);
-	let period = CurrentPeriod::<T>::get().ok_or(BenchmarkError::Stop("no period"))?;
-	let info = Periods::<T>::get(period).ok_or(BenchmarkError::Stop("no period record"))?;
-	// The sample seed, if the offset is past its block.
+	ProofOfCompute::<T>::start_period(start);
+	let (period, info) = ProofOfCompute::<T>::current().ok_or(BenchmarkError::Stop("no period"))?;
 	let sample_at = info.sample_at();
 	let target = start.saturating_add(offset.into());
 	if target > sample_at {
@@ -193,7 +191,7 @@ fn honest<T: Config>(
 	period: u32,
 ) -> Result<(Hash, Vec<Opening>), BenchmarkError> {
 	use crucible_primitives::challenge::{entry, leaf_hash};
-	let info = Periods::<T>::get(period).ok_or(BenchmarkError::Stop("no period"))?;
+	let info = ProofOfCompute::<T>::period_info(period).ok_or(BenchmarkError::Stop("no period"))?;
 	let prover_info = T::Providers::prover_info(who).ok_or(BenchmarkError::Stop("no provider"))?;
 	let shape = info.params.shape_for(&prover_info.profile);
 	let leaf = info.params.leaf_size;
@@ -388,23 +386,26 @@ mod benchmarks {
 		for _ in 0..=T::MaxUnsweptPeriods::get() {
 			period_with::<T>(params::<T>(4, 64, 1), 0)?;
 		}
-		let now = NextPeriodStart::<T>::get();
+		let now = ProofOfCompute::<T>::current()
+			.map(|(_, info)| info.next_start())
+			.ok_or(BenchmarkError::Stop("no period"))?;
 		System::<T>::set_block_number(now);
-		let before = CurrentPeriod::<T>::get();
+		let before = ProofOfCompute::<T>::current_index();
 
 		#[block]
 		{
 			ProofOfCompute::<T>::tick(now);
 		}
 
-		assert_eq!(CurrentPeriod::<T>::get(), before.map(|p| p.saturating_add(1)));
+		assert_eq!(ProofOfCompute::<T>::current_index(), before.map(|p| p.saturating_add(1)));
 		Ok(())
 	}
 
 	#[benchmark]
 	fn fix_samples() -> Result<(), BenchmarkError> {
 		let period = period_with::<T>(params::<T>(4, 64, 1), 0)?;
-		let info = Periods::<T>::get(period).ok_or(BenchmarkError::Stop("no period"))?;
+		let info =
+			ProofOfCompute::<T>::period_info(period).ok_or(BenchmarkError::Stop("no period"))?;
 		let at = info.sample_at();
 		System::<T>::set_block_number(at);
 
@@ -413,7 +414,7 @@ mod benchmarks {
 			ProofOfCompute::<T>::tick(at);
 		}
 
-		assert!(Periods::<T>::get(period).is_some_and(|i| i.sample_seed.is_some()));
+		assert!(ProofOfCompute::<T>::period_info(period).is_some_and(|i| i.sample_seed.is_some()));
 		Ok(())
 	}
 
@@ -458,8 +459,8 @@ mod benchmarks {
 		ProviderUnits::<T>::insert(&who, 1u128);
 		pallet_providers::Pallet::<T>::deregister(RawOrigin::Signed(who.clone()).into())
 			.map_err(|_| BenchmarkError::Stop("deregister failed"))?;
-		CurrentPeriod::<T>::put(period.saturating_add(RECENT_OUTCOMES));
-		let info = Periods::<T>::get(period).ok_or(BenchmarkError::Stop("no period"))?;
+		let info =
+			ProofOfCompute::<T>::period_info(period).ok_or(BenchmarkError::Stop("no period"))?;
 
 		let current = period.saturating_add(RECENT_OUTCOMES);
 

@@ -130,18 +130,16 @@ pub mod pallet {
 		ChallengeParams::mainnet()
 	}
 
-	/// The current period's index (`None` before the first block). Written when a period
-	/// starts.
+	/// The current period: its index and record (`None` before the first block). Written when a
+	/// period starts and when its sample seed is fixed; read by `on_initialize` in every block
+	/// and by every submission (whitelisted: it is always in the cache).
 	#[pallet::storage]
-	pub type CurrentPeriod<T: Config> = StorageValue<_, u32, OptionQuery>;
+	#[pallet::whitelist_storage]
+	pub type CurrentPeriod<T: Config> =
+		StorageValue<_, (u32, PeriodInfo<BlockNumberFor<T>>), OptionQuery>;
 
-	/// The first block of the next period. Written when a period starts.
-	#[pallet::storage]
-	pub type NextPeriodStart<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
-
-	/// The current period and the finished ones the sweep has not finished (at most
-	/// `MaxUnsweptPeriods + 1`), by index. Written when a period starts and when its sample
-	/// seed is fixed; removed once swept.
+	/// Finished periods the sweep has not finished yet (at most `MaxUnsweptPeriods`), by index.
+	/// Written when the next period starts; removed once swept.
 	#[pallet::storage]
 	pub type Periods<T: Config> =
 		StorageMap<_, Twox64Concat, u32, PeriodInfo<BlockNumberFor<T>>, OptionQuery>;

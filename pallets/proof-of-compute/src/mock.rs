@@ -433,7 +433,7 @@ impl Prover {
 
 	/// The openings of the positions the chain sampled (once the sample seed is fixed).
 	pub fn openings(&self, who: AccountId) -> Vec<Opening> {
-		let info = Periods::<Test>::get(self.view.period).unwrap();
+		let info = ProofOfCompute::period_info(self.view.period).unwrap();
 		let positions = sample_positions(
 			&info.sample_seed.expect("samples fixed"),
 			&who,

@@ -36,7 +36,7 @@ fn registered_in_period_zero(who: &[AccountId]) {
 		register(*w);
 	}
 	next_block();
-	assert_eq!(CurrentPeriod::<Test>::get(), Some(0));
+	assert_eq!(ProofOfCompute::current_index(), Some(0));
 }
 
 /// Commits an honest (or lying) computation for the current period; returns the prover.
@@ -62,11 +62,11 @@ use polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo;
 #[test]
 fn periods_start_on_schedule_with_fresh_seeds_and_samples_after_the_commit_window() {
 	build_and_execute(|| {
-		assert_eq!(CurrentPeriod::<Test>::get(), None);
+		assert_eq!(ProofOfCompute::current_index(), None);
 		next_block();
-		let p0 = Periods::<Test>::get(0).unwrap();
+		let p0 = ProofOfCompute::period_info(0).unwrap();
 		assert_eq!(p0.start, 1);
-		assert_eq!(NextPeriodStart::<Test>::get(), 11);
+		assert_eq!(p0.next_start(), 11);
 		assert_eq!(
 			(p0.commit_until(), p0.sample_at(), p0.open_from(), p0.open_until()),
 			(3, 4, 5, 7)
@@ -74,17 +74,18 @@ fn periods_start_on_schedule_with_fresh_seeds_and_samples_after_the_commit_windo
 		assert!(p0.sample_seed.is_none());
 		assert!(events().contains(&Event::PeriodStarted { period: 0, start: 1, seed: p0.seed }));
 		run_to_block(4);
-		assert!(Periods::<Test>::get(0).unwrap().sample_seed.is_none(), "fixed at 4's end");
+		assert!(ProofOfCompute::period_info(0).unwrap().sample_seed.is_none(), "fixed at 4's end");
 		next_block();
-		assert!(Periods::<Test>::get(0).unwrap().sample_seed.is_some());
+		assert!(ProofOfCompute::period_info(0).unwrap().sample_seed.is_some());
 		assert!(events().contains(&Event::SamplesFixed { period: 0 }));
 		run_to_block(12);
-		assert_eq!(CurrentPeriod::<Test>::get(), Some(1));
-		let p1 = Periods::<Test>::get(1).unwrap();
+		assert_eq!(ProofOfCompute::current_index(), Some(1));
+		let p1 = ProofOfCompute::period_info(1).unwrap();
 		assert_eq!(p1.start, 11);
 		assert_ne!(p1.seed, p0.seed);
 		// Nobody to sweep: period 0 is swept and forgotten.
-		assert!(Periods::<Test>::get(0).is_none());
+		assert!(ProofOfCompute::period_info(0).is_none());
+		assert!(Periods::<Test>::iter_keys().next().is_none());
 		assert_eq!(p0.phase_at(2), ChallengePhase::Commit);
 		assert_eq!(p0.phase_at(4), ChallengePhase::Sampling);
 		assert_eq!(p0.phase_at(6), ChallengePhase::Open);

@@ -125,9 +125,9 @@ async function main() {
 
     // 3. At the start of a fresh period, everything at once.
     const specVersion = api.runtimeVersion.specVersion.toNumber();
-    const start = (await api.query.proofOfCompute.currentPeriod()).unwrap().toNumber();
+    const start = (await api.query.proofOfCompute.currentPeriod()).unwrap()[0].toNumber();
     const period = await until(api, async () => {
-      const p = (await api.query.proofOfCompute.currentPeriod()).unwrap().toNumber();
+      const p = (await api.query.proofOfCompute.currentPeriod()).unwrap()[0].toNumber();
       return p > start ? p : null;
     }, 'a fresh period');
     const heartbeats = providers.map((p) => heartbeatExtrinsic(api, p, period, specVersion));

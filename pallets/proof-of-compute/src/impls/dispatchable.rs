@@ -158,16 +158,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(commitment.period == period, Error::<T>::WrongPeriod);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(info.accepts_commitments(now), Error::<T>::OutsideWindow);
+		// `authorize` checked in this block that the provider is challenged and signed it.
 		let who = commitment.provider;
-		let prover = T::Providers::prover_info(&who).ok_or(Error::<T>::NotRegistered)?;
-		ensure!(
-			Self::is_challenged(prover.status, prover.status_since, info.start),
-			Error::<T>::NotChallenged
-		);
 		if let Some(old) = Commitments::<T>::get(&who) {
 			ensure!(old.period != period, Error::<T>::AlreadySubmitted);
 			if !Self::has_outcome(&who, old.period) {
-				let params: ChallengeParams = Periods::<T>::get(old.period)
+				let params: ChallengeParams = Self::period_info(old.period)
 					.map(|i| i.params)
 					.unwrap_or_else(|| info.params.clone());
 				Self::settle(&who, old.period, &params, Outcome::Failed(FailureReason::Unopened));
@@ -226,10 +222,7 @@ impl<T: Config> Pallet<T> {
 			Heartbeats::<T>::get(&who).is_none_or(|h| h.period < period),
 			Error::<T>::AlreadySubmitted
 		);
-		ensure!(
-			T::Providers::status(&who).is_some_and(|s| s != ProviderStatus::Leaving),
-			Error::<T>::NotRegistered
-		);
+		// `authorize` checked in this block that the provider is registered and signed it.
 		let at = frame_system::Pallet::<T>::block_number();
 		Heartbeats::<T>::insert(&who, HeartbeatRecord { period, at, report: heartbeat.report });
 		Self::deposit_event(Event::HeartbeatReceived {

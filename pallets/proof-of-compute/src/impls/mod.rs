@@ -44,8 +44,20 @@ impl<T: Config> Pallet<T> {
 
 	/// The current period and its record.
 	pub fn current() -> Option<(u32, PeriodInfo<BlockNumberFor<T>>)> {
-		let period = CurrentPeriod::<T>::get()?;
-		Periods::<T>::get(period).map(|info| (period, info))
+		CurrentPeriod::<T>::get()
+	}
+
+	/// The current period's index.
+	pub fn current_index() -> Option<u32> {
+		CurrentPeriod::<T>::get().map(|(period, _)| period)
+	}
+
+	/// The record of `period`: the current one, or a finished one not yet swept.
+	pub fn period_info(period: u32) -> Option<PeriodInfo<BlockNumberFor<T>>> {
+		match CurrentPeriod::<T>::get() {
+			Some((current, info)) if current == period => Some(info),
+			_ => Periods::<T>::get(period),
+		}
 	}
 
 	/// The longest path among openings (what their weight depends on).
@@ -159,14 +171,14 @@ impl<T: Config> Pallet<T> {
 		if Commitments::<T>::contains_key(who) {
 			return true;
 		}
-		let Some(current) = CurrentPeriod::<T>::get() else { return false };
+		let Some(current) = Self::current_index() else { return false };
 		let Some(prover) = T::Providers::prover_info(who) else { return false };
 		if !prover.status.is_challengeable() {
 			return false;
 		}
 		let outcomes = Outcomes::<T>::get(who);
 		(Sweep::<T>::get().period..=current).any(|period| {
-			Periods::<T>::get(period).is_some_and(|info| {
+			Self::period_info(period).is_some_and(|info| {
 				Self::is_challenged(prover.status, prover.status_since, info.start) &&
 					!outcomes.iter().any(|o| o.period == period)
 			})
@@ -256,10 +268,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Proof of compute's invariants, each a named check:
-	/// - `try_state_periods`: the current period has a record and `NextPeriodStart` is its end; the
-	///   kept records are exactly those from the sweep's period to the current one, at most
-	///   `MaxUnsweptPeriods + 1`, each with valid parameters, and a sample seed once its block is
-	///   finalized and never before;
+	/// - `try_state_periods`: the finished periods kept are exactly those from the sweep's period
+	///   up to the current one (excluded), at most `MaxUnsweptPeriods`; every kept record (and the
+	///   current one) has valid parameters, and a sample seed once its block is finalized and never
+	///   before;
 	/// - `try_state_commitments`: every commitment is of a registered provider, not settled, and of
 	///   a kept period (or of one dropped unswept, which the sweep clears on its next visit);
 	/// - `try_state_outcomes`: each provider's outcomes are in increasing period order, none after
@@ -278,20 +290,15 @@ impl<T: Config> Pallet<T> {
 
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	fn try_state_periods() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		let Some(current) = CurrentPeriod::<T>::get() else {
+		let Some((current, current_info)) = CurrentPeriod::<T>::get() else {
 			ensure!(Periods::<T>::iter_keys().next().is_none(), "periods before the first one");
 			return Ok(());
 		};
-		let info = Periods::<T>::get(current).ok_or("the current period has no record")?;
-		ensure!(NextPeriodStart::<T>::get() == info.next_start(), "next period start is wrong");
 		let sweep = Sweep::<T>::get().period;
 		ensure!(sweep <= current.saturating_add(1), "the sweep is ahead of the periods");
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut kept = 0u32;
-		for (period, info) in Periods::<T>::iter() {
-			kept = kept.saturating_add(1);
-			ensure!(period <= current, "a period record from the future");
-			ensure!(period >= sweep || period == current, "a swept period is still kept");
+		let check = |info: &PeriodInfo<BlockNumberFor<T>>| -> Result<(), &'static str> {
 			ensure!(Self::validate_params(&info.params).is_ok(), "a period with invalid params");
 			// Fixed in `on_finalize` of `sample_at`: during that block it may or may not be set.
 			ensure!(
@@ -302,9 +309,18 @@ impl<T: Config> Pallet<T> {
 				info.sample_seed.is_some() || now <= info.sample_at(),
 				"sample seed missing after its block"
 			);
+			Ok(())
+		};
+		check(&current_info)?;
+		ensure!(current_info.start <= now, "the current period starts in the future");
+		for (period, info) in Periods::<T>::iter() {
+			kept = kept.saturating_add(1);
+			ensure!(period < current, "a finished period record that is not finished");
+			ensure!(period >= sweep, "a swept period is still kept");
+			check(&info)?;
 		}
-		ensure!(kept <= T::MaxUnsweptPeriods::get().saturating_add(1), "too many period records");
-		for period in sweep..=current {
+		ensure!(kept <= T::MaxUnsweptPeriods::get(), "too many period records");
+		for period in sweep..current {
 			ensure!(Periods::<T>::contains_key(period), "an unswept period has no record");
 		}
 		Ok(())
@@ -313,11 +329,11 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	fn try_state_commitments() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		let sweep = Sweep::<T>::get().period;
-		let current = CurrentPeriod::<T>::get().unwrap_or_default();
+		let current = Self::current_index().unwrap_or_default();
 		for (who, commitment) in Commitments::<T>::iter() {
 			ensure!(commitment.period <= current, "a commitment from the future");
 			ensure!(
-				Periods::<T>::contains_key(commitment.period) || commitment.period < sweep,
+				Self::period_info(commitment.period).is_some() || commitment.period < sweep,
 				"a commitment of a lost period"
 			);
 			ensure!(T::Providers::status(&who).is_some(), "a commitment of an unknown provider");
@@ -328,7 +344,7 @@ impl<T: Config> Pallet<T> {
 
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	fn try_state_outcomes() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		let current = CurrentPeriod::<T>::get().unwrap_or_default();
+		let current = Self::current_index().unwrap_or_default();
 		for (_, outcomes) in Outcomes::<T>::iter() {
 			ensure!(
 				outcomes
@@ -343,7 +359,7 @@ impl<T: Config> Pallet<T> {
 
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	fn try_state_units() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		let Some(current) = CurrentPeriod::<T>::get() else { return Ok(()) };
+		let Some(current) = Self::current_index() else { return Ok(()) };
 		let oldest = current.saturating_sub(RECENT_OUTCOMES.saturating_sub(1));
 		for period in oldest..=current {
 			let sum = Outcomes::<T>::iter_values()
@@ -360,7 +376,7 @@ impl<T: Config> Pallet<T> {
 
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	fn try_state_heartbeats() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		let current = CurrentPeriod::<T>::get().unwrap_or_default();
+		let current = Self::current_index().unwrap_or_default();
 		ensure!(
 			Heartbeats::<T>::iter_values().all(|h| h.period <= current),
 			"a heartbeat from the future"
@@ -380,7 +396,7 @@ impl<T: Config> ProviderWorkInFlight<T::AccountId> for Pallet<T> {
 
 impl<T: Config> VerifiedComputeInspect<T::AccountId> for Pallet<T> {
 	fn current_period() -> Option<u32> {
-		CurrentPeriod::<T>::get()
+		Self::current_index()
 	}
 	fn units_in(provider: &T::AccountId, period: u32) -> u128 {
 		Outcomes::<T>::get(provider)

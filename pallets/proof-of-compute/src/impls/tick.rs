@@ -11,7 +11,7 @@ use polkadot_sdk::{
 impl<T: Config> Pallet<T> {
 	/// Whether block `now` starts a period.
 	fn starts_period(now: BlockNumberFor<T>) -> bool {
-		CurrentPeriod::<T>::get().is_none() || now >= NextPeriodStart::<T>::get()
+		Self::current().is_none_or(|(_, info)| now >= info.next_start())
 	}
 
 	/// The weight of what `tick` will do at `now`, charged in `on_initialize`.
@@ -21,8 +21,8 @@ impl<T: Config> Pallet<T> {
 		} else if Self::current().is_some_and(|(_, info)| now == info.sample_at()) {
 			T::WeightInfo::fix_samples()
 		} else {
-			// `CurrentPeriod`, `NextPeriodStart` and the current period's record.
-			T::DbWeight::get().reads(3)
+			// `CurrentPeriod`.
+			T::DbWeight::get().reads(1)
 		}
 	}
 
@@ -34,7 +34,7 @@ impl<T: Config> Pallet<T> {
 		} else if let Some((period, mut info)) = Self::current() {
 			if now == info.sample_at() && info.sample_seed.is_none() {
 				info.sample_seed = Some(Self::random(b"crucible:poc:samples", period));
-				Periods::<T>::insert(period, info);
+				CurrentPeriod::<T>::put((period, info));
 				Self::deposit_event(Event::SamplesFixed { period });
 			}
 		}
@@ -54,25 +54,23 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn start_period(now: BlockNumberFor<T>) {
-		let previous = CurrentPeriod::<T>::get();
-		let period = previous.map_or(0, |p| p.saturating_add(1));
+	pub(crate) fn start_period(now: BlockNumberFor<T>) {
+		let previous = Self::current();
+		let period = previous.as_ref().map_or(0, |(p, _)| p.saturating_add(1));
 		let info = PeriodInfo {
 			start: now,
 			seed: Self::random(b"crucible:poc:period", period),
 			sample_seed: None,
 			params: Params::<T>::get(),
 		};
-		NextPeriodStart::<T>::put(info.next_start());
 		let seed = info.seed;
-		Periods::<T>::insert(period, info);
-		CurrentPeriod::<T>::put(period);
+		CurrentPeriod::<T>::put((period, info));
 
 		let mut sweep = Sweep::<T>::get();
-		// The previous period's record goes if the sweep is already past it.
-		if let Some(previous) = previous {
-			if sweep.period > previous {
-				Periods::<T>::remove(previous);
+		// The previous period waits for the sweep, unless the sweep is already past it.
+		if let Some((previous, previous_info)) = previous {
+			if sweep.period <= previous {
+				Periods::<T>::insert(previous, previous_info);
 			}
 		}
 		// Keep at most `MaxUnsweptPeriods` finished periods waiting for the sweep.
@@ -106,12 +104,12 @@ impl<T: Config> Pallet<T> {
 			return Weight::zero();
 		}
 		let mut used = base;
-		let Some(current) = CurrentPeriod::<T>::get() else { return used };
+		let Some(current) = Self::current_index() else { return used };
 		let mut state = Sweep::<T>::get();
 		if state.period > current {
 			return used;
 		}
-		let Some(info) = Periods::<T>::get(state.period) else {
+		let Some(info) = Self::period_info(state.period) else {
 			// Defensive: a period without a record cannot be swept; go on with the next.
 			state = SweepState { period: state.period.saturating_add(1), cursor: None };
 			Sweep::<T>::put(state);

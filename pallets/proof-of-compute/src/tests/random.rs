@@ -114,7 +114,7 @@ fn apply(action: Action, provers: &mut BTreeMap<AccountId, Prover>, salt: u64) {
 		},
 		Action::Open { who, tamper } => {
 			let Some(prover) = provers.get(&who) else { return };
-			let ready = Periods::<Test>::get(prover.view.period)
+			let ready = ProofOfCompute::period_info(prover.view.period)
 				.is_some_and(|i| i.sample_seed.is_some()) &&
 				Commitments::<Test>::get(who).is_some_and(|c| c.period == prover.view.period);
 			if ready {
@@ -128,7 +128,7 @@ fn apply(action: Action, provers: &mut BTreeMap<AccountId, Prover>, salt: u64) {
 			}
 		},
 		Action::Heartbeat { who } =>
-			if let Some(period) = CurrentPeriod::<Test>::get() {
+			if let Some(period) = ProofOfCompute::current_index() {
 				let _ = submit(heartbeat_call(who, period));
 			},
 		Action::Pause { who } => {
