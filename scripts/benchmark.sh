@@ -6,8 +6,9 @@
 # Usage: scripts/benchmark.sh [pallet ...]        (default: every Crucible pallet)
 # Env:   PROFILE (release), STEPS (50), REPEAT (20)
 #
-# It also prints the weights of a provider's hour at the mainnet parameters (a commitment, an
-# opening of 16 samples at inner 65,536 with paths of 34, a heartbeat), from the fitted models.
+# It also prints, from the fitted models, what an opening costs at the mainnet parameters: the
+# call with 12 samples, one sample's check at inner 65,536 (k = 1024) with the path of an 8-GPU
+# host (37), and authorizing 12 samples (an opening is charged call + 12 × sample).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,8 +50,9 @@ done
 AT=()
 for p in "${PALLETS[@]}"; do
 	[ "$p" = pallet_proof_of_compute ] && AT+=(
-		--at "pallet_proof_of_compute.submit_opening:s=16,k=1024,d=34"
-		--at "pallet_proof_of_compute.authorize_submit_opening:s=16,d=34"
+		--at "pallet_proof_of_compute.submit_opening:s=12"
+		--at "pallet_proof_of_compute.verify_sample:k=1024,d=37"
+		--at "pallet_proof_of_compute.authorize_submit_opening:s=12"
 	)
 done
 node scripts/benchmark/ratios.mjs "$OUT/pallet_balances.json" \

@@ -347,16 +347,16 @@ pub mod pallet {
 		/// - `signature`: the attestation key over `signing_payload(genesis, Phase::Open,
 		///   opening)`.
 		///
-		/// Charged for `MaxInner` up front, refunded down to the period's inner dimension.
+		/// Charged per sample for `MaxInner` and the longest path in the call up front, refunded
+		/// down to the period's inner dimension.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_opening(
+		#[pallet::weight(Pallet::<T>::opening_weight(
 			opening.openings.len() as u32,
-			T::MaxInner::get() / INNER_ALIGN,
+			T::MaxInner::get(),
 			Pallet::<T>::longest_path(&opening.openings),
 		))]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_opening(
 			opening.openings.len() as u32,
-			Pallet::<T>::longest_path(&opening.openings),
 		))]
 		#[pallet::authorize(Pallet::<T>::authorize_opening)]
 		pub fn submit_opening(
@@ -369,7 +369,7 @@ pub mod pallet {
 			let (samples, path) =
 				(opening.openings.len() as u32, Pallet::<T>::longest_path(&opening.openings));
 			let inner = Self::do_submit_opening(opening)?;
-			Ok(Some(T::WeightInfo::submit_opening(samples, inner / INNER_ALIGN, path)).into())
+			Ok(Some(Pallet::<T>::opening_weight(samples, inner, path)).into())
 		}
 
 		/// A provider node's heartbeat for the current period: liveness, and the backend it

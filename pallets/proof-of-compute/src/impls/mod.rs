@@ -8,7 +8,7 @@ mod tick;
 
 use crate::{pallet::*, traits::*, types::*};
 use crucible_primitives::{
-	challenge::{challenge_seed, sample_positions, Hash, Opening, Shape, MAX_BATCH},
+	challenge::{challenge_seed, sample_positions, Hash, Opening, Shape, INNER_ALIGN, MAX_BATCH},
 	proof_of_compute::{ChallengeParams, ChallengeView, Outcome, OutcomeRecord},
 	providers::MAX_GPUS,
 };
@@ -58,6 +58,15 @@ impl<T: Config> Pallet<T> {
 			Some((current, info)) if current == period => Some(info),
 			_ => Periods::<T>::get(period),
 		}
+	}
+
+	/// The weight of an opening of `samples` samples at inner dimension `inner` with paths of at
+	/// most `path`: the call's own costs, and each sample's check (they add up per sample).
+	pub fn opening_weight(samples: u32, inner: u32, path: u32) -> Weight {
+		use crate::weights::WeightInfo;
+		let per_sample = T::WeightInfo::verify_sample(inner / INNER_ALIGN, path);
+		T::WeightInfo::submit_opening(samples)
+			.saturating_add(per_sample.saturating_mul(u64::from(samples)))
 	}
 
 	/// The longest path among openings (what their weight depends on).
