@@ -236,3 +236,63 @@ fn a_workers_heartbeat_is_free_uses_no_nonce_and_goes_before_ordinary_transactio
 		assert_eq!(System::account_nonce(&eve), nonce, "no nonce used");
 	});
 }
+
+/// The scale budget of `../shared/DESIGN.md`: proving 50,000 hosts an hour takes at most 25% of
+/// the normal block weight. One host's hour is what the runtime charges for its commitment, its
+/// opening at the mainnet parameters (for an 8-GPU host: the longest path a typical host has) and
+/// its heartbeat, each with its `authorize`, the base weight of an extrinsic and the transaction
+/// extensions a general transaction is charged for (the nonce and the fee are refunded).
+#[test]
+fn proving_fifty_thousand_hosts_an_hour_fits_a_quarter_of_the_blocks() {
+	use crucible_primitives::{challenge::Shape, proof_of_compute::ChallengeParams};
+	use frame_support::{dispatch::DispatchClass, weights::Weight};
+	use frame_system::ExtensionsWeightInfo as _;
+	use pallet_proof_of_compute::WeightInfo as _;
+	type W = <Runtime as pallet_proof_of_compute::Config>::WeightInfo;
+	type E = <Runtime as frame_system::Config>::ExtensionsWeightInfo;
+
+	let extensions = [
+		E::check_non_zero_sender(),
+		E::check_spec_version(),
+		E::check_tx_version(),
+		E::check_genesis(),
+		E::check_mortality_immortal_transaction(),
+		E::check_weight(),
+		E::weight_reclaim(),
+	]
+	.into_iter()
+	.fold(Weight::zero(), Weight::saturating_add);
+	let per_extrinsic = ExtrinsicBaseWeight::get().saturating_add(extensions);
+
+	let p = ChallengeParams::mainnet();
+	let host = Shape { batch: 8 * p.batches.h100, rows: p.rows, inner: p.inner, cols: p.cols };
+	let path = host.depth(p.leaf_size);
+	let commitment = W::submit_commitment().saturating_add(W::authorize_submit_commitment());
+	let opening =
+		pallet_proof_of_compute::Pallet::<Runtime>::opening_weight(p.samples, p.inner, path)
+			.saturating_add(W::authorize_submit_opening(p.samples));
+	let heartbeat = W::heartbeat().saturating_add(W::authorize_heartbeat());
+	let host_hour = commitment
+		.saturating_add(opening)
+		.saturating_add(heartbeat)
+		.saturating_add(per_extrinsic.saturating_mul(3));
+
+	let blocks_per_hour = 3_600_000 / crate::SLOT_DURATION;
+	let normal = crate::configs::RuntimeBlockWeights::get()
+		.get(DispatchClass::Normal)
+		.max_total
+		.unwrap_or(crate::MAXIMUM_BLOCK_WEIGHT);
+	let budget: Weight = (normal / 4).saturating_mul(blocks_per_hour) / 50_000;
+	eprintln!(
+		"per host-hour: commitment {} µs, opening {} µs (s = {}, path {path}), heartbeat {} µs, \
+		 3 × base and extensions {} µs: {} µs of a {} µs budget",
+		commitment.ref_time() / 1_000_000,
+		opening.ref_time() / 1_000_000,
+		p.samples,
+		heartbeat.ref_time() / 1_000_000,
+		per_extrinsic.ref_time() * 3 / 1_000_000,
+		host_hour.ref_time() / 1_000_000,
+		budget.ref_time() / 1_000_000,
+	);
+	assert!(host_hour.all_lte(budget), "{host_hour:?} > {budget:?}");
+}

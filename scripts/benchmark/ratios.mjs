@@ -2,15 +2,16 @@
 // from the raw results (`--json-file`) of one benchmark run on one machine.
 //   execution: the measured wasm execution time (median), with all components at their minimum
 //              and at their maximum (the worst case, which the weights charge up front);
-//   total:     execution + the database weight the runtime charges (RocksDbWeight: 25 µs per
-//              read, 100 µs per write), as the generated weights do.
+//   total:     execution + the database weight the runtime charges (ParityDbWeight: 8 µs per
+//              read, 50 µs per write; the node's database is ParityDB), as the generated
+//              weights do.
 //   --at pallet.benchmark:c1=v1,c2=v2  also evaluates that benchmark's fitted linear model (least
 //              squares over every run, as the weight templates do) at the given components.
 // Usage: node ratios.mjs <pallet_balances.json> <pallet_x.json>... [--at ...]
 import { readFileSync } from 'node:fs';
 
-const READ_PS = 25_000_000;
-const WRITE_PS = 100_000_000;
+const READ_PS = 8_000_000;
+const WRITE_PS = 50_000_000;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
