@@ -7,8 +7,8 @@
 // Heartbeats are what providers' workers send: free general (v5) transactions, authorized by the
 // attestation key's signature. They are built here byte by byte (polkadot.js signs only v4).
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { compactToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { compactAddLength, compactToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { DevNode, tempBasePath, cleanup, sleep } from '../lib/node.js';
 import { ownershipPayload } from '../lib/providers.js';
 
@@ -66,8 +66,8 @@ function heartbeatExtrinsic(api, pair, period, specVersion) {
     provider: pair.address, period, report: { backend: 'Cpu', specVersion },
   });
   const signing = u8aConcat(
-    api.createType('Bytes', stringToU8a('crucible:poc:v1')).toU8a(),
-    api.createType('Bytes', api.genesisHash.toU8a()).toU8a(),
+    compactAddLength(stringToU8a('crucible:poc:v1')), // SCALE of a byte slice: length, bytes
+    compactAddLength(api.genesisHash.toU8a()),
     new Uint8Array([2]), // Phase::Heartbeat (Commit 0, Open 1, Heartbeat 2)
     payload.toU8a(),
   );
@@ -80,6 +80,11 @@ async function main() {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
   const alice = keyring.addFromUri('//Alice');
+  // Keys from seeds, before the node starts: deriving thousands of `//a//b` URIs takes minutes
+  // of the event loop, long enough for the API's RPC subscriptions to time out.
+  const account = (kind, i) => keyring.addFromSeed(blake2AsU8a(`crucible:load:${kind}:${i}`));
+  const providers = Array.from({ length: PROVIDERS }, (_, i) => account('provider', i));
+  const senders = Array.from({ length: TRANSFERS }, (_, i) => account('sender', i));
   const basePath = tempBasePath();
   const node = new DevNode(basePath, [
     '--pool-limit', String(4 * (PROVIDERS + TRANSFERS)),
@@ -90,8 +95,6 @@ async function main() {
   try {
     const rawSubmit = (hex) => api.rawRpc('author_submitExtrinsic', [hex]);
     console.log(`node ${process.env.CRUCIBLE_NODE ?? '(debug)'}; ${PROVIDERS} providers, ${TRANSFERS} transfer senders`);
-    const providers = Array.from({ length: PROVIDERS }, (_, i) => keyring.addFromUri(`//load//provider//${i}`));
-    const senders = Array.from({ length: TRANSFERS }, (_, i) => keyring.addFromUri(`//load//sender//${i}`));
 
     // 1. Fund everyone from Alice, in batches.
     const minBond = api.consts.providers.minBond.toBigInt();
@@ -163,9 +166,20 @@ async function main() {
       console.log(`block ${n}: ${hb} heartbeats, ${tr} transfers, normal weight ${Number(weight) / 1e9} ms`);
       n++;
     }
+    // Goal: a block holds at least 3,000 heartbeats, and heartbeats are never crowded out by
+    // transfers: every block that left heartbeats waiting included no fewer of them than of
+    // transfers (the block that takes the last heartbeats fills up with transfers, as it should).
     const best = rows.reduce((m, r) => (r.heartbeats > m.heartbeats ? r : m), rows[0]);
-    const ok = best.heartbeats >= 3000 && rows.every((r) => r.heartbeats >= r.transfers || r.heartbeats === 0);
-    console.log(JSON.stringify({ providers: PROVIDERS, transfers: TRANSFERS, period, rows, bestBlockHeartbeats: best.heartbeats, goalMet: ok }));
+    let included = 0;
+    const crowded = rows.filter((r) => {
+      included += r.heartbeats;
+      return included < heartbeats.length && r.heartbeats < r.transfers;
+    });
+    const maxTransfers = Math.max(...rows.map((r) => r.transfers));
+    const ok = best.heartbeats >= 3000 && best.heartbeats >= maxTransfers && crowded.length === 0;
+    console.log(`most in a block: ${best.heartbeats} heartbeats, ${maxTransfers} transfers`);
+    console.log(JSON.stringify({ providers: PROVIDERS, transfers: TRANSFERS, period, rows,
+      bestBlockHeartbeats: best.heartbeats, bestBlockTransfers: maxTransfers, goalMet: ok }));
     if (!ok) process.exitCode = 1;
   } finally {
     await api.disconnect();
