@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*"; }
 
-# --- System packages: protoc (libp2p/litep2p protobufs), clang (C code in crypto crates), pkg-config.
+# --- System packages: protoc (libp2p/litep2p protobufs), clang (C code in crypto crates), a C
+# compiler (the CUDA kernels' C test harness), pkg-config.
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 if [ ${#need_apt[@]} -gt 0 ]; then
