@@ -451,6 +451,26 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn tick_quiet() -> Result<(), BenchmarkError> {
+		// What every other block pays: inside a period, neither its start nor its sample block.
+		let period = period_with::<T>(params::<T>(4, 64, 1), 1)?;
+		let before = ProofOfCompute::<T>::current();
+		let now = System::<T>::block_number();
+		assert!(before
+			.as_ref()
+			.is_some_and(|(_, i)| now != i.sample_at() && now < i.next_start()));
+
+		#[block]
+		{
+			ProofOfCompute::<T>::tick(now);
+		}
+
+		assert_eq!(ProofOfCompute::<T>::current(), before);
+		assert_eq!(ProofOfCompute::<T>::current_index(), Some(period));
+		Ok(())
+	}
+
+	#[benchmark]
 	fn sweep_base() -> Result<(), BenchmarkError> {
 		// The reads before any provider is visited, with a period ready to sweep.
 		let period = period_with::<T>(params::<T>(4, 64, 1), 11)?;

@@ -9,34 +9,31 @@ use polkadot_sdk::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// Whether block `now` starts a period.
-	fn starts_period(now: BlockNumberFor<T>) -> bool {
-		Self::current().is_none_or(|(_, info)| now >= info.next_start())
-	}
-
 	/// The weight of what `tick` will do at `now`, charged in `on_initialize`.
 	pub(crate) fn tick_weight(now: BlockNumberFor<T>) -> Weight {
-		if Self::starts_period(now) {
-			T::WeightInfo::start_period()
-		} else if Self::current().is_some_and(|(_, info)| now == info.sample_at()) {
-			T::WeightInfo::fix_samples()
-		} else {
-			// `CurrentPeriod`.
-			T::DbWeight::get().reads(1)
+		match Self::current() {
+			Some((_, info)) if now < info.next_start() =>
+				if now == info.sample_at() {
+					T::WeightInfo::fix_samples()
+				} else {
+					T::WeightInfo::tick_quiet()
+				},
+			_ => T::WeightInfo::start_period(),
 		}
 	}
 
 	/// Starts a period, or fixes the current one's sample seed, when `now` is their block. Runs
 	/// in `on_finalize`, where the randomness is this block's VRF output.
 	pub(crate) fn tick(now: BlockNumberFor<T>) {
-		if Self::starts_period(now) {
-			Self::start_period(now);
-		} else if let Some((period, mut info)) = Self::current() {
-			if now == info.sample_at() && info.sample_seed.is_none() {
-				info.sample_seed = Some(Self::random(b"crucible:poc:samples", period));
-				CurrentPeriod::<T>::put((period, info));
-				Self::deposit_event(Event::SamplesFixed { period });
-			}
+		match Self::current() {
+			Some((period, mut info)) if now < info.next_start() => {
+				if now == info.sample_at() && info.sample_seed.is_none() {
+					info.sample_seed = Some(Self::random(b"crucible:poc:samples", period));
+					CurrentPeriod::<T>::put((period, info));
+					Self::deposit_event(Event::SamplesFixed { period });
+				}
+			},
+			_ => Self::start_period(now),
 		}
 	}
 
