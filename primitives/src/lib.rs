@@ -7,6 +7,7 @@
 extern crate alloc;
 
 pub mod challenge;
+pub mod marketplace;
 pub mod proof_of_compute;
 pub mod providers;
 

@@ -294,8 +294,10 @@ mod benchmarks {
 
 	#[benchmark]
 	fn slash() -> Result<(), BenchmarkError> {
-		// Every chunk of a full queue is cut, and the provider falls below `MinBond`.
+		// Every chunk of a full queue is cut, the provider falls below `MinBond`, and what is
+		// slashed is paid to a beneficiary (`slash_to`: an account write more than the sink).
 		let who = registered::<T>(0, MAX_GPUS)?;
+		let beneficiary: T::AccountId = account("beneficiary", 0, 0);
 		unbond_chunks::<T>(&who, T::MaxUnbondingChunks::get())?;
 
 		#[block]
@@ -304,6 +306,7 @@ mod benchmarks {
 				&who,
 				Permill::from_percent(95),
 				SlashReason::FailedChallenge,
+				Some(&beneficiary),
 			)?;
 		}
 

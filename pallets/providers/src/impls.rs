@@ -11,7 +11,10 @@ use polkadot_sdk::{
 		defensive_assert, ensure,
 		pallet_prelude::*,
 		traits::{
-			fungible::hold::{Balanced as _, Mutate as _},
+			fungible::{
+				hold::{Balanced as _, Mutate as _},
+				Balanced as _,
+			},
 			tokens::{imbalance::Imbalance as _, Precision},
 			OnUnbalanced,
 		},
@@ -423,10 +426,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Slashes `share` of everything `who` has bonded. What is slashed goes to `beneficiary`
+	/// when there is one (and it can take it), to `OnSlash` otherwise.
 	pub(crate) fn do_slash(
 		who: &T::AccountId,
 		share: Permill,
 		reason: SlashReason,
+		beneficiary: Option<&T::AccountId>,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
 		let total = record.total_bonded();
@@ -437,7 +443,13 @@ impl<T: Config> Pallet<T> {
 		let (credit, missing) = T::Currency::slash(&HoldReason::ProviderBond.into(), who, due);
 		let slashed = credit.peek().min(total);
 		defensive_assert!(missing.is_zero(), "the bond hold is smaller than the record");
-		T::OnSlash::on_unbalanced(credit);
+		match beneficiary {
+			Some(to) =>
+				if let Err(credit) = T::Currency::resolve(to, credit) {
+					T::OnSlash::on_unbalanced(credit);
+				},
+			None => T::OnSlash::on_unbalanced(credit),
+		}
 		Self::spread_slash(&mut record, slashed, total);
 
 		let from = record.status;
@@ -697,7 +709,15 @@ impl<T: Config> ProviderSlash<T::AccountId> for Pallet<T> {
 		share: Permill,
 		reason: SlashReason,
 	) -> Result<Self::Balance, DispatchError> {
-		Self::do_slash(provider, share, reason)
+		Self::do_slash(provider, share, reason, None)
+	}
+	fn slash_to(
+		provider: &T::AccountId,
+		share: Permill,
+		reason: SlashReason,
+		beneficiary: &T::AccountId,
+	) -> Result<Self::Balance, DispatchError> {
+		Self::do_slash(provider, share, reason, Some(beneficiary))
 	}
 	fn slash_weight() -> Weight {
 		T::WeightInfo::slash()

@@ -1248,6 +1248,28 @@ fn a_suspended_provider_slashed_below_min_bond_resumes_as_underbonded() {
 }
 
 #[test]
+fn slash_to_pays_the_beneficiary_and_burns_nothing() {
+	build_and_execute(|| {
+		assert_ok!(register(ALICE, 1, 1, 4_000));
+		let issuance = Balances::total_issuance();
+		let before = Balances::free_balance(BOB);
+		let slashed = <Providers as ProviderSlash<_>>::slash_to(
+			&ALICE,
+			Permill::from_percent(10),
+			SlashReason::AbandonedLease,
+			&BOB,
+		)
+		.unwrap();
+		assert_eq!(slashed, 400);
+		assert_eq!(Balances::free_balance(BOB), before + 400);
+		assert_eq!(record(ALICE).bond, 3_600);
+		assert_eq!(held(ALICE), 3_600);
+		assert_eq!(slashed_to_sink(), 0);
+		assert_eq!(Balances::total_issuance(), issuance, "moved, not burned");
+	});
+}
+
+#[test]
 fn slash_of_a_stranger_fails() {
 	build_and_execute(|| {
 		assert_noop!(

@@ -37,6 +37,8 @@ pub enum SlashReason {
 	AbandonedLease,
 	/// Governance decided.
 	Governance,
+	/// A dispute over a job's result went to the developer.
+	LostDispute,
 }
 
 /// Answers whether a provider has work in flight; asked before it may leave or stop.
@@ -151,6 +153,15 @@ pub trait ProviderSlash<AccountId> {
 		reason: SlashReason,
 	) -> Result<Self::Balance, DispatchError>;
 
-	/// The weight of `slash`, for the callers to charge.
+	/// As `slash`, but what is slashed goes to `beneficiary` (a developer whose lease was
+	/// abandoned), or to the sink if `beneficiary` cannot take it.
+	fn slash_to(
+		provider: &AccountId,
+		share: Permill,
+		reason: SlashReason,
+		beneficiary: &AccountId,
+	) -> Result<Self::Balance, DispatchError>;
+
+	/// The weight of `slash` or `slash_to`, for the callers to charge.
 	fn slash_weight() -> Weight;
 }

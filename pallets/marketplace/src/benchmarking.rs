@@ -1,0 +1,608 @@
+//! Worst-case benchmarks of every call, `authorize` and the timer hook's steps
+//! (frame-benchmarking v2). `scripts/benchmark.sh` turns them into `weights.rs`.
+//!
+//! Bidders are registered through the registry's own call with a keystore attestation key and
+//! proven (`Active`) through its judge interface, as proof of compute does; the runtime's
+//! `Providers` must therefore be `pallet_providers`.
+
+use super::*;
+use crate::Pallet as Marketplace;
+use alloc::{vec, vec::Vec};
+use crucible_primitives::{
+	marketplace::{
+		bid_commitment, signing_payload, AuctionKind, JobId, JobPhase, JobSpec, Refusal,
+		WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN, MAX_REASON_LEN,
+	},
+	providers::{
+		AttestationKey, ComputeCapability, GpuSpec, GpuVendor, HardwareProfile,
+		HardwareRequirement, Interconnect, Region,
+	},
+};
+use pallet_providers::{ProviderMutate, ProviderStatus};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_support::{
+		pallet_prelude::TransactionSource,
+		traits::{fungible::Mutate, Authorize, EnsureOrigin, Get},
+	},
+	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
+	sp_core::H256,
+	sp_runtime::{
+		traits::{One, Saturating},
+		Permill, RuntimeAppPublic,
+	},
+};
+
+fn profile(host: u32) -> HardwareProfile {
+	let mut uuid = [0xC0u8; 16];
+	for (b, from) in uuid.iter_mut().zip(host.to_le_bytes()) {
+		*b = from;
+	}
+	HardwareProfile {
+		gpus: vec![GpuSpec {
+			vendor: GpuVendor::Nvidia,
+			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap_or_default(),
+			vram_mib: 81_559,
+			count: 1,
+			compute_capability: ComputeCapability { major: 9, minor: 0 },
+			interconnect: Interconnect::Sxm,
+		}]
+		.try_into()
+		.unwrap_or_default(),
+		gpu_uuids: vec![uuid].try_into().unwrap_or_default(),
+		cpu_cores: 64,
+		ram_mib: 1 << 19,
+		storage_gib: 4_000,
+		bandwidth_mbps: 10_000,
+	}
+}
+
+fn fund<T: Config>(who: &T::AccountId) {
+	let _ = T::Currency::set_balance(who, BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000u32.into()));
+}
+
+/// A proven (`Active`) provider with a keystore key.
+fn provider<T: Config + pallet_providers::Config>(
+	index: u32,
+) -> Result<(T::AccountId, AttestationKey), BenchmarkError> {
+	let who: T::AccountId = account("provider", index, 0);
+	let bond = <T as pallet_providers::Config>::MinBond::get();
+	<T as pallet_providers::Config>::Currency::set_balance(&who, bond.saturating_mul(1000u32.into()));
+	fund::<T>(&who);
+	let key = AttestationKey::generate_pair(None);
+	let proof = key
+		.sign(&pallet_providers::Pallet::<T>::ownership_payload_of(&who))
+		.ok_or(BenchmarkError::Stop("no keystore"))?;
+	pallet_providers::Pallet::<T>::register(
+		RawOrigin::Signed(who.clone()).into(),
+		profile(index),
+		key.clone(),
+		proof,
+		vec![b'e'; 64].try_into().unwrap_or_default(),
+		Region { country: *b"DE", metro: None },
+		bond.saturating_mul(10u32.into()),
+	)
+	.map_err(|_| BenchmarkError::Stop("register failed"))?;
+	pallet_providers::Pallet::<T>::set_status(&who, ProviderStatus::Active)
+		.map_err(|_| BenchmarkError::Stop("not proven"))?;
+	Ok((who, key))
+}
+
+fn developer<T: Config>() -> T::AccountId {
+	let who: T::AccountId = account("developer", 0, 0);
+	fund::<T>(&who);
+	who
+}
+
+fn spec<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> JobSpecOf<T> {
+	JobSpec {
+		requirement: HardwareRequirement {
+			min_vram_mib: 40_000,
+			min_gpu_count: 1,
+			vendor: Some(GpuVendor::Nvidia),
+			model: Some(b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap_or_default()),
+			country: Some(*b"DE"),
+		},
+		min_reputation: Permill::zero(),
+		workload: Workload {
+			image: H256::repeat_byte(0xaa),
+			manifest: H256::repeat_byte(0xbb),
+			access_key: [7u8; 32],
+		},
+		duration: T::MaxDuration::get(),
+		max_price_per_block: 1_000u32.into(),
+		bid_window: T::MinBidWindow::get(),
+		auction,
+	}
+}
+
+fn sealed<T: Config>() -> AuctionKind<BlockNumberFor<T>> {
+	AuctionKind::Sealed { reveal_window: T::MinBidWindow::get() }
+}
+
+fn post<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> Result<JobId, BenchmarkError> {
+	let id = NextJobId::<T>::get();
+	Marketplace::<T>::do_post_job(developer::<T>(), spec::<T>(auction))?;
+	Ok(id)
+}
+
+/// `n` proven providers bidding on `id` (prices 500, 501, ...); returns them.
+fn bids<T: Config + pallet_providers::Config>(
+	id: JobId,
+	n: u32,
+	from: u32,
+) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	let mut who = Vec::new();
+	for i in 0..n {
+		let (p, _) = provider::<T>(from.saturating_add(i))?;
+		Marketplace::<T>::do_place_bid(p.clone(), id, (500u32.saturating_add(i)).into())?;
+		who.push(p);
+	}
+	Ok(who)
+}
+
+fn commitments<T: Config + pallet_providers::Config>(
+	id: JobId,
+	n: u32,
+) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	let mut who = Vec::new();
+	for i in 0..n {
+		let (p, _) = provider::<T>(i)?;
+		let price: BalanceOf<T> = (500u32.saturating_add(i)).into();
+		let c = bid_commitment(id, &p, &price, &[i as u8; 32]);
+		Marketplace::<T>::do_commit_bid(p.clone(), id, c)?;
+		who.push(p);
+	}
+	Ok(who)
+}
+
+fn to_block<T: Config>(n: BlockNumberFor<T>) {
+	System::<T>::set_block_number(n);
+}
+
+fn closes_at<T: Config>(id: JobId) -> BlockNumberFor<T> {
+	match Jobs::<T>::get(id).map(|j| j.phase) {
+		Some(JobPhase::Bidding { closes_at }) | Some(JobPhase::Revealing { closes_at }) => closes_at,
+		_ => Zero::zero(),
+	}
+}
+
+/// A running lease of a proven provider; returns the job, the provider and its key.
+fn leased<T: Config + pallet_providers::Config>(
+) -> Result<(JobId, T::AccountId, AttestationKey), BenchmarkError> {
+	let id = post::<T>(AuctionKind::Open)?;
+	let (p, key) = provider::<T>(1_000)?;
+	Marketplace::<T>::do_place_bid(p.clone(), id, 500u32.into())?;
+	to_block::<T>(closes_at::<T>(id));
+	Marketplace::<T>::do_close_auction(id)?;
+	Ok((id, p, key))
+}
+
+fn attestation<T: Config>(
+	id: JobId,
+	who: &T::AccountId,
+	to: BlockNumberFor<T>,
+	report: WorkReport,
+) -> AttestationOf<T> {
+	let from = Leases::<T>::get(id).map(|l| l.attested_through).unwrap_or_default();
+	WorkAttestation { provider: who.clone(), job: id, from, to, report }
+}
+
+fn running(access: bool) -> WorkReport {
+	WorkReport::Running {
+		gpu_seconds: 1_000,
+		status: H256::repeat_byte(1),
+		access: access.then(|| vec![0xEE; MAX_ACCESS_LEN as usize].try_into().unwrap_or_default()),
+	}
+}
+
+fn completed() -> WorkReport {
+	WorkReport::Completed { gpu_seconds: 1_000, status: H256::repeat_byte(1), result: H256::repeat_byte(2) }
+}
+
+/// Attests the lease up to `to` and moves there.
+fn attend<T: Config>(id: JobId, who: &T::AccountId, to: BlockNumberFor<T>) -> Result<(), BenchmarkError> {
+	to_block::<T>(to);
+	Marketplace::<T>::do_attest(attestation::<T>(id, who, to, running(false)))?;
+	Ok(())
+}
+
+/// A completed lease, in its dispute window.
+fn completed_lease<T: Config + pallet_providers::Config>(
+) -> Result<(JobId, T::AccountId), BenchmarkError> {
+	let (id, p, _) = leased::<T>()?;
+	let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+	attend::<T>(id, &p, end.saturating_sub(One::one()))?;
+	to_block::<T>(end);
+	Marketplace::<T>::do_attest(attestation::<T>(id, &p, end, completed()))?;
+	Ok((id, p))
+}
+
+/// Fills the timer queues of `TIMER_PROBES - 1` blocks from `from`, so that a job scheduled
+/// there probes every one of them.
+fn fill_timers<T: Config>(from: BlockNumberFor<T>) {
+	let full: Vec<JobId> = (0..T::MaxTimersPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
+	let mut block = from;
+	for _ in 1..crate::impls::TIMER_PROBES {
+		Timers::<T>::insert(block, BoundedVec::truncate_from(full.clone()));
+		block = block.saturating_add(One::one());
+	}
+}
+
+fn clear_timers<T: Config>(from: BlockNumberFor<T>) {
+	let mut block = from;
+	for _ in 1..crate::impls::TIMER_PROBES {
+		Timers::<T>::mutate_exists(block, |q| {
+			if let Some(list) = q {
+				list.retain(|j| *j < u64::MAX / 2);
+				if list.is_empty() {
+					*q = None;
+				}
+			}
+		});
+		block = block.saturating_add(One::one());
+	}
+}
+
+use polkadot_sdk::{frame_support::BoundedVec, sp_runtime::traits::Zero};
+
+#[benchmarks(where T: pallet_providers::Config)]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn post_job() {
+		let who = developer::<T>();
+		let s = spec::<T>(AuctionKind::Open);
+		let due = System::<T>::block_number().saturating_add(s.bid_window);
+		fill_timers::<T>(due);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), s);
+
+		assert_eq!(NextJobId::<T>::get(), 1);
+		clear_timers::<T>(due);
+	}
+
+	#[benchmark]
+	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
+		// `b` bids already; at `MaxBidsPerJob` the list is full and the new bid (the best)
+		// evicts the worst.
+		let id = post::<T>(AuctionKind::Open)?;
+		bids::<T>(id, b, 0)?;
+		let (who, _) = provider::<T>(10_000)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id, 100u32.into());
+
+		assert_eq!(Bids::<T>::get(id).first().map(|b| b.provider.clone()), Some(who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn lower_bid() -> Result<(), BenchmarkError> {
+		let id = post::<T>(AuctionKind::Open)?;
+		let who = bids::<T>(id, T::MaxBidsPerJob::get(), 0)?;
+		let last = who.last().cloned().ok_or(BenchmarkError::Stop("no bids"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last.clone()), id, 100u32.into());
+
+		assert_eq!(Bids::<T>::get(id).first().map(|b| b.provider.clone()), Some(last));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn withdraw_bid() -> Result<(), BenchmarkError> {
+		let id = post::<T>(AuctionKind::Open)?;
+		let who = bids::<T>(id, T::MaxBidsPerJob::get(), 0)?;
+		let first = who.first().cloned().ok_or(BenchmarkError::Stop("no bids"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(first), id);
+
+		assert_eq!(Bids::<T>::get(id).len() as u32, T::MaxBidsPerJob::get().saturating_sub(1));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn commit_bid() -> Result<(), BenchmarkError> {
+		let id = post::<T>(sealed::<T>())?;
+		commitments::<T>(id, T::MaxBidsPerJob::get().saturating_sub(1))?;
+		let (who, _) = provider::<T>(10_000)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, H256::repeat_byte(1));
+
+		assert_eq!(Jobs::<T>::get(id).map(|j| j.sealed), Some(T::MaxBidsPerJob::get()));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reveal_bid() -> Result<(), BenchmarkError> {
+		// Every other commitment revealed already; the last reveals the best price.
+		let n = T::MaxBidsPerJob::get();
+		let id = post::<T>(sealed::<T>())?;
+		let who = commitments::<T>(id, n)?;
+		to_block::<T>(closes_at::<T>(id));
+		Marketplace::<T>::do_close_auction(id)?;
+		for (i, p) in who.iter().enumerate().skip(1) {
+			Marketplace::<T>::do_reveal_bid(p.clone(), id, (500u32.saturating_add(i as u32)).into(), [i as u8; 32])?;
+		}
+		let first = who.first().cloned().ok_or(BenchmarkError::Stop("no bids"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(first), id, 500u32.into(), [0u8; 32]);
+
+		assert_eq!(Bids::<T>::get(id).len() as u32, n);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn close_auction() -> Result<(), BenchmarkError> {
+		// A full list whose bidders but the last are no longer proven: every one is checked,
+		// every deposit returned, the last wins.
+		let n = T::MaxBidsPerJob::get();
+		let id = post::<T>(AuctionKind::Open)?;
+		let who = bids::<T>(id, n, 0)?;
+		for p in who.iter().take(n.saturating_sub(1) as usize) {
+			pallet_providers::Pallet::<T>::set_status(p, ProviderStatus::Registered)
+				.map_err(|_| BenchmarkError::Stop("demote"))?;
+		}
+		to_block::<T>(closes_at::<T>(id));
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+
+		assert_eq!(Leases::<T>::get(id).map(|l| l.provider), who.last().cloned());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn close_unrevealed() -> Result<(), BenchmarkError> {
+		// A sealed auction whose `MaxBidsPerJob` commitments are never revealed: every deposit
+		// forfeited, the job expires.
+		let id = post::<T>(sealed::<T>())?;
+		commitments::<T>(id, T::MaxBidsPerJob::get())?;
+		to_block::<T>(closes_at::<T>(id));
+		Marketplace::<T>::do_close_auction(id)?;
+		to_block::<T>(closes_at::<T>(id));
+
+		#[block]
+		{
+			Marketplace::<T>::do_close_auction(id)?;
+		}
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_job_bidding() -> Result<(), BenchmarkError> {
+		let id = post::<T>(sealed::<T>())?;
+		commitments::<T>(id, T::MaxBidsPerJob::get())?;
+		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
+
+		#[extrinsic_call]
+		cancel_job(RawOrigin::Signed(owner), id);
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_job_running() -> Result<(), BenchmarkError> {
+		let (id, p, _) = leased::<T>()?;
+		let next = System::<T>::block_number().saturating_add(T::AttestationInterval::get());
+		attend::<T>(id, &p, next)?;
+		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
+
+		#[extrinsic_call]
+		cancel_job(RawOrigin::Signed(owner), id);
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn attest_running() -> Result<(), BenchmarkError> {
+		// With the largest access details, and crossing the low-escrow threshold.
+		let (id, p, _) = leased::<T>()?;
+		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+		let to = end.saturating_sub(One::one());
+		to_block::<T>(to);
+		let a = attestation::<T>(id, &p, to, running(true));
+
+		#[block]
+		{
+			Marketplace::<T>::do_attest(a)?;
+		}
+
+		assert!(Access::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn attest_completed() -> Result<(), BenchmarkError> {
+		let (id, p, _) = leased::<T>()?;
+		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+		to_block::<T>(end);
+		let a = attestation::<T>(id, &p, end, completed());
+
+		#[block]
+		{
+			Marketplace::<T>::do_attest(a)?;
+		}
+
+		assert!(matches!(Jobs::<T>::get(id).map(|j| j.phase), Some(JobPhase::Completed { .. })));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn attest_refused() -> Result<(), BenchmarkError> {
+		let (id, p, _) = leased::<T>()?;
+		let now = System::<T>::block_number();
+		let a = attestation::<T>(id, &p, now, WorkReport::Refused { reason: Refusal::UnknownWorkload });
+
+		#[block]
+		{
+			Marketplace::<T>::do_attest(a)?;
+		}
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_attest() -> Result<(), BenchmarkError> {
+		let (id, p, key) = leased::<T>()?;
+		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+		let to = end.saturating_sub(One::one());
+		to_block::<T>(to);
+		let attestation = attestation::<T>(id, &p, to, running(true));
+		let genesis = System::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let signature = key
+			.sign(&signing_payload(genesis.as_ref(), &attestation))
+			.ok_or(BenchmarkError::Stop("no keystore"))?;
+		let call = Call::<T>::attest { attestation, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or(BenchmarkError::Stop("no authorize"))?
+				.map_err(|_| BenchmarkError::Stop("refused"))?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn claim() -> Result<(), BenchmarkError> {
+		// After the longest stretch: one attestation covering all but the last block.
+		let (id, p, _) = leased::<T>()?;
+		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+		attend::<T>(id, &p, end.saturating_sub(One::one()))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(p), id);
+
+		assert_eq!(Leases::<T>::get(id).map(|l| l.accrued), Some(Zero::zero()));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn dispute() -> Result<(), BenchmarkError> {
+		let (id, _) = completed_lease::<T>()?;
+		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
+		let reason = vec![b'r'; MAX_REASON_LEN as usize].try_into().unwrap_or_default();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, reason);
+
+		assert!(Disputes::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn resolve_dispute_developer() -> Result<(), BenchmarkError> {
+		let (id, _) = completed_lease::<T>()?;
+		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
+		Marketplace::<T>::do_dispute(owner, id, Default::default())?;
+		let origin = T::DisputeOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		resolve_dispute(origin as T::RuntimeOrigin, id, Verdict::Developer);
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn resolve_dispute_provider() -> Result<(), BenchmarkError> {
+		let (id, _) = completed_lease::<T>()?;
+		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
+		Marketplace::<T>::do_dispute(owner, id, Default::default())?;
+		let origin = T::DisputeOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		resolve_dispute(origin as T::RuntimeOrigin, id, Verdict::Provider);
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn timers_base() {
+		let now = System::<T>::block_number().saturating_add(One::one());
+		to_block::<T>(now);
+
+		#[block]
+		{
+			Marketplace::<T>::process_timers(now);
+		}
+
+		assert_eq!(TimerCursor::<T>::get(), Some(now.saturating_add(One::one())));
+	}
+
+	#[benchmark]
+	fn timer_reschedule() -> Result<(), BenchmarkError> {
+		// An attended lease's check moves forward, probing full queues.
+		let (id, p, _) = leased::<T>()?;
+		let next = System::<T>::block_number().saturating_add(T::AttestationInterval::get());
+		attend::<T>(id, &p, next)?;
+		let deadline = next.saturating_add(T::GraceBlocks::get());
+		fill_timers::<T>(deadline);
+		let due = Jobs::<T>::get(id).and_then(|j| j.timer).unwrap_or_default();
+		to_block::<T>(due);
+
+		#[block]
+		{
+			Marketplace::<T>::fire(id, due);
+		}
+
+		clear_timers::<T>(deadline);
+		assert!(Jobs::<T>::get(id).is_some());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn timer_abandon() -> Result<(), BenchmarkError> {
+		let (id, p, _) = leased::<T>()?;
+		let next = System::<T>::block_number().saturating_add(T::AttestationInterval::get());
+		attend::<T>(id, &p, next)?;
+		let due = next.saturating_add(T::GraceBlocks::get());
+		to_block::<T>(due);
+
+		#[block]
+		{
+			Marketplace::<T>::fire(id, due);
+		}
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn timer_settle() -> Result<(), BenchmarkError> {
+		let (id, _) = completed_lease::<T>()?;
+		let until = match Jobs::<T>::get(id).map(|j| j.phase) {
+			Some(JobPhase::Completed { dispute_until, .. }) => dispute_until,
+			_ => return Err(BenchmarkError::Stop("not completed")),
+		};
+		let due = until.saturating_add(One::one());
+		to_block::<T>(due);
+
+		#[block]
+		{
+			Marketplace::<T>::fire(id, due);
+		}
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Marketplace, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,395 @@
+//! Posting, bidding (open and sealed), closing and cancelling.
+//!
+//! Bids are a bounded vector kept in order (lowest price, higher reputation, earlier): an
+//! insertion is one read and one write of the vector and a binary search, whatever the number
+//! of bids, and the winner is the first eligible bid at the close.
+
+use super::*;
+use core::cmp::Reverse;
+use crucible_primitives::{
+	marketplace::{bid_commitment, AuctionKind, Bid, JobPhase, Lease, RECENT_PRICES},
+	proof_of_compute::GpuClass,
+	providers::MAX_GPUS,
+};
+use pallet_providers::ProviderInspect;
+use polkadot_sdk::{
+	frame_support::{ensure, traits::Get},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_core::H256,
+	sp_runtime::{
+		traits::{CheckedMul, SaturatedConversion},
+		DispatchError, Permill,
+	},
+};
+
+/// The order of bids: lowest price, then higher reputation, then the earlier bid.
+fn rank<A, B: Ord + Copy, N: Ord + Copy>(bid: &Bid<A, B, N>) -> (B, Reverse<Permill>, N) {
+	(bid.price, Reverse(bid.reputation), bid.placed_at)
+}
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	fn validate_spec(spec: &JobSpecOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		ensure!(
+			!spec.duration.is_zero() && spec.duration <= T::MaxDuration::get(),
+			Error::<T>::InvalidDuration
+		);
+		let window_ok =
+			|w: BlockNumberFor<T>| w >= T::MinBidWindow::get() && w <= T::MaxBidWindow::get();
+		ensure!(window_ok(spec.bid_window), Error::<T>::InvalidBidWindow);
+		if let AuctionKind::Sealed { reveal_window } = spec.auction {
+			ensure!(window_ok(reveal_window), Error::<T>::InvalidBidWindow);
+		}
+		ensure!(!spec.max_price_per_block.is_zero(), Error::<T>::ZeroPrice);
+		ensure!(spec.requirement.min_gpu_count <= MAX_GPUS, Error::<T>::InvalidRequirement);
+		let duration: BalanceOf<T> = spec.duration.saturated_into::<u32>().into();
+		spec.max_price_per_block.checked_mul(&duration).ok_or(Error::<T>::CostOverflow.into())
+	}
+
+	pub(crate) fn do_post_job(who: T::AccountId, spec: JobSpecOf<T>) -> DispatchResult {
+		let escrow = Self::validate_spec(&spec)?;
+		let deposit = T::JobDeposit::get();
+		Self::hold(HoldReason::JobEscrow, &who, escrow.saturating_add(deposit))?;
+		let id = NextJobId::<T>::get();
+		NextJobId::<T>::put(id.saturating_add(1));
+		let closes_at = Self::now().saturating_add(spec.bid_window);
+		let timer = Self::schedule(id, closes_at)?;
+		Jobs::<T>::insert(
+			id,
+			Job {
+				owner: who.clone(),
+				spec,
+				phase: JobPhase::Bidding { closes_at },
+				timer: Some(timer),
+				escrow,
+				deposit,
+				sealed: 0,
+			},
+		);
+		Self::deposit_event(Event::JobPosted { job: id, owner: who, escrow, deposit, closes_at });
+		Ok(())
+	}
+
+	/// The job, if it takes bids now; with its kind checked.
+	fn biddable(id: JobId, sealed: bool) -> Result<JobOf<T>, DispatchError> {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let JobPhase::Bidding { closes_at } = job.phase else {
+			return Err(Error::<T>::JobNotOpen.into());
+		};
+		ensure!(Self::now() < closes_at, Error::<T>::AuctionClosed);
+		ensure!(
+			matches!(job.spec.auction, AuctionKind::Sealed { .. }) == sealed,
+			Error::<T>::WrongAuctionKind
+		);
+		Ok(job)
+	}
+
+	/// The bidder's reputation, if it may bid on `job`.
+	fn eligible(who: &T::AccountId, job: &JobOf<T>) -> Result<Permill, DispatchError> {
+		ensure!(T::Providers::is_eligible(who, &job.spec.requirement), Error::<T>::NotEligible);
+		let reputation = T::Providers::reputation(who).ok_or(Error::<T>::NotEligible)?;
+		ensure!(reputation >= job.spec.min_reputation, Error::<T>::ReputationTooLow);
+		Ok(reputation)
+	}
+
+	/// Puts `bid` in its place in `bids`; in a full list, evicts the worst bid (returning its
+	/// deposit) if `bid` beats it, and refuses `bid` otherwise.
+	fn insert_bid(id: JobId, bids: &mut BidsOf<T>, bid: BidOf<T>) -> DispatchResult {
+		let key = rank(&bid);
+		let at = bids.partition_point(|b| rank(b) <= key);
+		if bids.is_full() {
+			ensure!(at < bids.len(), Error::<T>::BidNotCompetitive);
+			if let Some(worst) = bids.pop() {
+				Self::release(HoldReason::BidDeposit, &worst.provider, worst.deposit);
+				Self::deposit_event(Event::BidEvicted { job: id, provider: worst.provider });
+			}
+		}
+		bids.try_insert(at, bid).map_err(|_| Error::<T>::BidNotCompetitive)?;
+		Ok(())
+	}
+
+	pub(crate) fn do_place_bid(who: T::AccountId, id: JobId, price: BalanceOf<T>) -> DispatchResult {
+		let job = Self::biddable(id, false)?;
+		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
+		let reputation = Self::eligible(&who, &job)?;
+		let mut bids = Bids::<T>::get(id);
+		ensure!(!bids.iter().any(|b| b.provider == who), Error::<T>::AlreadyBid);
+		let deposit = T::BidDeposit::get();
+		let bid = Bid { provider: who.clone(), price, reputation, placed_at: Self::now(), deposit };
+		Self::insert_bid(id, &mut bids, bid)?;
+		Self::hold(HoldReason::BidDeposit, &who, deposit)?;
+		Bids::<T>::insert(id, bids);
+		Self::deposit_event(Event::BidPlaced { job: id, provider: who, price });
+		Ok(())
+	}
+
+	pub(crate) fn do_lower_bid(who: T::AccountId, id: JobId, price: BalanceOf<T>) -> DispatchResult {
+		Self::biddable(id, false)?;
+		let mut bids = Bids::<T>::get(id);
+		let at = bids.iter().position(|b| b.provider == who).ok_or(Error::<T>::NoBid)?;
+		let mut bid = bids.remove(at);
+		ensure!(price < bid.price, Error::<T>::BidNotLower);
+		bid.price = price;
+		bid.placed_at = Self::now();
+		// There is room: the bid was just taken out.
+		Self::insert_bid(id, &mut bids, bid)?;
+		Bids::<T>::insert(id, bids);
+		Self::deposit_event(Event::BidPlaced { job: id, provider: who, price });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_bid(who: T::AccountId, id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let JobPhase::Bidding { closes_at } = job.phase else {
+			return Err(Error::<T>::JobNotOpen.into());
+		};
+		ensure!(Self::now() < closes_at, Error::<T>::AuctionClosed);
+		let deposit = if let Some(sealed) = SealedBids::<T>::take(id, &who) {
+			job.sealed = job.sealed.saturating_sub(1);
+			Jobs::<T>::insert(id, job);
+			sealed.deposit
+		} else {
+			let mut bids = Bids::<T>::get(id);
+			let at = bids.iter().position(|b| b.provider == who).ok_or(Error::<T>::NoBid)?;
+			let bid = bids.remove(at);
+			Bids::<T>::insert(id, bids);
+			bid.deposit
+		};
+		let forfeited = Self::forfeit(HoldReason::BidDeposit, &who, deposit);
+		Self::deposit_event(Event::BidWithdrawn { job: id, provider: who, forfeited });
+		Ok(())
+	}
+
+	pub(crate) fn do_commit_bid(who: T::AccountId, id: JobId, commitment: H256) -> DispatchResult {
+		let mut job = Self::biddable(id, true)?;
+		Self::eligible(&who, &job)?;
+		ensure!(!SealedBids::<T>::contains_key(id, &who), Error::<T>::AlreadyBid);
+		ensure!(job.sealed < T::MaxBidsPerJob::get(), Error::<T>::TooManyBids);
+		let deposit = T::BidDeposit::get();
+		Self::hold(HoldReason::BidDeposit, &who, deposit)?;
+		SealedBids::<T>::insert(id, &who, SealedBid { commitment, deposit });
+		job.sealed = job.sealed.saturating_add(1);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::BidCommitted { job: id, provider: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_bid(
+		who: T::AccountId,
+		id: JobId,
+		price: BalanceOf<T>,
+		salt: [u8; 32],
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let JobPhase::Revealing { closes_at } = job.phase else {
+			return Err(Error::<T>::WrongPhase.into());
+		};
+		ensure!(Self::now() < closes_at, Error::<T>::AuctionClosed);
+		let sealed = SealedBids::<T>::get(id, &who).ok_or(Error::<T>::NoBid)?;
+		ensure!(
+			bid_commitment(id, &who, &price, &salt) == sealed.commitment,
+			Error::<T>::RevealMismatch
+		);
+		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
+		let reputation = Self::eligible(&who, &job)?;
+		let mut bids = Bids::<T>::get(id);
+		let bid = Bid {
+			provider: who.clone(),
+			price,
+			reputation,
+			placed_at: Self::now(),
+			deposit: sealed.deposit,
+		};
+		// Commitments are at most `MaxBidsPerJob`: every reveal has room.
+		Self::insert_bid(id, &mut bids, bid)?;
+		Bids::<T>::insert(id, bids);
+		SealedBids::<T>::remove(id, &who);
+		job.sealed = job.sealed.saturating_sub(1);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::BidRevealed { job: id, provider: who, price });
+		Ok(())
+	}
+
+	pub(crate) fn do_close_auction(id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let closes_at = match job.phase {
+			JobPhase::Bidding { closes_at } | JobPhase::Revealing { closes_at } => closes_at,
+			_ => return Err(Error::<T>::JobNotOpen.into()),
+		};
+		ensure!(Self::now() >= closes_at, Error::<T>::AuctionNotDue);
+		if let Some(at) = job.timer {
+			Self::unschedule(id, at);
+		}
+		Self::close(id, Job { timer: None, ..job });
+		Ok(())
+	}
+
+	/// Closes a job's bid window (a sealed one moves to its reveal window) or reveal window:
+	/// unrevealed commitments are forfeited, the best eligible bid wins, every other deposit
+	/// returns. The job is no longer in any timer queue when this is called.
+	pub(crate) fn close(id: JobId, mut job: JobOf<T>) {
+		let now = Self::now();
+		if let (JobPhase::Bidding { .. }, AuctionKind::Sealed { reveal_window }) =
+			(job.phase, job.spec.auction)
+		{
+			if job.sealed > 0 {
+				let closes_at = now.saturating_add(reveal_window);
+				match Self::schedule(id, closes_at) {
+					Ok(at) => {
+						job.phase = JobPhase::Revealing { closes_at };
+						job.timer = Some(at);
+						Jobs::<T>::insert(id, job);
+						Self::deposit_event(Event::RevealStarted { job: id, closes_at });
+						return;
+					},
+					// No room for the reveal window's end: the auction fails (below).
+					Err(_) => {
+						defensive!("no timer room for a reveal window");
+					},
+				}
+			}
+		}
+		Self::forfeit_unrevealed(id, &mut job);
+		let bids = Bids::<T>::take(id);
+		let mut winner: Option<&BidOf<T>> = None;
+		let mut second: Option<BalanceOf<T>> = None;
+		for bid in bids.iter() {
+			let fits = Self::eligible(&bid.provider, &job).is_ok() &&
+				!ProviderLeases::<T>::get(&bid.provider).is_full();
+			if !fits {
+				continue;
+			}
+			if winner.is_none() {
+				winner = Some(bid);
+			} else {
+				second = Some(bid.price);
+				break;
+			}
+		}
+		for bid in bids.iter() {
+			Self::release(HoldReason::BidDeposit, &bid.provider, bid.deposit);
+		}
+		let Some(winner) = winner else {
+			Self::end_job(id, job, JobEnd::Expired);
+			return;
+		};
+		let price = match job.spec.auction {
+			AuctionKind::Open => winner.price,
+			AuctionKind::Sealed { .. } => second.unwrap_or(job.spec.max_price_per_block),
+		};
+		Self::award(id, job, winner.provider.clone(), price);
+	}
+
+	fn forfeit_unrevealed(id: JobId, job: &mut JobOf<T>) {
+		if job.sealed == 0 {
+			return;
+		}
+		for (provider, sealed) in SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize) {
+			let forfeited = Self::forfeit(HoldReason::BidDeposit, &provider, sealed.deposit);
+			Self::deposit_event(Event::CommitmentForfeited { job: id, provider, forfeited });
+		}
+		job.sealed = 0;
+	}
+
+	/// Starts the lease: the escrow shrinks to `price × duration`.
+	fn award(id: JobId, mut job: JobOf<T>, provider: T::AccountId, price: BalanceOf<T>) {
+		let now = Self::now();
+		let duration: BalanceOf<T> = job.spec.duration.saturated_into::<u32>().into();
+		let escrow = price.saturating_mul(duration).min(job.escrow);
+		let released = Self::release(HoldReason::JobEscrow, &job.owner, job.escrow.saturating_sub(escrow));
+		job.escrow = job.escrow.saturating_sub(released);
+		let timer = match Self::schedule(id, now.saturating_add(T::GraceBlocks::get())) {
+			Ok(at) => at,
+			Err(_) => {
+				defensive!("no timer room for a new lease");
+				Self::end_job(id, job, JobEnd::Expired);
+				return;
+			},
+		};
+		let end = now.saturating_add(job.spec.duration);
+		let pushed = ProviderLeases::<T>::try_mutate(&provider, |l| l.try_push(id));
+		if pushed.is_err() {
+			defensive!("the winner's lease list is full though it was checked");
+		}
+		Leases::<T>::insert(
+			id,
+			Lease {
+				provider: provider.clone(),
+				price_per_block: price,
+				start: now,
+				end,
+				attested_through: now,
+				last_seen: now,
+				paid_blocks: Zero::zero(),
+				unpaid_blocks: Zero::zero(),
+				accrued: Zero::zero(),
+				claimed: Zero::zero(),
+				gpu_seconds: 0,
+				status: H256::zero(),
+				warned: false,
+			},
+		);
+		Self::note_price(&provider, &job, price);
+		job.phase = JobPhase::Running;
+		job.timer = Some(timer);
+		let escrow = job.escrow;
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::LeaseStarted {
+			job: id,
+			provider,
+			price_per_block: price,
+			start: now,
+			end,
+			escrow,
+		});
+	}
+
+	/// Remembers the price per GPU of a new lease under the class of the winner's first GPU.
+	fn note_price(provider: &T::AccountId, job: &JobOf<T>, price: BalanceOf<T>) {
+		let Some((profile, _)) = T::Providers::profile(provider) else { return };
+		let Some(gpu) = profile.gpus.first() else { return };
+		let class = GpuClass::of(gpu.vendor, &gpu.model);
+		let gpus: BalanceOf<T> = job.spec.requirement.min_gpu_count.max(1).into();
+		let per_gpu = price / gpus;
+		RecentPrices::<T>::mutate(class, |prices| {
+			if prices.len() >= RECENT_PRICES as usize {
+				prices.remove(0);
+			}
+			let _ = prices.try_push(per_gpu);
+		});
+	}
+
+	pub(crate) fn do_cancel_job(who: T::AccountId, id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.owner == who, Error::<T>::NotOwner);
+		match job.phase {
+			JobPhase::Bidding { .. } | JobPhase::Revealing { .. } => {
+				for (provider, sealed) in SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize) {
+					Self::release(HoldReason::BidDeposit, &provider, sealed.deposit);
+				}
+				job.sealed = 0;
+				for bid in Bids::<T>::take(id) {
+					Self::release(HoldReason::BidDeposit, &bid.provider, bid.deposit);
+				}
+				Self::end_job(id, job, JobEnd::Cancelled);
+			},
+			JobPhase::Running => {
+				let lease = Leases::<T>::get(id).ok_or(Error::<T>::WrongPhase)?;
+				let blocks: BalanceOf<T> =
+					T::CancellationBlocks::get().saturated_into::<u32>().into();
+				let fee = lease.price_per_block.saturating_mul(blocks);
+				Self::pay(id, &mut job, &lease.provider, lease.accrued.saturating_add(fee));
+				Self::end_job(id, job, JobEnd::Cancelled);
+			},
+			JobPhase::Completed { .. } | JobPhase::Disputed { .. } =>
+				return Err(Error::<T>::WrongPhase.into()),
+		}
+		Ok(())
+	}
+}
+
+/// A job's bid list.
+pub(crate) type BidsOf<T> = polkadot_sdk::frame_support::BoundedVec<BidOf<T>, <T as Config>::MaxBidsPerJob>;

@@ -1,0 +1,169 @@
+//! The marketplace's invariants, checked after every unit test, every block of the property
+//! test, and by try-runtime.
+
+#![cfg(any(feature = "try-runtime", test))]
+
+use super::*;
+use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+use crucible_primitives::marketplace::JobPhase;
+use pallet_providers::ProviderInspect;
+use polkadot_sdk::{
+	frame_support::traits::{fungible::hold::Inspect as _, Get},
+	sp_runtime::TryRuntimeError,
+};
+use crucible_primitives::marketplace::AuctionKind;
+
+type Sums<T> = BTreeMap<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>>;
+
+fn add<T: Config>(sums: &mut Sums<T>, who: &T::AccountId, amount: BalanceOf<T>) {
+	let entry = sums.entry(who.clone()).or_insert_with(Zero::zero);
+	*entry = entry.saturating_add(amount);
+}
+
+fn check(ok: bool, what: &'static str) -> Result<(), TryRuntimeError> {
+	if ok {
+		Ok(())
+	} else {
+		Err(TryRuntimeError::Other(what))
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The invariants:
+	/// - `escrow`: each account's `JobEscrow` hold = Σ (escrow + deposit) of its jobs, and a
+	///   lease's accrued payment is within its job's escrow;
+	/// - `bid deposits`: each account's `BidDeposit` hold = Σ deposits of its live bids and
+	///   sealed commitments;
+	/// - `dispute deposits`: each account's `DisputeDeposit` hold = Σ its open disputes'
+	///   deposits, and a dispute exists exactly for each disputed job;
+	/// - `bids`: ordered (price, reputation, time), one per provider, only on jobs taking bids
+	///   or reveals; sealed commitments counted in their job's `sealed`, at most
+	///   `MaxBidsPerJob`, only on sealed jobs;
+	/// - `leases`: a lease exactly for each running, completed or disputed job, its provider
+	///   registered, listed once in `ProviderLeases`, and nothing else listed there;
+	/// - `timers`: each live job that is not disputed is in exactly one queue, the one at its
+	///   `timer`; a disputed job in none; queues hold only live jobs; no job id at or above
+	///   `NextJobId`.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		Self::try_state_money()?;
+		Self::try_state_bids()?;
+		Self::try_state_leases()?;
+		Self::try_state_timers()
+	}
+
+	fn try_state_money() -> Result<(), TryRuntimeError> {
+		let mut escrow = Sums::<T>::new();
+		let mut bids = Sums::<T>::new();
+		let mut disputes = Sums::<T>::new();
+		for (id, job) in Jobs::<T>::iter() {
+			add::<T>(&mut escrow, &job.owner, job.escrow.saturating_add(job.deposit));
+			if let Some(lease) = Leases::<T>::get(id) {
+				check(lease.accrued <= job.escrow, "escrow: accrued above the escrow")?;
+			}
+			let disputed = matches!(job.phase, JobPhase::Disputed { .. });
+			match Disputes::<T>::get(id) {
+				Some(d) => {
+					check(disputed, "dispute deposits: a dispute on a job not disputed")?;
+					add::<T>(&mut disputes, &job.owner, d.deposit);
+				},
+				None => check(!disputed, "dispute deposits: a disputed job without a dispute")?,
+			}
+			for bid in Bids::<T>::get(id) {
+				add::<T>(&mut bids, &bid.provider, bid.deposit);
+			}
+		}
+		for (_, provider, sealed) in SealedBids::<T>::iter() {
+			add::<T>(&mut bids, &provider, sealed.deposit);
+		}
+		for (reason, sums, what) in [
+			(HoldReason::JobEscrow, &escrow, "escrow: hold differs from the jobs"),
+			(HoldReason::BidDeposit, &bids, "bid deposits: hold differs from the bids"),
+			(HoldReason::DisputeDeposit, &disputes, "dispute deposits: hold differs"),
+		] {
+			for (who, sum) in sums.iter() {
+				check(T::Currency::balance_on_hold(&reason.into(), who) == *sum, what)?;
+			}
+		}
+		Ok(())
+	}
+
+	fn try_state_bids() -> Result<(), TryRuntimeError> {
+		for (id, bids) in Bids::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or(TryRuntimeError::Other("bids: on no job"))?;
+			check(
+				matches!(job.phase, JobPhase::Bidding { .. } | JobPhase::Revealing { .. }),
+				"bids: on a job not taking bids",
+			)?;
+			let ordered = bids.windows(2).all(|w| match w {
+				[a, b] => (a.price, core::cmp::Reverse(a.reputation), a.placed_at) <=
+					(b.price, core::cmp::Reverse(b.reputation), b.placed_at),
+				_ => true,
+			});
+			check(ordered, "bids: out of order")?;
+			let mut providers: Vec<_> = bids.iter().map(|b| b.provider.clone()).collect();
+			providers.sort();
+			providers.dedup();
+			check(providers.len() == bids.len(), "bids: two from one provider")?;
+		}
+		for (id, job) in Jobs::<T>::iter() {
+			let count = SealedBids::<T>::iter_prefix(id).count() as u32;
+			check(count == job.sealed, "bids: sealed commitments miscounted")?;
+			check(count <= T::MaxBidsPerJob::get(), "bids: too many sealed commitments")?;
+			if count > 0 {
+				check(matches!(job.spec.auction, AuctionKind::Sealed { .. }), "bids: commitments on an open auction")?;
+			}
+		}
+		for (id, _, _) in SealedBids::<T>::iter() {
+			check(Jobs::<T>::contains_key(id), "bids: a commitment on no job")?;
+		}
+		Ok(())
+	}
+
+	fn try_state_leases() -> Result<(), TryRuntimeError> {
+		for (id, job) in Jobs::<T>::iter() {
+			let leased = matches!(
+				job.phase,
+				JobPhase::Running | JobPhase::Completed { .. } | JobPhase::Disputed { .. }
+			);
+			check(Leases::<T>::contains_key(id) == leased, "leases: lease and phase disagree")?;
+		}
+		let mut listed = 0usize;
+		for (provider, jobs) in ProviderLeases::<T>::iter() {
+			check(!jobs.is_empty(), "leases: an empty list kept")?;
+			for id in jobs.iter() {
+				let lease = Leases::<T>::get(id).ok_or(TryRuntimeError::Other("leases: listed job without lease"))?;
+				check(lease.provider == provider, "leases: listed under another provider")?;
+				listed = listed.saturating_add(1);
+			}
+		}
+		let mut leases = 0usize;
+		for (_, lease) in Leases::<T>::iter() {
+			leases = leases.saturating_add(1);
+			check(T::Providers::status(&lease.provider).is_some(), "leases: provider not registered")?;
+			check(lease.attested_through <= lease.end, "leases: attested past the end")?;
+		}
+		check(listed == leases, "leases: ProviderLeases and Leases disagree")
+	}
+
+	fn try_state_timers() -> Result<(), TryRuntimeError> {
+		let mut seen = BTreeMap::<JobId, BlockNumberFor<T>>::new();
+		for (block, queue) in Timers::<T>::iter() {
+			check(!queue.is_empty(), "timers: an empty queue kept")?;
+			for id in queue {
+				check(seen.insert(id, block).is_none(), "timers: a job queued twice")?;
+			}
+		}
+		let next = NextJobId::<T>::get();
+		for (id, job) in Jobs::<T>::iter() {
+			check(id < next, "timers: a job id not assigned yet")?;
+			let queued = seen.remove(&id);
+			match job.phase {
+				JobPhase::Disputed { .. } => check(queued.is_none() && job.timer.is_none(), "timers: a disputed job queued")?,
+				_ => check(queued.is_some() && queued == job.timer, "timers: a live job not at its timer")?,
+			}
+		}
+		check(seen.is_empty(), "timers: a queue holds a job that ended")
+	}
+}
+
+use polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor;

@@ -1,0 +1,262 @@
+//! Leases: workload attestations (and how they are authorized), claims, disputes, and the ends
+//! of a lease (settled, abandoned, refused, resolved).
+//!
+//! Payment accrues per attested block, and only while the provider is `Active` (passing its
+//! proof-of-compute challenges); it is paid out by `claim` (lazily: nothing iterates leases)
+//! and at settlement.
+
+use super::*;
+use crucible_primitives::{
+	marketplace::{signing_payload, DisputeReason, JobPhase, WorkReport},
+	providers::AttestationSignature,
+};
+use pallet_providers::{ProviderInspect, ProviderSlash, ProviderStatus, SlashReason};
+use polkadot_sdk::{
+	frame_support::{ensure, pallet_prelude::TransactionSource, traits::Get},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_runtime::{
+		traits::SaturatedConversion,
+		transaction_validity::{
+			InvalidTransaction, TransactionValidityError, TransactionValidityWithRefund,
+			ValidTransaction,
+		},
+		RuntimeAppPublic,
+	},
+};
+
+/// Custom validity codes (`InvalidTransaction::Custom`) of refused attestations.
+pub mod invalid {
+	/// No lease for the job.
+	pub const NO_LEASE: u8 = 1;
+	/// The attester is not the lease's provider.
+	pub const NOT_PROVIDER: u8 = 2;
+	/// The stretch is too short, goes past the lease's end, or the report does not fit it.
+	pub const MALFORMED: u8 = 3;
+	/// The provider is not registered, or is leaving.
+	pub const NOT_REGISTERED: u8 = 4;
+}
+
+fn refuse(code: u8) -> TransactionValidityError {
+	InvalidTransaction::Custom(code).into()
+}
+
+impl<T: Config> Pallet<T> {
+	fn genesis_hash() -> T::Hash {
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	/// Whether the attestation's stretch and report fit the lease; `Err` says why not
+	/// (`Stale`: already covered; `Future`: not yet; a custom code otherwise).
+	fn check_stretch(
+		attestation: &AttestationOf<T>,
+		lease: &LeaseOf<T>,
+	) -> Result<(), TransactionValidityError> {
+		if attestation.provider != lease.provider {
+			return Err(refuse(invalid::NOT_PROVIDER));
+		}
+		if attestation.from < lease.attested_through {
+			return Err(InvalidTransaction::Stale.into());
+		}
+		if attestation.from > lease.attested_through || attestation.to > Self::now() {
+			return Err(InvalidTransaction::Future.into());
+		}
+		let (from, to, end) = (attestation.from, attestation.to, lease.end);
+		let fits = match attestation.report {
+			WorkReport::Running { .. } =>
+				to < end && to.saturating_sub(from) >= T::AttestationInterval::get(),
+			WorkReport::Completed { .. } => to == end && to > from,
+			WorkReport::Refused { .. } => to == from,
+		};
+		if !fits {
+			return Err(refuse(invalid::MALFORMED));
+		}
+		Ok(())
+	}
+
+	pub(crate) fn authorize_attest(
+		_source: TransactionSource,
+		attestation: &AttestationOf<T>,
+		signature: &AttestationSignature,
+	) -> TransactionValidityWithRefund {
+		let lease = Leases::<T>::get(attestation.job).ok_or(refuse(invalid::NO_LEASE))?;
+		Self::check_stretch(attestation, &lease)?;
+		let key = T::Providers::attestation_key(&attestation.provider)
+			.ok_or(refuse(invalid::NOT_REGISTERED))?;
+		let payload = signing_payload(Self::genesis_hash().as_ref(), attestation);
+		if !key.verify(&payload, signature) {
+			return Err(InvalidTransaction::BadProof.into());
+		}
+		let longevity: u64 = T::GraceBlocks::get().saturated_into::<u64>().max(1);
+		ValidTransaction::with_tag_prefix("CrucibleMarket")
+			.priority(T::UnsignedPriority::get())
+			.and_provides((attestation.job, attestation.from))
+			.longevity(longevity)
+			.propagate(true)
+			.build()
+			.map(|validity| (validity, polkadot_sdk::frame_support::weights::Weight::zero()))
+	}
+
+	pub(crate) fn do_attest(attestation: AttestationOf<T>) -> DispatchResult {
+		let id = attestation.job;
+		let mut lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.phase == JobPhase::Running, Error::<T>::WrongPhase);
+		Self::check_stretch(&attestation, &lease).map_err(|_| Error::<T>::BadStretch)?;
+		let now = Self::now();
+		let (gpu_seconds, status) = match &attestation.report {
+			WorkReport::Refused { .. } => {
+				let provider = lease.provider.clone();
+				let accrued = lease.accrued;
+				Self::pay(id, &mut job, &provider, accrued);
+				Self::end_job(id, job, JobEnd::Refused);
+				return Ok(());
+			},
+			WorkReport::Running { gpu_seconds, status, access } => {
+				if let Some(access) = access {
+					Access::<T>::insert(id, access);
+					Self::deposit_event(Event::AccessPublished { job: id });
+				}
+				(*gpu_seconds, *status)
+			},
+			WorkReport::Completed { gpu_seconds, status, .. } => (*gpu_seconds, *status),
+		};
+		let blocks = attestation.to.saturating_sub(attestation.from);
+		let active = T::Providers::status(&lease.provider) == Some(ProviderStatus::Active);
+		let earned = if active {
+			let n: BalanceOf<T> = blocks.saturated_into::<u32>().into();
+			let unspent = job.escrow.saturating_sub(lease.accrued);
+			lease.paid_blocks = lease.paid_blocks.saturating_add(blocks);
+			lease.price_per_block.saturating_mul(n).min(unspent)
+		} else {
+			lease.unpaid_blocks = lease.unpaid_blocks.saturating_add(blocks);
+			Zero::zero()
+		};
+		lease.accrued = lease.accrued.saturating_add(earned);
+		lease.attested_through = attestation.to;
+		lease.last_seen = now;
+		lease.gpu_seconds = lease.gpu_seconds.saturating_add(gpu_seconds);
+		lease.status = status;
+		Self::deposit_event(Event::WorkAttested {
+			job: id,
+			provider: lease.provider.clone(),
+			from: attestation.from,
+			to: attestation.to,
+			earned,
+			accrued: lease.accrued,
+		});
+		let left = lease.end.saturating_sub(attestation.to);
+		if !lease.warned && !left.is_zero() && left < T::LowEscrowBlocks::get() {
+			lease.warned = true;
+			let escrow = job.escrow.saturating_sub(lease.accrued);
+			Self::deposit_event(Event::EscrowLow { job: id, escrow });
+			Self::deposit_event(Event::LeaseEnding { job: id, end: lease.end });
+		}
+		if let WorkReport::Completed { result, .. } = attestation.report {
+			let dispute_until = now.saturating_add(T::DisputeWindow::get());
+			job.phase = JobPhase::Completed { result, dispute_until };
+			Jobs::<T>::insert(id, job);
+			Self::deposit_event(Event::JobCompleted { job: id, result, dispute_until });
+		}
+		Leases::<T>::insert(id, lease);
+		Ok(())
+	}
+
+	pub(crate) fn do_claim(who: T::AccountId, id: JobId) -> DispatchResult {
+		let mut lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(lease.provider == who, Error::<T>::NotLeaseProvider);
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.phase == JobPhase::Running, Error::<T>::WrongPhase);
+		ensure!(!lease.accrued.is_zero(), Error::<T>::NothingToClaim);
+		let (paid, fee) = Self::pay(id, &mut job, &who, lease.accrued);
+		let out = paid.saturating_add(fee);
+		lease.accrued = lease.accrued.saturating_sub(out);
+		lease.claimed = lease.claimed.saturating_add(out);
+		Leases::<T>::insert(id, lease);
+		Jobs::<T>::insert(id, job);
+		Ok(())
+	}
+
+	pub(crate) fn do_dispute(who: T::AccountId, id: JobId, reason: DisputeReason) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.owner == who, Error::<T>::NotOwner);
+		let JobPhase::Completed { result, dispute_until } = job.phase else {
+			return Err(Error::<T>::WrongPhase.into());
+		};
+		ensure!(Self::now() <= dispute_until, Error::<T>::DisputeWindowClosed);
+		let deposit = T::DisputeDeposit::get();
+		Self::hold(HoldReason::DisputeDeposit, &who, deposit)?;
+		if let Some(at) = job.timer.take() {
+			Self::unschedule(id, at);
+		}
+		job.phase = JobPhase::Disputed { result };
+		Jobs::<T>::insert(id, job);
+		Disputes::<T>::insert(id, Dispute { reason: reason.clone(), deposit });
+		Self::deposit_event(Event::JobDisputed { job: id, reason });
+		Ok(())
+	}
+
+	pub(crate) fn do_resolve_dispute(id: JobId, verdict: Verdict) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(matches!(job.phase, JobPhase::Disputed { .. }), Error::<T>::NotDisputed);
+		let dispute = Disputes::<T>::take(id).ok_or(Error::<T>::NotDisputed)?;
+		let lease = Leases::<T>::get(id).ok_or(Error::<T>::NotDisputed)?;
+		Self::deposit_event(Event::DisputeResolved { job: id, verdict });
+		match verdict {
+			Verdict::Developer => {
+				Self::release(HoldReason::DisputeDeposit, &job.owner, dispute.deposit);
+				Self::slash_provider(id, &job, &lease.provider, T::DisputeSlash::get(), SlashReason::LostDispute);
+				Self::end_job(id, job, JobEnd::Refunded);
+			},
+			Verdict::Provider => {
+				let moved = Self::transfer_held(
+					HoldReason::DisputeDeposit,
+					&job.owner,
+					&lease.provider,
+					dispute.deposit,
+				);
+				// What the provider could not take goes back.
+				Self::release(HoldReason::DisputeDeposit, &job.owner, dispute.deposit.saturating_sub(moved));
+				Self::pay(id, &mut job, &lease.provider, lease.accrued);
+				Self::end_job(id, job, JobEnd::Settled);
+			},
+		}
+		Ok(())
+	}
+
+	/// Slashes `share` of the provider's bond to the job's owner.
+	fn slash_provider(
+		id: JobId,
+		job: &JobOf<T>,
+		provider: &T::AccountId,
+		share: polkadot_sdk::sp_runtime::Permill,
+		reason: SlashReason,
+	) {
+		match T::Providers::slash_to(provider, share, reason, &job.owner) {
+			Ok(compensation) => Self::deposit_event(Event::ProviderSlashed {
+				job: id,
+				provider: provider.clone(),
+				compensation,
+				reason,
+			}),
+			Err(_) => {
+				defensive!("a lease's provider is not registered");
+			},
+		}
+	}
+
+	/// A completed job past its dispute window: the provider is paid, the rest returned.
+	pub(crate) fn settle(id: JobId, mut job: JobOf<T>) {
+		if let Some(lease) = Leases::<T>::get(id) {
+			Self::pay(id, &mut job, &lease.provider, lease.accrued);
+		}
+		Self::end_job(id, job, JobEnd::Settled);
+	}
+
+	/// A lease without attestations for `GraceBlocks`: what was attested is paid, the
+	/// provider is slashed to the developer, the rest returned.
+	pub(crate) fn abandon(id: JobId, mut job: JobOf<T>, lease: LeaseOf<T>) {
+		Self::pay(id, &mut job, &lease.provider, lease.accrued);
+		Self::slash_provider(id, &job, &lease.provider, T::AbandonSlash::get(), SlashReason::AbandonedLease);
+		Self::end_job(id, job, JobEnd::Abandoned);
+	}
+}

@@ -1,0 +1,582 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod impls;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+// The pallet macros' generated code (storage info, metadata, error encoding) calls `expect`;
+// the calls here only check the origin and hand over to `impls`, where the lint applies.
+#[allow(clippy::expect_used)]
+#[polkadot_sdk::frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use crucible_primitives::{
+		marketplace::{AccessDetails, DisputeReason, JobId, RECENT_PRICES},
+		proof_of_compute::GpuClass,
+		providers::AttestationSignature,
+	};
+	use pallet_providers::{ProviderInspect, ProviderSlash, SlashReason};
+	use polkadot_sdk::{
+		frame_support::{
+			pallet_prelude::*,
+			traits::{
+				fungible::{self, Credit},
+				EnsureOrigin, OnUnbalanced,
+			},
+		},
+		frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*},
+		sp_core::H256,
+		sp_runtime::{transaction_validity::TransactionPriority, Permill},
+	};
+
+	/// Storage layout version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why funds are held.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's escrow and deposit, held from its developer.
+		#[codec(index = 0)]
+		JobEscrow,
+		/// A bid's deposit, held from the bidding provider.
+		#[codec(index = 1)]
+		BidDeposit,
+		/// A dispute's deposit, held from the developer.
+		#[codec(index = 2)]
+		DisputeDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config:
+		CreateAuthorizedTransaction<Call<Self>> + polkadot_sdk::frame_system::Config
+	{
+		/// The token jobs are paid in.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::hold::Mutate<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::hold::Balanced<Self::AccountId>;
+
+		/// The runtime's hold reasons, which include this pallet's.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The provider registry: who may bid (`Active` and meeting the requirement), with
+		/// which key its node attests, and the bonds abandoned leases are slashed from.
+		type Providers: ProviderInspect<Self::AccountId, BlockNumber = BlockNumberFor<Self>>
+			+ ProviderSlash<Self::AccountId, Balance = BalanceOf<Self>>;
+
+		/// Where the protocol fee of every payment, withdrawn bids' and unrevealed commitments'
+		/// deposits go (burned for now; emissions and the treasury next).
+		type FeeHandler: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
+
+		/// Who resolves disputes (root now, a governance track later).
+		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The deposit held from a developer per job (storage, and the stake of a dispute).
+		#[pallet::constant]
+		type JobDeposit: Get<BalanceOf<Self>>;
+
+		/// The deposit held from a provider per bid (returned unless the bid is withdrawn or
+		/// a sealed bid is not revealed).
+		#[pallet::constant]
+		type BidDeposit: Get<BalanceOf<Self>>;
+
+		/// The deposit held from a developer who disputes a result (to the provider if the
+		/// dispute fails).
+		#[pallet::constant]
+		type DisputeDeposit: Get<BalanceOf<Self>>;
+
+		/// The share of every payment to a provider that goes to `FeeHandler`.
+		#[pallet::constant]
+		type ProtocolFee: Get<Permill>;
+
+		/// The share of its bond a provider loses for abandoning a lease (to the developer).
+		#[pallet::constant]
+		type AbandonSlash: Get<Permill>;
+
+		/// The share of its bond a provider loses when a dispute goes to the developer (to the
+		/// developer).
+		#[pallet::constant]
+		type DisputeSlash: Get<Permill>;
+
+		/// A lease cancelled by its developer pays the provider this many blocks at its price
+		/// (at most what is left in escrow) on top of what it earned.
+		#[pallet::constant]
+		type CancellationBlocks: Get<BlockNumberFor<Self>>;
+
+		/// The fewest blocks a bid window may have.
+		#[pallet::constant]
+		type MinBidWindow: Get<BlockNumberFor<Self>>;
+
+		/// The most blocks a bid (or reveal) window may have.
+		#[pallet::constant]
+		type MaxBidWindow: Get<BlockNumberFor<Self>>;
+
+		/// The longest lease, in blocks.
+		#[pallet::constant]
+		type MaxDuration: Get<BlockNumberFor<Self>>;
+
+		/// Most bids kept per job, best first; a better bid evicts the worst.
+		#[pallet::constant]
+		type MaxBidsPerJob: Get<u32>;
+
+		/// Most job timers (auction closes, lease checks, settlements) processed per block;
+		/// the rest wait for the next block.
+		#[pallet::constant]
+		type MaxClosesPerBlock: Get<u32>;
+
+		/// Most job timers falling due in one block; a job whose block is full goes to the
+		/// next block with room.
+		#[pallet::constant]
+		type MaxTimersPerBlock: Get<u32>;
+
+		/// Most leases one provider holds at once.
+		#[pallet::constant]
+		type MaxLeasesPerProvider: Get<u32>;
+
+		/// A provider's node attests each lease at least this often (in blocks); an attestation
+		/// covers at least this many blocks unless it reaches the lease's end.
+		#[pallet::constant]
+		type AttestationInterval: Get<BlockNumberFor<Self>>;
+
+		/// A lease with no attestation for this many blocks is abandoned.
+		#[pallet::constant]
+		type GraceBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after completion in which the developer may dispute.
+		#[pallet::constant]
+		type DisputeWindow: Get<BlockNumberFor<Self>>;
+
+		/// `EscrowLow` and `LeaseEnding` are told when fewer than this many blocks of the
+		/// lease (and of its escrow) are left.
+		#[pallet::constant]
+		type LowEscrowBlocks: Get<BlockNumberFor<Self>>;
+
+		/// The transaction-pool priority of workers' attestations.
+		#[pallet::constant]
+		type UnsignedPriority: Get<TransactionPriority>;
+
+		/// Weights, generated by the benchmark CLI.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The next job's number. Written by `post_job`.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Every job from posting until it ends. Written by every transition; removed when the job
+	/// expires, is cancelled, fails or settles.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = CountedStorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
+
+	/// The live public (or revealed) bids of each job, best first: lowest price, then higher
+	/// reputation, then earlier. Written by the bid calls; removed at the close.
+	#[pallet::storage]
+	pub type Bids<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BoundedVec<BidOf<T>, T::MaxBidsPerJob>, ValueQuery>;
+
+	/// Sealed commitments not revealed yet, by job and provider (at most `MaxBidsPerJob` per
+	/// job, counted in the job's `sealed`). Written by `commit_bid`; removed by `reveal_bid`
+	/// and at the close.
+	#[pallet::storage]
+	pub type SealedBids<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		SealedBid<BalanceOf<T>>,
+		OptionQuery,
+	>;
+
+	/// The lease of each awarded job. Written at the award and by attestations and claims;
+	/// removed when the job ends.
+	#[pallet::storage]
+	pub type Leases<T: Config> = StorageMap<_, Twox64Concat, JobId, LeaseOf<T>, OptionQuery>;
+
+	/// The jobs leased to each provider (what its node runs; a provider with one may not
+	/// deregister). Written at the award; an entry leaves when its job ends.
+	#[pallet::storage]
+	pub type ProviderLeases<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<JobId, T::MaxLeasesPerProvider>,
+		ValueQuery,
+	>;
+
+	/// The jobs whose timer falls due at each block (auction close, reveal close, lease check,
+	/// end of the dispute window). Each live job that is not disputed is in exactly one queue,
+	/// at its `timer` block. Written when a job is posted or moves on; a block's queue is
+	/// removed once processed.
+	#[pallet::storage]
+	pub type Timers<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxTimersPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The oldest block whose timer queue may still hold jobs. Written by `on_initialize`.
+	#[pallet::storage]
+	pub type TimerCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	/// Access details the provider published for the developer, per job. Written by an
+	/// attestation; removed when the job ends.
+	#[pallet::storage]
+	pub type Access<T: Config> = StorageMap<_, Twox64Concat, JobId, AccessDetails, OptionQuery>;
+
+	/// Open disputes, per job. Written by `dispute`; removed by `resolve_dispute`.
+	#[pallet::storage]
+	pub type Disputes<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, Dispute<BalanceOf<T>>, OptionQuery>;
+
+	/// The last `RECENT_PRICES` lease prices per block and per GPU asked for, of each GPU
+	/// class (of the winner's first GPU), oldest first. Written at each award; read by the
+	/// `estimate` runtime API.
+	#[pallet::storage]
+	pub type RecentPrices<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		GpuClass,
+		BoundedVec<BalanceOf<T>, ConstU32<RECENT_PRICES>>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was posted; `escrow` and `deposit` are held from its owner.
+		JobPosted {
+			job: JobId,
+			owner: T::AccountId,
+			escrow: BalanceOf<T>,
+			deposit: BalanceOf<T>,
+			closes_at: BlockNumberFor<T>,
+		},
+		/// A provider bid (or lowered its bid).
+		BidPlaced { job: JobId, provider: T::AccountId, price: BalanceOf<T> },
+		/// A worse bid was pushed out of a full list; its deposit was returned.
+		BidEvicted { job: JobId, provider: T::AccountId },
+		/// A provider withdrew its bid; its deposit went to the fee handler.
+		BidWithdrawn { job: JobId, provider: T::AccountId, forfeited: BalanceOf<T> },
+		/// A provider committed a sealed bid.
+		BidCommitted { job: JobId, provider: T::AccountId },
+		/// A provider revealed its sealed bid.
+		BidRevealed { job: JobId, provider: T::AccountId, price: BalanceOf<T> },
+		/// A sealed commitment was not revealed; its deposit went to the fee handler.
+		CommitmentForfeited { job: JobId, provider: T::AccountId, forfeited: BalanceOf<T> },
+		/// A sealed auction's bid window ended: reveals until `closes_at`.
+		RevealStarted { job: JobId, closes_at: BlockNumberFor<T> },
+		/// The auction closed with a winner: the lease runs from `start` to `end`; the escrow
+		/// shrank to `escrow`.
+		LeaseStarted {
+			job: JobId,
+			provider: T::AccountId,
+			price_per_block: BalanceOf<T>,
+			start: BlockNumberFor<T>,
+			end: BlockNumberFor<T>,
+			escrow: BalanceOf<T>,
+		},
+		/// A provider's node attested blocks `from` (exclusive) to `to`; `earned` accrued.
+		WorkAttested {
+			job: JobId,
+			provider: T::AccountId,
+			from: BlockNumberFor<T>,
+			to: BlockNumberFor<T>,
+			earned: BalanceOf<T>,
+			accrued: BalanceOf<T>,
+		},
+		/// The provider published access details for the developer.
+		AccessPublished { job: JobId },
+		/// Less than `LowEscrowBlocks` of payment is left in escrow.
+		EscrowLow { job: JobId, escrow: BalanceOf<T> },
+		/// The lease ends within `LowEscrowBlocks`.
+		LeaseEnding { job: JobId, end: BlockNumberFor<T> },
+		/// A provider was paid `amount`; `fee` of it went to the fee handler.
+		Paid { job: JobId, provider: T::AccountId, amount: BalanceOf<T>, fee: BalanceOf<T> },
+		/// The provider attested the result; disputes are taken until `dispute_until`.
+		JobCompleted { job: JobId, result: H256, dispute_until: BlockNumberFor<T> },
+		/// The developer disputed the result.
+		JobDisputed { job: JobId, reason: DisputeReason },
+		/// The dispute origin decided.
+		DisputeResolved { job: JobId, verdict: Verdict },
+		/// The provider was slashed for the job; `compensation` went to the developer.
+		ProviderSlashed {
+			job: JobId,
+			provider: T::AccountId,
+			compensation: BalanceOf<T>,
+			reason: SlashReason,
+		},
+		/// A job ended: `refunded` (escrow and deposits) went back to its owner.
+		JobEnded { job: JobId, end: JobEnd, refunded: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such job.
+		UnknownJob,
+		/// The job is not taking bids.
+		JobNotOpen,
+		/// The job's bid (or reveal) window has ended.
+		AuctionClosed,
+		/// The job's window has not ended yet.
+		AuctionNotDue,
+		/// The call is for the other auction kind.
+		WrongAuctionKind,
+		/// The bidder is not an `Active` provider meeting the job's hardware requirement.
+		NotEligible,
+		/// The bidder's reputation is below the job's minimum.
+		ReputationTooLow,
+		/// The price is above the job's maximum price per block.
+		BidAboveMaxPrice,
+		/// The bid list is full and the bid is not better than the worst one.
+		BidNotCompetitive,
+		/// The provider already bid (or committed) on this job.
+		AlreadyBid,
+		/// The provider has no bid (or commitment) on this job.
+		NoBid,
+		/// A bid may only be lowered.
+		BidNotLower,
+		/// The job has `MaxBidsPerJob` sealed commitments already.
+		TooManyBids,
+		/// The revealed price and salt do not hash to the commitment.
+		RevealMismatch,
+		/// Not enough free balance for the escrow and deposit (or the bid or dispute deposit).
+		InsufficientFunds,
+		/// The duration is 0 or above `MaxDuration`.
+		InvalidDuration,
+		/// The bid (or reveal) window is below `MinBidWindow` or above `MaxBidWindow`.
+		InvalidBidWindow,
+		/// The maximum price per block is 0.
+		ZeroPrice,
+		/// Maximum price × duration does not fit the balance type.
+		CostOverflow,
+		/// The requirement asks for no GPU, or more than a host may have.
+		InvalidRequirement,
+		/// Every timer queue for the next blocks is full: try again later.
+		TimersFull,
+		/// The caller does not own the job.
+		NotOwner,
+		/// The caller is not the lease's provider.
+		NotLeaseProvider,
+		/// The job is not in a phase that allows this.
+		WrongPhase,
+		/// The attestation's blocks do not follow the last attestation, are not over yet, go
+		/// past the lease's end, or do not fit its report.
+		BadStretch,
+		/// Nothing has accrued.
+		NothingToClaim,
+		/// The dispute window has closed.
+		DisputeWindowClosed,
+		/// The job is not disputed.
+		NotDisputed,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::process_timers(now)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxBidsPerJob::get() > 0, "MaxBidsPerJob is 0");
+			assert!(T::MaxClosesPerBlock::get() > 0, "MaxClosesPerBlock is 0");
+			assert!(
+				T::MaxTimersPerBlock::get() >= T::MaxClosesPerBlock::get(),
+				"MaxTimersPerBlock below MaxClosesPerBlock"
+			);
+			assert!(T::MaxLeasesPerProvider::get() > 0, "MaxLeasesPerProvider is 0");
+			assert!(!T::AttestationInterval::get().is_zero(), "AttestationInterval is 0");
+			assert!(
+				T::GraceBlocks::get() > T::AttestationInterval::get(),
+				"GraceBlocks must exceed AttestationInterval"
+			);
+			assert!(!T::MinBidWindow::get().is_zero(), "MinBidWindow is 0");
+			assert!(T::MinBidWindow::get() <= T::MaxBidWindow::get(), "bid windows inverted");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Posts a job: `max_price_per_block × duration` is held as escrow, with the job
+		/// deposit, and the auction opens until `bid_window` blocks from now.
+		///
+		/// - `origin`: signed, the developer.
+		/// - `spec`: requirement, minimum reputation, workload reference, duration, maximum
+		///   price per block, bid window, auction kind.
+		#[pallet::call_index(0)]
+		pub fn post_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_post_job(who, spec)
+		}
+
+		/// Bids on an open auction; the bid deposit is held. A full list takes the bid only if
+		/// it beats the worst bid, which is evicted (its deposit returned).
+		///
+		/// - `origin`: signed, an `Active` provider meeting the requirement and the minimum
+		///   reputation.
+		/// - `job`: the job.
+		/// - `price`: per block, at most the job's maximum.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::place_bid(T::MaxBidsPerJob::get()))]
+		pub fn place_bid(origin: OriginFor<T>, job: JobId, price: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_place_bid(who, job, price)
+		}
+
+		/// Lowers a bid (never raises it); it counts as placed now for the tie-break.
+		///
+		/// - `origin`: signed, the bidder.
+		/// - `job`: the job.
+		/// - `price`: the new price, below the current one.
+		#[pallet::call_index(2)]
+		pub fn lower_bid(origin: OriginFor<T>, job: JobId, price: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_lower_bid(who, job, price)
+		}
+
+		/// Withdraws a bid before the close; its deposit is kept as a fee.
+		///
+		/// - `origin`: signed, the bidder.
+		/// - `job`: the job.
+		#[pallet::call_index(3)]
+		pub fn withdraw_bid(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_bid(who, job)
+		}
+
+		/// Commits a sealed bid in the bid window; the bid deposit is held.
+		///
+		/// - `origin`: signed, an eligible provider (as for `place_bid`).
+		/// - `job`: a sealed-auction job.
+		/// - `commitment`: `bid_commitment(job, provider, price, salt)`.
+		#[pallet::call_index(4)]
+		pub fn commit_bid(origin: OriginFor<T>, job: JobId, commitment: H256) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit_bid(who, job, commitment)
+		}
+
+		/// Reveals a sealed bid in the reveal window.
+		///
+		/// - `origin`: signed, the committer, still eligible.
+		/// - `job`: the job.
+		/// - `price`, `salt`: what was committed to.
+		#[pallet::call_index(5)]
+		pub fn reveal_bid(
+			origin: OriginFor<T>,
+			job: JobId,
+			price: BalanceOf<T>,
+			salt: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_bid(who, job, price, salt)
+		}
+
+		/// Closes an auction whose window has ended, when the per-block queue has not reached
+		/// it yet (blocks full of closes).
+		///
+		/// - `origin`: signed, anyone.
+		/// - `job`: the job.
+		#[pallet::call_index(6)]
+		pub fn close_auction(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_close_auction(job)
+		}
+
+		/// Cancels a job. Before the award: everything is returned. While running: the
+		/// provider is paid what it earned and `CancellationBlocks` at its price, the rest is
+		/// returned.
+		///
+		/// - `origin`: signed, the job's owner.
+		/// - `job`: the job.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::cancel_job_bidding().max(T::WeightInfo::cancel_job_running()))]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_job(who, job)
+		}
+
+		/// A provider node's workload attestation for a lease: the blocks after `from` up to
+		/// `to`, with usage, and at the end the result. Free, once per stretch.
+		///
+		/// - `origin`: authorized (the lease runs, `from` is where the last attestation ended,
+		///   `to` is not in the future nor past the end, the stretch is long enough, then the
+		///   provider's attestation key's signature).
+		/// - `attestation`: provider, job, blocks and report.
+		/// - `signature`: the attestation key over `signing_payload(genesis, attestation)`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::attest_running().max(T::WeightInfo::attest_completed()).max(T::WeightInfo::attest_refused()))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_attest())]
+		#[pallet::authorize(Pallet::<T>::authorize_attest)]
+		pub fn attest(
+			origin: OriginFor<T>,
+			attestation: AttestationOf<T>,
+			signature: AttestationSignature,
+		) -> DispatchResult {
+			polkadot_sdk::frame_system::ensure_authorized(origin)?;
+			let _ = signature;
+			Self::do_attest(attestation)
+		}
+
+		/// Pays the lease's provider what it earned so far (less the protocol fee).
+		///
+		/// - `origin`: signed, the lease's provider.
+		/// - `job`: a running job.
+		#[pallet::call_index(9)]
+		pub fn claim(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim(who, job)
+		}
+
+		/// Disputes a completed job's result in its dispute window; the dispute deposit is
+		/// held and the job waits for the dispute origin.
+		///
+		/// - `origin`: signed, the job's owner.
+		/// - `job`: a completed job.
+		/// - `reason`: why, at most `MAX_REASON_LEN` bytes.
+		#[pallet::call_index(10)]
+		pub fn dispute(origin: OriginFor<T>, job: JobId, reason: DisputeReason) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_dispute(who, job, reason)
+		}
+
+		/// Resolves a dispute.
+		///
+		/// - `origin`: `DisputeOrigin`.
+		/// - `job`: a disputed job.
+		/// - `verdict`: `Developer` (refund the unpaid escrow, slash the provider to the
+		///   developer) or `Provider` (pay it, with the dispute deposit).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::resolve_dispute_developer().max(T::WeightInfo::resolve_dispute_provider()))]
+		pub fn resolve_dispute(origin: OriginFor<T>, job: JobId, verdict: Verdict) -> DispatchResult {
+			T::DisputeOrigin::ensure_origin(origin)?;
+			Self::do_resolve_dispute(job, verdict)
+		}
+	}
+}

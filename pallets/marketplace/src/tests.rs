@@ -1,0 +1,847 @@
+// Tests may panic and overflow: that is how they fail.
+#![allow(clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used)]
+
+use crate::{mock::*, *};
+use crucible_primitives::marketplace::{
+	bid_commitment, AuctionKind, JobPhase, JobSpec, Refusal, WorkReport,
+};
+use pallet_providers::{ProviderStatus, SlashReason};
+use polkadot_sdk::{
+	frame_support::{assert_noop, assert_ok},
+	sp_core::H256,
+	sp_runtime::{transaction_validity::InvalidTransaction, Permill},
+};
+
+fn bid(who: AccountId, job: u64, price: Balance) -> polkadot_sdk::sp_runtime::DispatchResult {
+	Marketplace::place_bid(RuntimeOrigin::signed(who), job, price)
+}
+
+fn bidders(job: u64) -> Vec<(AccountId, Balance)> {
+	Bids::<Test>::get(job).iter().map(|b| (b.provider, b.price)).collect()
+}
+
+/// Posts an open job (40 blocks at most 100), has P1 bid 60 and P2 bid 70, and closes it:
+/// P1 leases it at 60 from block 11.
+fn leased() -> u64 {
+	proven(P1);
+	proven(P2);
+	let id = post(DEV, open_spec());
+	assert_ok!(bid(P1, id, 60));
+	assert_ok!(bid(P2, id, 70));
+	run_to_block(11);
+	assert_eq!(job(id).phase, JobPhase::Running);
+	id
+}
+
+// ---- posting ----
+
+#[test]
+fn post_job_holds_the_maximum_cost_and_the_deposit_and_queues_the_close() {
+	build_and_execute(|| {
+		let id = post(DEV, open_spec());
+		assert_eq!(id, 0);
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 40 * 100 + JOB_DEPOSIT);
+		let j = job(id);
+		assert_eq!(j.escrow, 4_000);
+		assert_eq!(j.phase, JobPhase::Bidding { closes_at: 11 });
+		assert_eq!(Timers::<Test>::get(11).into_inner(), vec![id]);
+		assert_eq!(NextJobId::<Test>::get(), 1);
+		assert!(events().contains(&Event::JobPosted {
+			job: 0,
+			owner: DEV,
+			escrow: 4_000,
+			deposit: JOB_DEPOSIT,
+			closes_at: 11
+		}));
+	});
+}
+
+#[test]
+fn post_job_refuses_bad_specs_and_holds_nothing() {
+	build_and_execute(|| {
+		let cases: Vec<(JobSpecOf<Test>, Error<Test>)> = vec![
+			(spec(0, 100, AuctionKind::Open), Error::InvalidDuration),
+			(spec(1_001, 100, AuctionKind::Open), Error::InvalidDuration),
+			(spec(10, 0, AuctionKind::Open), Error::ZeroPrice),
+			(spec(10, u64::MAX, AuctionKind::Open), Error::CostOverflow),
+			(spec(10, 1, AuctionKind::Sealed { reveal_window: 1 }), Error::InvalidBidWindow),
+			(JobSpec { bid_window: 1, ..open_spec() }, Error::InvalidBidWindow),
+			(JobSpec { bid_window: 101, ..open_spec() }, Error::InvalidBidWindow),
+		];
+		for (s, e) in cases {
+			assert_noop!(Marketplace::post_job(RuntimeOrigin::signed(DEV), s), e);
+		}
+		let mut s = open_spec();
+		s.requirement.min_gpu_count = 65;
+		assert_noop!(
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), s),
+			Error::<Test>::InvalidRequirement
+		);
+	});
+}
+
+#[test]
+fn post_job_without_funds_is_refused_and_holds_nothing() {
+	build_and_execute(|| {
+		assert_noop!(
+			Marketplace::post_job(RuntimeOrigin::signed(POOR), open_spec()),
+			Error::<Test>::InsufficientFunds
+		);
+		assert_eq!(held(HoldReason::JobEscrow, POOR), 0);
+		assert_eq!(free(POOR), 150);
+	});
+}
+
+#[test]
+fn full_timer_queues_push_a_close_to_the_next_block_and_then_refuse() {
+	build_and_execute(|| {
+		// Three per block (MaxTimersPerBlock), sixteen blocks probed.
+		for i in 0..3 * 16 {
+			let id = post(DEV, open_spec());
+			assert_eq!(job(id).timer, Some(11 + i / 3));
+		}
+		assert_noop!(
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), open_spec()),
+			Error::<Test>::TimersFull
+		);
+	});
+}
+
+// ---- open bids ----
+
+#[test]
+fn bids_are_kept_lowest_first_then_by_reputation_then_by_time() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3] {
+			proven(p);
+		}
+		set_reputation(P3, true);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 80));
+		assert_ok!(bid(P2, id, 50));
+		run_to_block(2);
+		assert_ok!(bid(P3, id, 80));
+		// P3 has the better reputation: it goes before P1 at the same price.
+		assert_eq!(bidders(id), vec![(P2, 50), (P3, 80), (P1, 80)]);
+		assert_eq!(held(HoldReason::BidDeposit, P1), BID_DEPOSIT);
+	});
+}
+
+#[test]
+fn a_full_list_evicts_the_worst_bid_and_refuses_one_that_is_not_better() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3, P4, P5] {
+			proven(p);
+		}
+		let id = post(DEV, open_spec());
+		for (p, price) in [(P1, 50), (P2, 60), (P3, 70), (P4, 80)] {
+			assert_ok!(bid(p, id, price));
+		}
+		assert_noop!(bid(P5, id, 80), Error::<Test>::BidNotCompetitive);
+		assert_eq!(held(HoldReason::BidDeposit, P5), 0);
+		assert_ok!(bid(P5, id, 55));
+		assert_eq!(bidders(id), vec![(P1, 50), (P5, 55), (P2, 60), (P3, 70)]);
+		assert_eq!(held(HoldReason::BidDeposit, P4), 0, "the evicted deposit returned");
+		assert!(events().contains(&Event::BidEvicted { job: id, provider: P4 }));
+	});
+}
+
+#[test]
+fn bids_from_the_unproven_the_unfit_and_above_max_are_refused_and_hold_nothing() {
+	build_and_execute(|| {
+		register(P1, 1); // registered, not proven
+		proven(P2);
+		proven(P3);
+		set_reputation(P3, false);
+		let id = post(DEV, open_spec());
+		assert_noop!(bid(P1, id, 50), Error::<Test>::NotEligible);
+		assert_noop!(bid(STRANGER, id, 50), Error::<Test>::NotEligible);
+		assert_noop!(bid(P2, id, 101), Error::<Test>::BidAboveMaxPrice);
+		let mut s = open_spec();
+		s.requirement.min_gpu_count = 2;
+		let two = post(DEV, s);
+		assert_noop!(bid(P2, two, 50), Error::<Test>::NotEligible);
+		let mut s = open_spec();
+		s.min_reputation = Permill::from_percent(10);
+		let reputable = post(DEV, s);
+		assert_noop!(bid(P3, reputable, 50), Error::<Test>::ReputationTooLow);
+		assert_noop!(bid(P2, 99, 50), Error::<Test>::UnknownJob);
+		assert_ok!(bid(P2, id, 50));
+		assert_noop!(bid(P2, id, 40), Error::<Test>::AlreadyBid);
+		for p in [P1, P2, P3, STRANGER] {
+			assert_eq!(held(HoldReason::BidDeposit, p), if p == P2 { BID_DEPOSIT } else { 0 });
+		}
+	});
+}
+
+#[test]
+fn a_bid_on_a_sealed_auction_or_after_the_window_is_refused() {
+	build_and_execute(|| {
+		proven(P1);
+		let sealed = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		assert_noop!(bid(P1, sealed, 50), Error::<Test>::WrongAuctionKind);
+		proven(P2);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P2, id, 50));
+		run_to_block(11);
+		assert_noop!(bid(P1, id, 50), Error::<Test>::JobNotOpen);
+	});
+}
+
+#[test]
+fn a_bid_may_be_lowered_not_raised_and_moves_in_the_order() {
+	build_and_execute(|| {
+		proven(P1);
+		proven(P2);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
+		assert_ok!(bid(P2, id, 60));
+		assert_noop!(
+			Marketplace::lower_bid(RuntimeOrigin::signed(P2), id, 60),
+			Error::<Test>::BidNotLower
+		);
+		assert_noop!(
+			Marketplace::lower_bid(RuntimeOrigin::signed(P3), id, 10),
+			Error::<Test>::NoBid
+		);
+		assert_ok!(Marketplace::lower_bid(RuntimeOrigin::signed(P2), id, 40));
+		assert_eq!(bidders(id), vec![(P2, 40), (P1, 50)]);
+	});
+}
+
+#[test]
+fn withdrawing_a_bid_forfeits_its_deposit_as_a_fee() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
+		let issuance = total_issuance();
+		assert_ok!(Marketplace::withdraw_bid(RuntimeOrigin::signed(P1), id));
+		assert!(bidders(id).is_empty());
+		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
+		assert_eq!(fees(), BID_DEPOSIT);
+		assert_eq!(total_issuance(), issuance - BID_DEPOSIT);
+		assert_noop!(Marketplace::withdraw_bid(RuntimeOrigin::signed(P1), id), Error::<Test>::NoBid);
+	});
+}
+
+// ---- closing ----
+
+#[test]
+fn the_close_leases_to_the_lowest_bid_shrinks_escrow_and_returns_deposits() {
+	build_and_execute(|| {
+		let id = leased();
+		let l = lease(id);
+		assert_eq!((l.provider, l.price_per_block, l.start, l.end), (P1, 60, 11, 51));
+		assert_eq!(job(id).escrow, 60 * 40);
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 60 * 40 + JOB_DEPOSIT);
+		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
+		assert_eq!(held(HoldReason::BidDeposit, P2), 0);
+		assert!(Bids::<Test>::get(id).is_empty());
+		assert_eq!(ProviderLeases::<Test>::get(P1).into_inner(), vec![id]);
+		assert_eq!(job(id).timer, Some(11 + GRACE));
+		assert!(events().contains(&Event::LeaseStarted {
+			job: id,
+			provider: P1,
+			price_per_block: 60,
+			start: 11,
+			end: 51,
+			escrow: 2_400
+		}));
+	});
+}
+
+#[test]
+fn a_job_without_qualifying_bids_expires_and_returns_everything() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 60));
+		demote(P1); // no longer proven at the close
+		run_to_block(11);
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
+		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
+		assert_eq!(free(DEV), ENDOWMENT);
+		assert!(events().contains(&Event::JobEnded {
+			job: id,
+			end: JobEnd::Expired,
+			refunded: 4_000 + JOB_DEPOSIT
+		}));
+	});
+}
+
+#[test]
+fn the_close_skips_bidders_no_longer_eligible() {
+	build_and_execute(|| {
+		proven(P1);
+		proven(P2);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
+		assert_ok!(bid(P2, id, 70));
+		demote(P1);
+		run_to_block(11);
+		assert_eq!(lease(id).provider, P2);
+		assert_eq!(lease(id).price_per_block, 70);
+	});
+}
+
+#[test]
+fn at_most_max_closes_per_block_and_the_rest_next_block_or_by_anyone() {
+	build_and_execute(|| {
+		proven(P1);
+		let ids: Vec<u64> = (0..3).map(|_| post(DEV, open_spec())).collect();
+		for id in &ids {
+			assert_ok!(bid(P1, *id, 50));
+		}
+		assert_noop!(
+			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[2]),
+			Error::<Test>::AuctionNotDue
+		);
+		run_to_block(11);
+		// Two closed (MaxClosesPerBlock); the third waits in block 11's queue.
+		assert_eq!(job(ids[0]).phase, JobPhase::Running);
+		assert_eq!(job(ids[1]).phase, JobPhase::Running);
+		assert!(matches!(job(ids[2]).phase, JobPhase::Bidding { .. }));
+		assert_eq!(Timers::<Test>::get(11).into_inner(), vec![ids[2]]);
+		// Anyone may close it now; P1 holds two leases already (MaxLeasesPerProvider).
+		assert_ok!(Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[2]));
+		assert!(Jobs::<Test>::get(ids[2]).is_none(), "expired: the only bidder is full");
+		assert!(!Timers::<Test>::contains_key(11));
+		assert_noop!(
+			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[0]),
+			Error::<Test>::JobNotOpen
+		);
+	});
+}
+
+// ---- sealed auctions ----
+
+fn commit(who: AccountId, id: u64, price: Balance) {
+	let c = bid_commitment(id, &who, &price, &[who as u8; 32]);
+	assert_ok!(Marketplace::commit_bid(RuntimeOrigin::signed(who), id, c));
+}
+
+fn reveal(who: AccountId, id: u64, price: Balance) -> polkadot_sdk::sp_runtime::DispatchResult {
+	Marketplace::reveal_bid(RuntimeOrigin::signed(who), id, price, [who as u8; 32])
+}
+
+#[test]
+fn a_sealed_auction_pays_the_second_lowest_revealed_price() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3, P4] {
+			proven(p);
+		}
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		commit(P1, id, 60);
+		commit(P2, id, 45);
+		commit(P3, id, 90);
+		commit(P4, id, 10);
+		assert_eq!(job(id).sealed, 4);
+		assert_noop!(reveal(P1, id, 60), Error::<Test>::WrongPhase);
+		run_to_block(11);
+		assert_eq!(job(id).phase, JobPhase::Revealing { closes_at: 16 });
+		assert_ok!(reveal(P1, id, 60));
+		assert_ok!(reveal(P2, id, 45));
+		assert_ok!(reveal(P3, id, 90));
+		assert_noop!(reveal(P4, id, 11), Error::<Test>::RevealMismatch);
+		// P4 never reveals: its deposit is forfeited.
+		run_to_block(16);
+		let l = lease(id);
+		assert_eq!((l.provider, l.price_per_block), (P2, 60));
+		assert_eq!(job(id).escrow, 60 * 40);
+		assert_eq!(held(HoldReason::BidDeposit, P4), 0);
+		assert_eq!(fees(), BID_DEPOSIT);
+		assert!(events().contains(&Event::CommitmentForfeited {
+			job: id,
+			provider: P4,
+			forfeited: BID_DEPOSIT
+		}));
+		for p in [P1, P2, P3] {
+			assert_eq!(held(HoldReason::BidDeposit, p), 0);
+		}
+	});
+}
+
+#[test]
+fn a_lone_sealed_bid_is_paid_the_maximum_price() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		commit(P1, id, 30);
+		run_to_block(11);
+		assert_ok!(reveal(P1, id, 30));
+		run_to_block(16);
+		assert_eq!(lease(id).price_per_block, 100);
+	});
+}
+
+#[test]
+fn sealed_commitments_are_bounded_single_and_from_eligible_providers() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3, P4, P5] {
+			proven(p);
+		}
+		register(STRANGER, 1);
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		for p in [P1, P2, P3, P4] {
+			commit(p, id, 50);
+		}
+		let c = H256::repeat_byte(9);
+		assert_noop!(
+			Marketplace::commit_bid(RuntimeOrigin::signed(P5), id, c),
+			Error::<Test>::TooManyBids
+		);
+		assert_noop!(
+			Marketplace::commit_bid(RuntimeOrigin::signed(P1), id, c),
+			Error::<Test>::AlreadyBid
+		);
+		assert_noop!(
+			Marketplace::commit_bid(RuntimeOrigin::signed(STRANGER), id, c),
+			Error::<Test>::NotEligible
+		);
+		let open = post(DEV, open_spec());
+		assert_noop!(
+			Marketplace::commit_bid(RuntimeOrigin::signed(P5), open, c),
+			Error::<Test>::WrongAuctionKind
+		);
+		// A commitment may be withdrawn (its deposit forfeited), making room.
+		assert_ok!(Marketplace::withdraw_bid(RuntimeOrigin::signed(P1), id));
+		assert_eq!(job(id).sealed, 3);
+		assert_ok!(Marketplace::commit_bid(RuntimeOrigin::signed(P5), id, c));
+	});
+}
+
+#[test]
+fn a_sealed_auction_without_commitments_expires_at_the_bid_close() {
+	build_and_execute(|| {
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		run_to_block(11);
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
+	});
+}
+
+#[test]
+fn a_reveal_above_the_maximum_or_too_late_is_refused() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		commit(P1, id, 150);
+		run_to_block(11);
+		assert_noop!(reveal(P1, id, 150), Error::<Test>::BidAboveMaxPrice);
+		assert_noop!(reveal(P2, id, 150), Error::<Test>::NoBid);
+		run_to_block(16);
+		assert!(Jobs::<Test>::get(id).is_none(), "nothing revealed: expired");
+		assert_eq!(fees(), BID_DEPOSIT);
+	});
+}
+
+// ---- attestations and payment ----
+
+#[test]
+fn attestations_accrue_payment_per_attested_block_and_claim_pays_it_less_the_fee() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(16);
+		attest_to(id, 16);
+		assert_eq!(lease(id).accrued, 5 * 60);
+		assert_eq!(lease(id).paid_blocks, 5);
+		run_to_block(22);
+		attest_to(id, 22);
+		assert_eq!(lease(id).accrued, 11 * 60);
+		let before = free(P1);
+		let issuance = total_issuance();
+		assert_ok!(Marketplace::claim(RuntimeOrigin::signed(P1), id));
+		let fee = 660 / 10;
+		assert_eq!(free(P1), before + 660 - fee);
+		assert_eq!(fees(), fee);
+		assert_eq!(total_issuance(), issuance - fee, "the protocol fee is burned");
+		assert_eq!(lease(id).accrued, 0);
+		assert_eq!(lease(id).claimed, 660);
+		assert_eq!(job(id).escrow, 2_400 - 660);
+		assert_noop!(
+			Marketplace::claim(RuntimeOrigin::signed(P1), id),
+			Error::<Test>::NothingToClaim
+		);
+	});
+}
+
+#[test]
+fn a_claim_by_a_stranger_is_refused() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(16);
+		attest_to(id, 16);
+		assert_noop!(
+			Marketplace::claim(RuntimeOrigin::signed(STRANGER), id),
+			Error::<Test>::NotLeaseProvider
+		);
+		assert_noop!(
+			Marketplace::claim(RuntimeOrigin::signed(P1), 99),
+			Error::<Test>::UnknownJob
+		);
+	});
+}
+
+#[test]
+fn blocks_attested_while_not_proven_earn_nothing() {
+	build_and_execute(|| {
+		let id = leased();
+		demote(P1); // failed a challenge
+		run_to_block(16);
+		attest_to(id, 16);
+		let l = lease(id);
+		assert_eq!((l.accrued, l.paid_blocks, l.unpaid_blocks), (0, 0, 5));
+	});
+}
+
+#[test]
+fn attestations_are_authorized_only_in_order_signed_and_long_enough() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(16);
+		let too_short = attestation(P1, id, 11, 14, running(1));
+		assert_eq!(
+			submit(attest_call(P1, too_short)).unwrap_err(),
+			InvalidTransaction::Custom(3).into()
+		);
+		let future = attestation(P1, id, 11, 17, running(1));
+		assert_eq!(submit(attest_call(P1, future)).unwrap_err(), InvalidTransaction::Future.into());
+		let gap = attestation(P1, id, 12, 16, running(1));
+		assert_eq!(submit(attest_call(P1, gap)).unwrap_err(), InvalidTransaction::Future.into());
+		let by_other = attestation(P2, id, 11, 16, running(1));
+		assert_eq!(
+			submit(attest_call(P2, by_other)).unwrap_err(),
+			InvalidTransaction::Custom(2).into()
+		);
+		let good = attestation(P1, id, 11, 16, running(1));
+		let forged = Call::attest { attestation: good.clone(), signature: sign(P2, &good) };
+		assert_eq!(submit(forged).unwrap_err(), InvalidTransaction::BadProof.into());
+		let no_lease = attestation(P1, 99, 11, 16, running(1));
+		assert_eq!(
+			submit(attest_call(P1, no_lease)).unwrap_err(),
+			InvalidTransaction::Custom(1).into()
+		);
+		assert_ok!(submit(attest_call(P1, good.clone())).unwrap());
+		// A replay is stale.
+		assert_eq!(submit(attest_call(P1, good)).unwrap_err(), InvalidTransaction::Stale.into());
+		// Dispatching without authorization fails.
+		let a = attestation(P1, id, 16, 21, running(1));
+		let signature = sign(P1, &a);
+		assert!(Marketplace::attest(RuntimeOrigin::signed(P1), a, signature).is_err());
+	});
+}
+
+#[test]
+fn access_details_are_published_for_the_developer() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(16);
+		let details: crucible_primitives::marketplace::AccessDetails =
+			b"sealed-box:0123".to_vec().try_into().unwrap();
+		let report =
+			WorkReport::Running { gpu_seconds: 5, status: H256::zero(), access: Some(details.clone()) };
+		assert_ok!(submit(attest_call(P1, attestation(P1, id, 11, 16, report))).unwrap());
+		assert_eq!(Access::<Test>::get(id), Some(details));
+		assert!(events().contains(&Event::AccessPublished { job: id }));
+		assert_eq!(Marketplace::job_view(id).unwrap().access.map(|a| a.len()), Some(15));
+	});
+}
+
+#[test]
+fn completion_opens_the_dispute_window_then_settles_paying_the_provider() {
+	build_and_execute(|| {
+		let id = leased();
+		let issuance = total_issuance();
+		for to in [20, 30, 40, 50] {
+			run_to_block(to);
+			attest_to(id, to);
+		}
+		assert!(events().iter().any(|e| matches!(e, Event::LeaseEnding { job, end: 51 } if *job == id)));
+		assert!(events().iter().any(|e| matches!(e, Event::EscrowLow { job, .. } if *job == id)));
+		run_to_block(51);
+		let a = attestation(P1, id, 50, 51, completed());
+		assert_ok!(submit(attest_call(P1, a)).unwrap());
+		assert_eq!(
+			job(id).phase,
+			JobPhase::Completed { result: H256::repeat_byte(3), dispute_until: 51 + DISPUTE_WINDOW }
+		);
+		assert_noop!(
+			Marketplace::claim(RuntimeOrigin::signed(P1), id),
+			Error::<Test>::WrongPhase
+		);
+		let before = free(P1);
+		run_to_block(51 + DISPUTE_WINDOW + 1);
+		assert!(Jobs::<Test>::get(id).is_none());
+		let total = 40 * 60;
+		assert_eq!(free(P1), before + total - total / 10);
+		assert_eq!(free(DEV), ENDOWMENT - total);
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
+		assert_eq!(total_issuance(), issuance - total / 10);
+		assert!(ProviderLeases::<Test>::get(P1).is_empty());
+		assert!(events().contains(&Event::JobEnded { job: id, end: JobEnd::Settled, refunded: JOB_DEPOSIT }));
+	});
+}
+
+#[test]
+fn a_completion_before_the_end_or_a_running_report_at_the_end_is_refused() {
+	build_and_execute(|| {
+		let id = leased();
+		attend_to(id, 50);
+		run_to_block(51);
+		let early = attestation(P1, id, 50, 50, completed());
+		assert_eq!(submit(attest_call(P1, early)).unwrap_err(), InvalidTransaction::Custom(3).into());
+		let at_end = attestation(P1, id, 50, 51, running(1));
+		assert_eq!(submit(attest_call(P1, at_end)).unwrap_err(), InvalidTransaction::Custom(3).into());
+	});
+}
+
+#[test]
+fn a_silent_provider_is_slashed_after_the_grace_period_and_the_developer_refunded() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(16);
+		attest_to(id, 16); // 5 blocks earned: 300
+		let bond = provider_bond(P1);
+		let p1 = free(P1);
+		run_to_block(16 + GRACE);
+		assert!(Jobs::<Test>::get(id).is_none());
+		let slash = bond / 10;
+		assert_eq!(provider_bond(P1), bond - slash);
+		assert_eq!(free(P1), p1 + 300 - 30, "attested blocks are still paid");
+		assert_eq!(free(DEV), ENDOWMENT - 300 + slash, "refunded and compensated");
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
+		assert!(events().contains(&Event::ProviderSlashed {
+			job: id,
+			provider: P1,
+			compensation: slash,
+			reason: SlashReason::AbandonedLease
+		}));
+		assert!(events().contains(&Event::JobEnded {
+			job: id,
+			end: JobEnd::Abandoned,
+			refunded: 2_400 - 300 + JOB_DEPOSIT
+		}));
+	});
+}
+
+#[test]
+fn an_attended_lease_is_checked_again_later_not_failed() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(20);
+		attest_to(id, 20);
+		run_to_block(11 + GRACE);
+		assert_eq!(job(id).phase, JobPhase::Running);
+		assert_eq!(job(id).timer, Some(20 + GRACE));
+	});
+}
+
+#[test]
+fn a_refused_workload_ends_the_lease_unpaid_and_refunds_the_developer() {
+	build_and_execute(|| {
+		let id = leased();
+		let a = attestation(P1, id, 11, 11, WorkReport::Refused { reason: Refusal::UnknownWorkload });
+		assert_ok!(submit(attest_call(P1, a)).unwrap());
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert_eq!(free(DEV), ENDOWMENT);
+		assert_eq!(status(P1), Some(ProviderStatus::Active), "no slash for an honest refusal");
+		assert_eq!(provider_bond(P1), BOND);
+	});
+}
+
+// ---- cancellation ----
+
+#[test]
+fn cancelling_before_the_award_returns_everything() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
+		assert_noop!(
+			Marketplace::cancel_job(RuntimeOrigin::signed(STRANGER), id),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(Marketplace::cancel_job(RuntimeOrigin::signed(DEV), id));
+		assert_eq!(free(DEV), ENDOWMENT);
+		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
+		assert!(!Timers::<Test>::contains_key(11));
+	});
+}
+
+#[test]
+fn cancelling_a_sealed_auction_returns_the_commitments() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		commit(P1, id, 50);
+		assert_ok!(Marketplace::cancel_job(RuntimeOrigin::signed(DEV), id));
+		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
+		assert_eq!(SealedBids::<Test>::iter_prefix(id).count(), 0);
+	});
+}
+
+#[test]
+fn cancelling_a_running_lease_pays_what_was_earned_and_the_cancellation_fee() {
+	build_and_execute(|| {
+		let id = leased();
+		run_to_block(16);
+		attest_to(id, 16);
+		let p1 = free(P1);
+		assert_ok!(Marketplace::cancel_job(RuntimeOrigin::signed(DEV), id));
+		let due = 300 + CANCEL_BLOCKS * 60;
+		assert_eq!(free(P1), p1 + due - due / 10);
+		assert_eq!(free(DEV), ENDOWMENT - due);
+		assert!(ProviderLeases::<Test>::get(P1).is_empty());
+	});
+}
+
+// ---- disputes ----
+
+/// Attests the lease every 10 blocks up to `to`, advancing the chain.
+fn attend_to(id: u64, to: u64) {
+	let mut at = lease(id).attested_through;
+	while at < to {
+		at = (at + 10).min(to);
+		run_to_block(at);
+		attest_to(id, at);
+	}
+}
+
+fn completed_job() -> u64 {
+	let id = leased();
+	attend_to(id, 50);
+	run_to_block(51);
+	let a = attestation(P1, id, 50, 51, completed());
+	assert_ok!(submit(attest_call(P1, a)).unwrap());
+	id
+}
+
+fn reason() -> crucible_primitives::marketplace::DisputeReason {
+	b"wrong output".to_vec().try_into().unwrap()
+}
+
+#[test]
+fn a_dispute_holds_its_deposit_and_stops_the_settlement() {
+	build_and_execute(|| {
+		let id = completed_job();
+		assert_noop!(
+			Marketplace::dispute(RuntimeOrigin::signed(STRANGER), id, reason()),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
+		assert_eq!(held(HoldReason::DisputeDeposit, DEV), DISPUTE_DEPOSIT);
+		run_to_block(80);
+		assert!(matches!(job(id).phase, JobPhase::Disputed { .. }), "waits for the verdict");
+		assert_noop!(
+			Marketplace::resolve_dispute(RuntimeOrigin::signed(DEV), id, Verdict::Developer),
+			polkadot_sdk::sp_runtime::DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn a_dispute_after_the_window_is_refused() {
+	build_and_execute(|| {
+		let id = completed_job();
+		run_to_block(51 + DISPUTE_WINDOW);
+		// Still here (settles the block after the window), but the window is over next block.
+		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
+		assert_ok!(Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Provider));
+		let id = {
+			proven(P3);
+			let j = post(DEV2, open_spec());
+			assert_ok!(bid(P3, j, 10));
+			run_to_block(now() + 10);
+			attend_to(j, lease(j).end - 1);
+			run_to_block(lease(j).end);
+			let l = lease(j);
+			let a = attestation(P3, j, l.attested_through, l.end, completed());
+			assert_ok!(submit(attest_call(P3, a)).unwrap());
+			j
+		};
+		let JobPhase::Completed { dispute_until, .. } = job(id).phase else { panic!() };
+		// Nobody disputes in time: the next block after the window settles it.
+		run_to_block(dispute_until + 1);
+		assert_noop!(
+			Marketplace::dispute(RuntimeOrigin::signed(DEV2), id, reason()),
+			Error::<Test>::UnknownJob
+		);
+	});
+}
+
+#[test]
+fn a_dispute_won_by_the_developer_refunds_and_slashes_to_the_developer() {
+	build_and_execute(|| {
+		let id = completed_job();
+		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
+		let bond = provider_bond(P1);
+		let p1 = free(P1);
+		assert_ok!(Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Developer));
+		let slash = bond / 5;
+		assert_eq!(free(P1), p1, "nothing paid");
+		assert_eq!(free(DEV), ENDOWMENT + slash);
+		assert_eq!(held(HoldReason::DisputeDeposit, DEV), 0);
+		assert_eq!(provider_bond(P1), bond - slash);
+		assert!(events().contains(&Event::JobEnded {
+			job: id,
+			end: JobEnd::Refunded,
+			refunded: 2_400 + JOB_DEPOSIT
+		}));
+		assert_noop!(
+			Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Developer),
+			Error::<Test>::UnknownJob
+		);
+	});
+}
+
+#[test]
+fn a_dispute_won_by_the_provider_pays_it_and_the_dispute_deposit() {
+	build_and_execute(|| {
+		let id = completed_job();
+		assert_noop!(
+			Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Provider),
+			Error::<Test>::NotDisputed
+		);
+		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
+		let p1 = free(P1);
+		assert_ok!(Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Provider));
+		assert_eq!(free(P1), p1 + 2_400 - 240 + DISPUTE_DEPOSIT);
+		assert_eq!(free(DEV), ENDOWMENT - 2_400 - DISPUTE_DEPOSIT);
+	});
+}
+
+// ---- the registry ----
+
+#[test]
+fn a_provider_with_a_lease_cannot_deregister() {
+	build_and_execute(|| {
+		let id = leased();
+		assert_noop!(
+			pallet_providers::Pallet::<Test>::deregister(RuntimeOrigin::signed(P1)),
+			pallet_providers::Error::<Test>::HasActiveWork
+		);
+		assert_ok!(Marketplace::cancel_job(RuntimeOrigin::signed(DEV), id));
+		assert_ok!(pallet_providers::Pallet::<Test>::deregister(RuntimeOrigin::signed(P1)));
+	});
+}
+
+// ---- runtime API ----
+
+#[test]
+fn the_views_show_open_jobs_and_estimate_from_recent_prices() {
+	build_and_execute(|| {
+		let id = leased();
+		let open = post(DEV2, open_spec());
+		let jobs = Marketplace::open_jobs(None, 10);
+		assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![open]);
+		assert_eq!(Marketplace::job_view(id).unwrap().lease.unwrap().provider, P1);
+		let e = Marketplace::estimate(open_spec().requirement, 100);
+		assert_eq!((e.matching, e.scanned, e.complete), (2, 2, true));
+		assert_eq!(e.prices.len(), 1);
+		assert_eq!((e.prices[0].min, e.prices[0].max, e.prices[0].leases), (60, 60, 1));
+		assert_eq!(e.cost_at_max, Some(6_000));
+		assert_eq!(Marketplace::leases_of(&P1), vec![id]);
+	});
+}

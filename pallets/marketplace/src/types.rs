@@ -1,0 +1,149 @@
+//! The marketplace's records. The shapes polkadot.js and the node also read (specs, bids,
+//! leases, attestations) live in `crucible_primitives::marketplace`.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use crucible_primitives::marketplace::{self, DisputeReason, JobPhase, JobSpec};
+use polkadot_sdk::{
+	frame_support::traits::fungible, frame_system::pallet_prelude::BlockNumberFor,
+	sp_core::H256,
+};
+use scale_info::TypeInfo;
+
+use crate::Config;
+
+/// The balance type of the marketplace's currency.
+pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+>>::Balance;
+
+/// A job's spec with the runtime's types.
+pub type JobSpecOf<T> = JobSpec<BalanceOf<T>, BlockNumberFor<T>>;
+/// A bid with the runtime's types.
+pub type BidOf<T> =
+	marketplace::Bid<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A lease with the runtime's types.
+pub type LeaseOf<T> = marketplace::Lease<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+/// A workload attestation with the runtime's types.
+pub type AttestationOf<T> = marketplace::WorkAttestation<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+>;
+/// A job record with the runtime's types.
+pub type JobOf<T> =
+	Job<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A posted job, from posting until it ends (expired, cancelled, failed or settled: then it is
+/// removed and the events tell how it ended).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Job<AccountId, Balance, BlockNumber> {
+	/// The developer who posted it and pays for it.
+	pub owner: AccountId,
+	/// What was posted.
+	pub spec: JobSpec<Balance, BlockNumber>,
+	/// Where it stands.
+	pub phase: JobPhase<BlockNumber>,
+	/// The block whose timer queue holds the job (`None` while disputed: only the dispute
+	/// origin moves it then).
+	pub timer: Option<BlockNumber>,
+	/// Escrow held from the owner for payment and not paid out yet: `max price × duration`
+	/// until the award, `price × duration` after it, less what was paid.
+	pub escrow: Balance,
+	/// The job deposit held from the owner (returned when the job ends, unless it is lost in
+	/// a dispute).
+	pub deposit: Balance,
+	/// Sealed commitments not revealed yet.
+	pub sealed: u32,
+}
+
+/// A sealed bid's commitment and its deposit.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct SealedBid<Balance> {
+	/// `bid_commitment(job, provider, price, salt)`.
+	pub commitment: H256,
+	/// The deposit held for it (forfeited unless revealed).
+	pub deposit: Balance,
+}
+
+/// An open dispute.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Dispute<Balance> {
+	/// Why, as the developer wrote it.
+	pub reason: DisputeReason,
+	/// The deposit held from the developer.
+	pub deposit: Balance,
+}
+
+/// How the dispute origin settles a dispute.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Verdict {
+	/// The developer was right: unpaid escrow refunded, the provider slashed `DisputeSlash`
+	/// to the developer, the dispute deposit returned.
+	Developer,
+	/// The provider was right: it is paid what it earned and receives the dispute deposit.
+	Provider,
+}
+
+/// How a job ended (in `JobEnded`).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum JobEnd {
+	/// No qualifying bid: everything returned.
+	Expired,
+	/// Cancelled by its owner.
+	Cancelled,
+	/// The provider refused the workload: the rest refunded.
+	Refused,
+	/// The provider went silent past the grace period: slashed, the rest refunded.
+	Abandoned,
+	/// Completed and undisputed (or the dispute went to the provider): paid out.
+	Settled,
+	/// The dispute went to the developer.
+	Refunded,
+}
+
+/// What a timer did, for its weight.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TimerWork {
+	/// The job was gone (nothing to do).
+	Stale,
+	/// An auction closed (or moved to its reveal window).
+	Close,
+	/// A lease was checked and is still attended, or a completed job is still in its
+	/// dispute window: the timer moved.
+	Reschedule,
+	/// A lease was abandoned: slash and refund.
+	Abandon,
+	/// A completed job settled.
+	Settle,
+}

@@ -1,0 +1,338 @@
+//! The marketplace's shared types: what a developer posts, what a provider's node attests, and
+//! what the runtime API answers. The pallet stores them; the node's worker and polkadot.js read
+//! them (every one is described by the metadata, so no custom type definitions are needed).
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::{
+	sp_core::{ConstU32, H256},
+	sp_runtime::{BoundedVec, Permill},
+};
+use scale_info::TypeInfo;
+
+use crate::{proof_of_compute::GpuClass, providers::HardwareRequirement};
+
+/// A job's number, assigned in posting order.
+pub type JobId = u64;
+
+/// Most bytes of access details a provider publishes for the developer (encrypted to the
+/// developer's key, or a hash and the provider's endpoint).
+pub const MAX_ACCESS_LEN: u32 = 512;
+
+/// Lease prices kept per GPU class for `MarketplaceApi::estimate`.
+pub const RECENT_PRICES: u32 = 16;
+
+/// Most bytes of a dispute's reason.
+pub const MAX_REASON_LEN: u32 = 256;
+
+/// Access details: opaque bytes, encrypted by the provider to the job's `access_key`.
+pub type AccessDetails = BoundedVec<u8, ConstU32<MAX_ACCESS_LEN>>;
+
+/// A dispute's reason, as the developer wrote it.
+pub type DisputeReason = BoundedVec<u8, ConstU32<MAX_REASON_LEN>>;
+
+/// What to run. The chain carries references only: a provider's node runs nothing it reads
+/// here unless its operator mapped `image` to a command (or a container) it trusts.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	Default,
+)]
+pub struct Workload {
+	/// The OCI image digest (sha256) or content id of the workload.
+	pub image: H256,
+	/// The hash of its entrypoint or manifest.
+	pub manifest: H256,
+	/// The developer's public key (x25519 or sr25519, 32 bytes) that access details are
+	/// encrypted to.
+	pub access_key: [u8; 32],
+}
+
+/// How the winner is chosen.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum AuctionKind<BlockNumber> {
+	/// Bids are public; the lowest price wins (ties: higher reputation, then the earlier bid)
+	/// and is paid its own price.
+	Open,
+	/// Bids are committed (`bid_commitment`) in the bid window and revealed in the
+	/// `reveal_window` blocks after it; the lowest revealed price wins and is paid the second
+	/// lowest revealed price (the job's maximum price when it is the only one).
+	Sealed {
+		/// Blocks after the bid window in which commitments are revealed.
+		reveal_window: BlockNumber,
+	},
+}
+
+/// What a developer posts.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct JobSpec<Balance, BlockNumber> {
+	/// The hardware a bidder must have.
+	pub requirement: HardwareRequirement,
+	/// The least reputation a bidder must have.
+	pub min_reputation: Permill,
+	/// What to run.
+	pub workload: Workload,
+	/// The lease's length, in blocks.
+	pub duration: BlockNumber,
+	/// The most the developer pays per block of attested service.
+	pub max_price_per_block: Balance,
+	/// Blocks in which bids (or sealed commitments) are taken.
+	pub bid_window: BlockNumber,
+	/// Open or sealed.
+	pub auction: AuctionKind<BlockNumber>,
+}
+
+/// Where a job stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum JobPhase<BlockNumber> {
+	/// Taking bids (or sealed commitments) until `closes_at` (exclusive).
+	Bidding { closes_at: BlockNumber },
+	/// Sealed: taking reveals until `closes_at` (exclusive).
+	Revealing { closes_at: BlockNumber },
+	/// Leased: the workload runs and is attested.
+	Running,
+	/// The provider attested the result; the developer may dispute until `dispute_until`
+	/// (inclusive), then the job settles.
+	Completed { result: H256, dispute_until: BlockNumber },
+	/// Disputed: waiting for the dispute origin.
+	Disputed { result: H256 },
+}
+
+/// A live bid.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Bid<AccountId, Balance, BlockNumber> {
+	/// Who bids.
+	pub provider: AccountId,
+	/// The price per block asked.
+	pub price: Balance,
+	/// The bidder's reputation when it bid (the tie-break).
+	pub reputation: Permill,
+	/// When it bid (or last lowered its bid): the second tie-break.
+	pub placed_at: BlockNumber,
+	/// The deposit held for it.
+	pub deposit: Balance,
+}
+
+/// A running (or completed) lease.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Lease<AccountId, Balance, BlockNumber> {
+	/// The winner.
+	pub provider: AccountId,
+	/// What it is paid per attested block.
+	pub price_per_block: Balance,
+	/// The block the lease started (the auction closed).
+	pub start: BlockNumber,
+	/// The block it ends.
+	pub end: BlockNumber,
+	/// Attestations cover the blocks after `start` up to this one.
+	pub attested_through: BlockNumber,
+	/// The block of the last attestation (or the start).
+	pub last_seen: BlockNumber,
+	/// Attested blocks that earned payment (the provider was proving itself).
+	pub paid_blocks: BlockNumber,
+	/// Attested blocks that earned nothing (the provider was not `Active`).
+	pub unpaid_blocks: BlockNumber,
+	/// Earned and not yet paid out.
+	pub accrued: Balance,
+	/// Paid out so far (before the protocol fee).
+	pub claimed: Balance,
+	/// GPU-seconds the runner reported over the lease.
+	pub gpu_seconds: u64,
+	/// The digest of the runner's last status.
+	pub status: H256,
+	/// Whether `EscrowLow` and `LeaseEnding` were told already.
+	pub warned: bool,
+}
+
+/// Why a provider's node would not run a workload.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Refusal {
+	/// The operator's configuration maps no command to the workload's image.
+	UnknownWorkload,
+	/// The runner could not start it.
+	RunnerFailed,
+}
+
+/// What a provider's node reports of a lease.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub enum WorkReport {
+	/// The workload runs.
+	Running {
+		/// GPU-seconds used over the covered blocks.
+		gpu_seconds: u64,
+		/// A digest of the runner's status.
+		status: H256,
+		/// Access details for the developer (once, usually with the first attestation).
+		access: Option<AccessDetails>,
+	},
+	/// The workload finished; the attestation must cover the lease to its end.
+	Completed {
+		/// GPU-seconds used over the covered blocks.
+		gpu_seconds: u64,
+		/// A digest of the runner's status.
+		status: H256,
+		/// The digest of the result.
+		result: H256,
+	},
+	/// The node will not run it: the lease ends, the developer is refunded, nothing is paid.
+	Refused { reason: Refusal },
+}
+
+/// A provider node's signed statement about a lease: the blocks after `from` up to `to`.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct WorkAttestation<AccountId, BlockNumber> {
+	/// The lease's provider.
+	pub provider: AccountId,
+	/// The job.
+	pub job: JobId,
+	/// The last block the previous attestation covered (the lease's `attested_through`).
+	pub from: BlockNumber,
+	/// The last block this one covers.
+	pub to: BlockNumber,
+	/// What the node saw.
+	pub report: WorkReport,
+}
+
+/// The domain of workload attestations' signatures.
+pub const SIGNING_CONTEXT: &[u8] = b"crucible:market:v1";
+
+/// What the attestation key signs: `SCALE(SIGNING_CONTEXT, genesis hash, attestation)`, so that
+/// a signature is good for one chain and one purpose.
+pub fn signing_payload<A: Encode>(genesis: &[u8], attestation: &A) -> Vec<u8> {
+	(SIGNING_CONTEXT, genesis, attestation).encode()
+}
+
+/// A sealed bid's commitment: `blake2_256(SCALE(job, provider, price, salt))`.
+pub fn bid_commitment<AccountId: Encode, Balance: Encode>(
+	job: JobId,
+	provider: &AccountId,
+	price: &Balance,
+	salt: &[u8; 32],
+) -> H256 {
+	H256(polkadot_sdk::sp_io::hashing::blake2_256(&(job, provider, price, salt).encode()))
+}
+
+/// A job as the runtime API shows it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct JobView<AccountId, Balance, BlockNumber> {
+	/// The job's number.
+	pub id: JobId,
+	/// Who posted it.
+	pub owner: AccountId,
+	/// What was posted.
+	pub spec: JobSpec<Balance, BlockNumber>,
+	/// Where it stands.
+	pub phase: JobPhase<BlockNumber>,
+	/// Escrow held and not yet paid out (the job deposit apart).
+	pub escrow: Balance,
+	/// The job deposit held.
+	pub deposit: Balance,
+	/// Live public bids, best first (sealed: the revealed ones).
+	pub bids: Vec<Bid<AccountId, Balance, BlockNumber>>,
+	/// Sealed commitments not revealed yet.
+	pub sealed_bids: u32,
+	/// The lease, once awarded.
+	pub lease: Option<Lease<AccountId, Balance, BlockNumber>>,
+	/// Access details the provider published.
+	pub access: Option<AccessDetails>,
+}
+
+/// Recent lease prices of one GPU class, per block and per GPU asked for.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct ClassPrices<Balance> {
+	/// The class.
+	pub class: GpuClass,
+	/// The lowest recent price.
+	pub min: Balance,
+	/// The highest recent price.
+	pub max: Balance,
+	/// How many recent leases these come from.
+	pub leases: u32,
+}
+
+/// What a developer should expect before posting.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct Estimate<Balance> {
+	/// `Active` providers that meet the requirement (among those scanned).
+	pub matching: u32,
+	/// Providers looked at.
+	pub scanned: u32,
+	/// Whether every registered provider was looked at.
+	pub complete: bool,
+	/// Recent prices of the classes of the matching providers.
+	pub prices: Vec<ClassPrices<Balance>>,
+	/// At the highest recent price of those classes, what `duration` blocks would cost per
+	/// GPU asked for (`None` without recent leases).
+	pub cost_at_max: Option<Balance>,
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Jobs, bids, leases and prices; for polkadot.js (`api.call.marketplaceApi`) and for
+	/// providers' nodes.
+	pub trait MarketplaceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// Up to `limit` jobs taking bids or reveals, after job `after` (in storage order).
+		fn open_jobs(after: Option<JobId>, limit: u32) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+		/// A job with its bids, lease and accrued payment.
+		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
+		/// How many `Active` providers meet `requirement`, and the recent prices of their
+		/// classes, so that a developer knows what to offer for `duration` blocks.
+		fn estimate(requirement: HardwareRequirement, duration: BlockNumber) -> Estimate<Balance>;
+		/// The jobs leased to `provider` (what its node runs and attests).
+		fn leases_of(provider: AccountId) -> Vec<JobId>;
+	}
+}
