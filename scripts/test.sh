@@ -32,7 +32,7 @@ step "cargo test --workspace"
 cargo test --workspace --locked
 
 step "benchmarks run as tests against the pallets' mocks (runtime-benchmarks)"
-cargo test --locked -p pallet-providers -p pallet-proof-of-compute --features runtime-benchmarks benchmark
+cargo test --locked -p pallet-providers -p pallet-proof-of-compute -p pallet-marketplace --features runtime-benchmarks benchmark
 
 step "e2e (@polkadot/api against target/debug/crucible-node)"
 export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"

@@ -227,6 +227,37 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl crucible_primitives::marketplace::MarketplaceApi<
+		Block,
+		AccountId,
+		Balance,
+		crate::BlockNumber,
+	> for Runtime {
+		fn open_jobs(
+			after: Option<crucible_primitives::marketplace::JobId>,
+			limit: u32,
+		) -> Vec<crucible_primitives::marketplace::JobView<AccountId, Balance, crate::BlockNumber>> {
+			pallet_marketplace::Pallet::<Runtime>::open_jobs(after, limit)
+		}
+
+		fn job(
+			id: crucible_primitives::marketplace::JobId,
+		) -> Option<crucible_primitives::marketplace::JobView<AccountId, Balance, crate::BlockNumber>> {
+			pallet_marketplace::Pallet::<Runtime>::job_view(id)
+		}
+
+		fn estimate(
+			requirement: crucible_primitives::providers::HardwareRequirement,
+			duration: crate::BlockNumber,
+		) -> crucible_primitives::marketplace::Estimate<Balance> {
+			pallet_marketplace::Pallet::<Runtime>::estimate(requirement, duration)
+		}
+
+		fn leases_of(provider: AccountId) -> Vec<crucible_primitives::marketplace::JobId> {
+			pallet_marketplace::Pallet::<Runtime>::leases_of(&provider)
+		}
+	}
+
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)

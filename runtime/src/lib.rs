@@ -182,6 +182,9 @@ mod runtime {
 	#[runtime::pallet_index(41)]
 	pub type ProofOfCompute = pallet_proof_of_compute;
 
+	#[runtime::pallet_index(42)]
+	pub type Marketplace = pallet_marketplace;
+
 	/// Dev and test networks only: governance (OpenGov) replaces it.
 	#[runtime::pallet_index(30)]
 	pub type Sudo = pallet_sudo;
@@ -199,6 +202,7 @@ mod benchmarks {
 		[pallet_collator_selection, CollatorSelection]
 		[pallet_providers, Providers]
 		[pallet_proof_of_compute, ProofOfCompute]
+		[pallet_marketplace, Marketplace]
 	);
 
 	use super::{AccountId, Runtime, SessionKeys};

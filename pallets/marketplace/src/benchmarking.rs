@@ -57,8 +57,16 @@ fn profile(host: u32) -> HardwareProfile {
 	}
 }
 
+/// Enough for every deposit many times over, and the largest escrow the benchmarks post.
 fn fund<T: Config>(who: &T::AccountId) {
-	let _ = T::Currency::set_balance(who, BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000u32.into()));
+	let deposits = T::JobDeposit::get()
+		.saturating_add(T::BidDeposit::get())
+		.saturating_add(T::DisputeDeposit::get());
+	let escrow = BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000u32.into());
+	let _ = T::Currency::set_balance(
+		who,
+		deposits.saturating_mul(1_000u32.into()).saturating_add(escrow),
+	);
 }
 
 /// A proven (`Active`) provider with a keystore key.
@@ -67,8 +75,9 @@ fn provider<T: Config + pallet_providers::Config>(
 ) -> Result<(T::AccountId, AttestationKey), BenchmarkError> {
 	let who: T::AccountId = account("provider", index, 0);
 	let bond = <T as pallet_providers::Config>::MinBond::get();
-	<T as pallet_providers::Config>::Currency::set_balance(&who, bond.saturating_mul(1000u32.into()));
 	fund::<T>(&who);
+	<T as pallet_providers::Config>::Currency::mint_into(&who, bond.saturating_mul(1000u32.into()))
+		.map_err(|_| BenchmarkError::Stop("mint"))?;
 	let key = AttestationKey::generate_pair(None);
 	let proof = key
 		.sign(&pallet_providers::Pallet::<T>::ownership_payload_of(&who))
@@ -162,7 +171,8 @@ fn to_block<T: Config>(n: BlockNumberFor<T>) {
 
 fn closes_at<T: Config>(id: JobId) -> BlockNumberFor<T> {
 	match Jobs::<T>::get(id).map(|j| j.phase) {
-		Some(JobPhase::Bidding { closes_at }) | Some(JobPhase::Revealing { closes_at }) => closes_at,
+		Some(JobPhase::Bidding { closes_at }) | Some(JobPhase::Revealing { closes_at }) =>
+			closes_at,
 		_ => Zero::zero(),
 	}
 }
@@ -197,11 +207,19 @@ fn running(access: bool) -> WorkReport {
 }
 
 fn completed() -> WorkReport {
-	WorkReport::Completed { gpu_seconds: 1_000, status: H256::repeat_byte(1), result: H256::repeat_byte(2) }
+	WorkReport::Completed {
+		gpu_seconds: 1_000,
+		status: H256::repeat_byte(1),
+		result: H256::repeat_byte(2),
+	}
 }
 
 /// Attests the lease up to `to` and moves there.
-fn attend<T: Config>(id: JobId, who: &T::AccountId, to: BlockNumberFor<T>) -> Result<(), BenchmarkError> {
+fn attend<T: Config>(
+	id: JobId,
+	who: &T::AccountId,
+	to: BlockNumberFor<T>,
+) -> Result<(), BenchmarkError> {
 	to_block::<T>(to);
 	Marketplace::<T>::do_attest(attestation::<T>(id, who, to, running(false)))?;
 	Ok(())
@@ -221,7 +239,9 @@ fn completed_lease<T: Config + pallet_providers::Config>(
 /// Fills the timer queues of `TIMER_PROBES - 1` blocks from `from`, so that a job scheduled
 /// there probes every one of them.
 fn fill_timers<T: Config>(from: BlockNumberFor<T>) {
-	let full: Vec<JobId> = (0..T::MaxTimersPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
+	let full: Vec<JobId> = (0..T::MaxTimersPerBlock::get())
+		.map(|i| u64::MAX.saturating_sub(u64::from(i)))
+		.collect();
 	let mut block = from;
 	for _ in 1..crate::impls::TIMER_PROBES {
 		Timers::<T>::insert(block, BoundedVec::truncate_from(full.clone()));
@@ -234,7 +254,7 @@ fn clear_timers<T: Config>(from: BlockNumberFor<T>) {
 	for _ in 1..crate::impls::TIMER_PROBES {
 		Timers::<T>::mutate_exists(block, |q| {
 			if let Some(list) = q {
-				list.retain(|j| *j < u64::MAX / 2);
+				list.retain(|j| *j < 1u64 << 63);
 				if list.is_empty() {
 					*q = None;
 				}
@@ -327,7 +347,12 @@ mod benchmarks {
 		to_block::<T>(closes_at::<T>(id));
 		Marketplace::<T>::do_close_auction(id)?;
 		for (i, p) in who.iter().enumerate().skip(1) {
-			Marketplace::<T>::do_reveal_bid(p.clone(), id, (500u32.saturating_add(i as u32)).into(), [i as u8; 32])?;
+			Marketplace::<T>::do_reveal_bid(
+				p.clone(),
+				id,
+				(500u32.saturating_add(i as u32)).into(),
+				[i as u8; 32],
+			)?;
 		}
 		let first = who.first().cloned().ok_or(BenchmarkError::Stop("no bids"))?;
 
@@ -443,7 +468,8 @@ mod benchmarks {
 	fn attest_refused() -> Result<(), BenchmarkError> {
 		let (id, p, _) = leased::<T>()?;
 		let now = System::<T>::block_number();
-		let a = attestation::<T>(id, &p, now, WorkReport::Refused { reason: Refusal::UnknownWorkload });
+		let a =
+			attestation::<T>(id, &p, now, WorkReport::Refused { reason: Refusal::UnknownWorkload });
 
 		#[block]
 		{
@@ -509,8 +535,8 @@ mod benchmarks {
 		let (id, _) = completed_lease::<T>()?;
 		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
 		Marketplace::<T>::do_dispute(owner, id, Default::default())?;
-		let origin = T::DisputeOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::DisputeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		resolve_dispute(origin as T::RuntimeOrigin, id, Verdict::Developer);
@@ -524,8 +550,8 @@ mod benchmarks {
 		let (id, _) = completed_lease::<T>()?;
 		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
 		Marketplace::<T>::do_dispute(owner, id, Default::default())?;
-		let origin = T::DisputeOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::DisputeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		resolve_dispute(origin as T::RuntimeOrigin, id, Verdict::Provider);

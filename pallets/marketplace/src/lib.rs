@@ -428,8 +428,8 @@ pub mod pallet {
 		/// deposit, and the auction opens until `bid_window` blocks from now.
 		///
 		/// - `origin`: signed, the developer.
-		/// - `spec`: requirement, minimum reputation, workload reference, duration, maximum
-		///   price per block, bid window, auction kind.
+		/// - `spec`: requirement, minimum reputation, workload reference, duration, maximum price
+		///   per block, bid window, auction kind.
 		#[pallet::call_index(0)]
 		pub fn post_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -525,9 +525,9 @@ pub mod pallet {
 		/// A provider node's workload attestation for a lease: the blocks after `from` up to
 		/// `to`, with usage, and at the end the result. Free, once per stretch.
 		///
-		/// - `origin`: authorized (the lease runs, `from` is where the last attestation ended,
-		///   `to` is not in the future nor past the end, the stretch is long enough, then the
-		///   provider's attestation key's signature).
+		/// - `origin`: authorized (the lease runs, `from` is where the last attestation ended, `to`
+		///   is not in the future nor past the end, the stretch is long enough, then the provider's
+		///   attestation key's signature).
 		/// - `attestation`: provider, job, blocks and report.
 		/// - `signature`: the attestation key over `signing_payload(genesis, attestation)`.
 		#[pallet::call_index(8)]
@@ -570,11 +570,15 @@ pub mod pallet {
 		///
 		/// - `origin`: `DisputeOrigin`.
 		/// - `job`: a disputed job.
-		/// - `verdict`: `Developer` (refund the unpaid escrow, slash the provider to the
-		///   developer) or `Provider` (pay it, with the dispute deposit).
+		/// - `verdict`: `Developer` (refund the unpaid escrow, slash the provider to the developer)
+		///   or `Provider` (pay it, with the dispute deposit).
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::resolve_dispute_developer().max(T::WeightInfo::resolve_dispute_provider()))]
-		pub fn resolve_dispute(origin: OriginFor<T>, job: JobId, verdict: Verdict) -> DispatchResult {
+		pub fn resolve_dispute(
+			origin: OriginFor<T>,
+			job: JobId,
+			verdict: Verdict,
+		) -> DispatchResult {
 			T::DisputeOrigin::ensure_origin(origin)?;
 			Self::do_resolve_dispute(job, verdict)
 		}

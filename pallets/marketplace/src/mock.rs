@@ -394,7 +394,13 @@ pub fn sign(who: AccountId, attestation: &AttestationOf<Test>) -> AttestationSig
 	key_pair(who).sign(&signing_payload(genesis.as_ref(), attestation)).into()
 }
 
-pub fn attestation(who: AccountId, job: JobId, from: u64, to: u64, report: WorkReport) -> AttestationOf<Test> {
+pub fn attestation(
+	who: AccountId,
+	job: JobId,
+	from: u64,
+	to: u64,
+	report: WorkReport,
+) -> AttestationOf<Test> {
 	WorkAttestation { provider: who, job, from, to, report }
 }
 
@@ -424,8 +430,11 @@ pub fn submit(call: Call<Test>) -> Result<DispatchResultWithPostInfo, Transactio
 	Ok(call.dispatch(frame_system::RawOrigin::Authorized.into()))
 }
 
-pub fn validate(call: &RuntimeCall) -> Result<(ValidTransaction, Weight), TransactionValidityError> {
-	call.authorize(TransactionSource::External).expect("the call has an authorize function")
+pub fn validate(
+	call: &RuntimeCall,
+) -> Result<(ValidTransaction, Weight), TransactionValidityError> {
+	call.authorize(TransactionSource::External)
+		.expect("the call has an authorize function")
 }
 
 /// Attests the lease of `job` from where it stands to `to` (a running report).

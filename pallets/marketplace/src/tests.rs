@@ -221,7 +221,10 @@ fn withdrawing_a_bid_forfeits_its_deposit_as_a_fee() {
 		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
 		assert_eq!(fees(), BID_DEPOSIT);
 		assert_eq!(total_issuance(), issuance - BID_DEPOSIT);
-		assert_noop!(Marketplace::withdraw_bid(RuntimeOrigin::signed(P1), id), Error::<Test>::NoBid);
+		assert_noop!(
+			Marketplace::withdraw_bid(RuntimeOrigin::signed(P1), id),
+			Error::<Test>::NoBid
+		);
 	});
 }
 
@@ -477,10 +480,7 @@ fn a_claim_by_a_stranger_is_refused() {
 			Marketplace::claim(RuntimeOrigin::signed(STRANGER), id),
 			Error::<Test>::NotLeaseProvider
 		);
-		assert_noop!(
-			Marketplace::claim(RuntimeOrigin::signed(P1), 99),
-			Error::<Test>::UnknownJob
-		);
+		assert_noop!(Marketplace::claim(RuntimeOrigin::signed(P1), 99), Error::<Test>::UnknownJob);
 	});
 }
 
@@ -540,8 +540,11 @@ fn access_details_are_published_for_the_developer() {
 		run_to_block(16);
 		let details: crucible_primitives::marketplace::AccessDetails =
 			b"sealed-box:0123".to_vec().try_into().unwrap();
-		let report =
-			WorkReport::Running { gpu_seconds: 5, status: H256::zero(), access: Some(details.clone()) };
+		let report = WorkReport::Running {
+			gpu_seconds: 5,
+			status: H256::zero(),
+			access: Some(details.clone()),
+		};
 		assert_ok!(submit(attest_call(P1, attestation(P1, id, 11, 16, report))).unwrap());
 		assert_eq!(Access::<Test>::get(id), Some(details));
 		assert!(events().contains(&Event::AccessPublished { job: id }));
@@ -558,19 +561,21 @@ fn completion_opens_the_dispute_window_then_settles_paying_the_provider() {
 			run_to_block(to);
 			attest_to(id, to);
 		}
-		assert!(events().iter().any(|e| matches!(e, Event::LeaseEnding { job, end: 51 } if *job == id)));
+		assert!(events()
+			.iter()
+			.any(|e| matches!(e, Event::LeaseEnding { job, end: 51 } if *job == id)));
 		assert!(events().iter().any(|e| matches!(e, Event::EscrowLow { job, .. } if *job == id)));
 		run_to_block(51);
 		let a = attestation(P1, id, 50, 51, completed());
 		assert_ok!(submit(attest_call(P1, a)).unwrap());
 		assert_eq!(
 			job(id).phase,
-			JobPhase::Completed { result: H256::repeat_byte(3), dispute_until: 51 + DISPUTE_WINDOW }
+			JobPhase::Completed {
+				result: H256::repeat_byte(3),
+				dispute_until: 51 + DISPUTE_WINDOW
+			}
 		);
-		assert_noop!(
-			Marketplace::claim(RuntimeOrigin::signed(P1), id),
-			Error::<Test>::WrongPhase
-		);
+		assert_noop!(Marketplace::claim(RuntimeOrigin::signed(P1), id), Error::<Test>::WrongPhase);
 		let before = free(P1);
 		run_to_block(51 + DISPUTE_WINDOW + 1);
 		assert!(Jobs::<Test>::get(id).is_none());
@@ -580,7 +585,11 @@ fn completion_opens_the_dispute_window_then_settles_paying_the_provider() {
 		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
 		assert_eq!(total_issuance(), issuance - total / 10);
 		assert!(ProviderLeases::<Test>::get(P1).is_empty());
-		assert!(events().contains(&Event::JobEnded { job: id, end: JobEnd::Settled, refunded: JOB_DEPOSIT }));
+		assert!(events().contains(&Event::JobEnded {
+			job: id,
+			end: JobEnd::Settled,
+			refunded: JOB_DEPOSIT
+		}));
 	});
 }
 
@@ -591,9 +600,15 @@ fn a_completion_before_the_end_or_a_running_report_at_the_end_is_refused() {
 		attend_to(id, 50);
 		run_to_block(51);
 		let early = attestation(P1, id, 50, 50, completed());
-		assert_eq!(submit(attest_call(P1, early)).unwrap_err(), InvalidTransaction::Custom(3).into());
+		assert_eq!(
+			submit(attest_call(P1, early)).unwrap_err(),
+			InvalidTransaction::Custom(3).into()
+		);
 		let at_end = attestation(P1, id, 50, 51, running(1));
-		assert_eq!(submit(attest_call(P1, at_end)).unwrap_err(), InvalidTransaction::Custom(3).into());
+		assert_eq!(
+			submit(attest_call(P1, at_end)).unwrap_err(),
+			InvalidTransaction::Custom(3).into()
+		);
 	});
 }
 
@@ -642,7 +657,8 @@ fn an_attended_lease_is_checked_again_later_not_failed() {
 fn a_refused_workload_ends_the_lease_unpaid_and_refunds_the_developer() {
 	build_and_execute(|| {
 		let id = leased();
-		let a = attestation(P1, id, 11, 11, WorkReport::Refused { reason: Refusal::UnknownWorkload });
+		let a =
+			attestation(P1, id, 11, 11, WorkReport::Refused { reason: Refusal::UnknownWorkload });
 		assert_ok!(submit(attest_call(P1, a)).unwrap());
 		assert!(Jobs::<Test>::get(id).is_none());
 		assert_eq!(free(DEV), ENDOWMENT);
@@ -844,4 +860,239 @@ fn the_views_show_open_jobs_and_estimate_from_recent_prices() {
 		assert_eq!(e.cost_at_max, Some(6_000));
 		assert_eq!(Marketplace::leases_of(&P1), vec![id]);
 	});
+}
+
+// ---- random sequences ----
+
+mod property {
+	use super::*;
+	use pallet_providers::{ProviderMutate, ProviderSlash};
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Action {
+		Post {
+			dev: u8,
+			sealed: bool,
+			duration: u64,
+			max: Balance,
+		},
+		Bid {
+			p: u8,
+			job: u8,
+			price: Balance,
+		},
+		Lower {
+			p: u8,
+			job: u8,
+			price: Balance,
+		},
+		Withdraw {
+			p: u8,
+			job: u8,
+		},
+		Commit {
+			p: u8,
+			job: u8,
+			price: Balance,
+		},
+		Reveal {
+			p: u8,
+			job: u8,
+			price: Balance,
+		},
+		Close {
+			job: u8,
+		},
+		Cancel {
+			dev: u8,
+			job: u8,
+		},
+		Attest {
+			job: u8,
+			blocks: u64,
+			complete: bool,
+			refuse: bool,
+		},
+		Claim {
+			p: u8,
+			job: u8,
+		},
+		Dispute {
+			dev: u8,
+			job: u8,
+		},
+		Resolve {
+			job: u8,
+			developer: bool,
+		},
+		/// What proof of compute does to a provider: pass (Active), fail (demoted), slash.
+		Judge {
+			p: u8,
+			pass: bool,
+			slash: bool,
+		},
+		Deregister {
+			p: u8,
+		},
+		Advance {
+			blocks: u64,
+		},
+	}
+
+	fn action() -> impl Strategy<Value = Action> {
+		prop_oneof![
+			(0..3u8, any::<bool>(), 1..40u64, 1..200u64).prop_map(
+				|(dev, sealed, duration, max)| Action::Post { dev, sealed, duration, max }
+			),
+			(0..5u8, 0..8u8, 0..220u64).prop_map(|(p, job, price)| Action::Bid { p, job, price }),
+			(0..5u8, 0..8u8, 0..220u64).prop_map(|(p, job, price)| Action::Lower { p, job, price }),
+			(0..5u8, 0..8u8).prop_map(|(p, job)| Action::Withdraw { p, job }),
+			(0..5u8, 0..8u8, 0..220u64).prop_map(|(p, job, price)| Action::Commit {
+				p,
+				job,
+				price
+			}),
+			(0..5u8, 0..8u8, 0..220u64).prop_map(|(p, job, price)| Action::Reveal {
+				p,
+				job,
+				price
+			}),
+			(0..8u8).prop_map(|job| Action::Close { job }),
+			(0..3u8, 0..8u8).prop_map(|(dev, job)| Action::Cancel { dev, job }),
+			(0..8u8, 0..30u64, any::<bool>(), prop::bool::weighted(0.05)).prop_map(
+				|(job, blocks, complete, refuse)| Action::Attest { job, blocks, complete, refuse }
+			),
+			(0..5u8, 0..8u8).prop_map(|(p, job)| Action::Claim { p, job }),
+			(0..3u8, 0..8u8).prop_map(|(dev, job)| Action::Dispute { dev, job }),
+			(0..8u8, any::<bool>()).prop_map(|(job, developer)| Action::Resolve { job, developer }),
+			(0..5u8, any::<bool>(), prop::bool::weighted(0.2))
+				.prop_map(|(p, pass, slash)| Action::Judge { p, pass, slash }),
+			(0..5u8).prop_map(|p| Action::Deregister { p }),
+			(1..15u64).prop_map(|blocks| Action::Advance { blocks }),
+		]
+	}
+
+	fn provider(p: u8) -> AccountId {
+		P1 + u64::from(p)
+	}
+
+	fn developer(d: u8) -> AccountId {
+		DEV + u64::from(d)
+	}
+
+	/// The salt a provider uses for a job (so that reveals can match commitments).
+	fn salt(p: AccountId, job: u64) -> [u8; 32] {
+		[(p as u8) ^ (job as u8); 32]
+	}
+
+	fn apply(action: Action) {
+		let o = |who: AccountId| RuntimeOrigin::signed(who);
+		let job = |j: u8| u64::from(j);
+		let _ = match action {
+			Action::Post { dev, sealed, duration, max } => {
+				let auction = if sealed {
+					AuctionKind::Sealed { reveal_window: 3 }
+				} else {
+					AuctionKind::Open
+				};
+				let mut s = spec(duration, max, auction);
+				s.bid_window = 3;
+				Marketplace::post_job(o(developer(dev)), s)
+			},
+			Action::Bid { p, job: j, price } =>
+				Marketplace::place_bid(o(provider(p)), job(j), price),
+			Action::Lower { p, job: j, price } =>
+				Marketplace::lower_bid(o(provider(p)), job(j), price),
+			Action::Withdraw { p, job: j } => Marketplace::withdraw_bid(o(provider(p)), job(j)),
+			Action::Commit { p, job: j, price } => {
+				let who = provider(p);
+				let c = bid_commitment(job(j), &who, &price, &salt(who, job(j)));
+				Marketplace::commit_bid(o(who), job(j), c)
+			},
+			Action::Reveal { p, job: j, price } => {
+				let who = provider(p);
+				Marketplace::reveal_bid(o(who), job(j), price, salt(who, job(j)))
+			},
+			Action::Close { job: j } => Marketplace::close_auction(o(STRANGER), job(j)),
+			Action::Cancel { dev, job: j } => Marketplace::cancel_job(o(developer(dev)), job(j)),
+			Action::Attest { job: j, blocks, complete, refuse } => {
+				let Some(l) = Leases::<Test>::get(job(j)) else { return };
+				let to = (l.attested_through + blocks).min(now()).min(l.end);
+				let report = if refuse {
+					WorkReport::Refused { reason: Refusal::RunnerFailed }
+				} else if complete {
+					completed()
+				} else {
+					running(blocks)
+				};
+				let to = if refuse {
+					l.attested_through
+				} else if complete {
+					l.end.min(now())
+				} else {
+					to
+				};
+				let a = attestation(l.provider, job(j), l.attested_through, to, report);
+				match submit(attest_call(l.provider, a)) {
+					Ok(result) => {
+						result.expect("an authorized attestation dispatches");
+						Ok(())
+					},
+					Err(_) => Ok(()),
+				}
+			},
+			Action::Claim { p, job: j } => Marketplace::claim(o(provider(p)), job(j)),
+			Action::Dispute { dev, job: j } =>
+				Marketplace::dispute(o(developer(dev)), job(j), b"bad".to_vec().try_into().unwrap()),
+			Action::Resolve { job: j, developer } => Marketplace::resolve_dispute(
+				RuntimeOrigin::root(),
+				job(j),
+				if developer { Verdict::Developer } else { Verdict::Provider },
+			),
+			Action::Judge { p, pass, slash } => {
+				let who = provider(p);
+				let status = if pass { ProviderStatus::Active } else { ProviderStatus::Registered };
+				let _ = <Providers as ProviderMutate<_>>::set_status(&who, status);
+				if slash {
+					let _ = <Providers as ProviderSlash<_>>::slash(
+						&who,
+						Permill::from_percent(60),
+						SlashReason::FailedChallenge,
+					);
+				}
+				Ok(())
+			},
+			Action::Deregister { p } =>
+				pallet_providers::Pallet::<Test>::deregister(o(provider(p)))
+					.map(|_| ())
+					.map_err(|e| e.error),
+			Action::Advance { blocks } => {
+				run_to_block(now() + blocks);
+				Ok(())
+			},
+		};
+		check_invariants();
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+		#[test]
+		fn random_marketplace_and_registry_calls_keep_every_invariant(
+			actions in prop::collection::vec(action(), 1..120)
+		) {
+			new_test_ext().execute_with(|| {
+				for p in 0..5u8 {
+					proven(provider(p));
+				}
+				for a in actions {
+					apply(a);
+				}
+				// Let every lease run out: each ends (abandoned, settled) or waits for a verdict.
+				run_to_block(now() + 200);
+				check_invariants();
+			});
+		}
+	}
 }

@@ -4,8 +4,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use crucible_primitives::marketplace::{self, DisputeReason, JobPhase, JobSpec};
 use polkadot_sdk::{
-	frame_support::traits::fungible, frame_system::pallet_prelude::BlockNumberFor,
-	sp_core::H256,
+	frame_support::traits::fungible, frame_system::pallet_prelude::BlockNumberFor, sp_core::H256,
 };
 use scale_info::TypeInfo;
 
@@ -19,8 +18,11 @@ pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
 /// A job's spec with the runtime's types.
 pub type JobSpecOf<T> = JobSpec<BalanceOf<T>, BlockNumberFor<T>>;
 /// A bid with the runtime's types.
-pub type BidOf<T> =
-	marketplace::Bid<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type BidOf<T> = marketplace::Bid<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
 /// A lease with the runtime's types.
 pub type LeaseOf<T> = marketplace::Lease<
 	<T as polkadot_sdk::frame_system::Config>::AccountId,

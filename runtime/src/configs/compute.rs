@@ -1,5 +1,5 @@
-//! The GPU compute pallets: the provider registry and proof of compute (later the marketplace
-//! and emissions).
+//! The GPU compute pallets: the provider registry, proof of compute and the marketplace (later
+//! emissions).
 
 use crate::{
 	Balances, BlockNumber, ProofOfCompute, Runtime, RuntimeCall, RuntimeHoldReason,
@@ -33,6 +33,55 @@ parameter_types! {
 	/// Workers' free submissions go before ordinary transactions: a commitment that misses its
 	/// window is slashed, however busy the chain is.
 	pub const ProofPriority: TransactionPriority = TransactionPriority::MAX / 2;
+
+	/// Held from a developer per job (returned when it ends): its records and a stake that
+	/// keeps the job queue from being flooded.
+	pub const JobDeposit: Balance = UNITS;
+	/// Held per bid (returned unless withdrawn or a sealed bid is not revealed).
+	pub const BidDeposit: Balance = UNITS / 10;
+	/// Held from a developer who disputes a result (to the provider if the dispute fails).
+	pub const DisputeDeposit: Balance = 10 * UNITS;
+	/// The protocol's share of every payment to a provider (burned until emissions exist).
+	pub const ProtocolFee: Permill = Permill::from_percent(5);
+	/// A provider that abandons a lease loses 5% of its bond to the developer.
+	pub const AbandonSlash: Permill = Permill::from_percent(5);
+	/// A provider that loses a dispute loses 10% of its bond to the developer.
+	pub const DisputeSlash: Permill = Permill::from_percent(10);
+}
+
+impl pallet_marketplace::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Providers = crate::Providers;
+	/// Burned until emissions and the treasury take their shares.
+	type FeeHandler = ();
+	/// Root (sudo on dev networks) until OpenGov has a track for it.
+	type DisputeOrigin = EnsureRoot<crate::AccountId>;
+	type JobDeposit = JobDeposit;
+	type BidDeposit = BidDeposit;
+	type DisputeDeposit = DisputeDeposit;
+	type ProtocolFee = ProtocolFee;
+	type AbandonSlash = AbandonSlash;
+	type DisputeSlash = DisputeSlash;
+	/// Ten minutes of the lease's price.
+	type CancellationBlocks = ConstU32<{ 10 * MINUTES }>;
+	type MinBidWindow = ConstU32<2>;
+	type MaxBidWindow = ConstU32<DAYS>;
+	type MaxDuration = ConstU32<{ 30 * DAYS }>;
+	type MaxBidsPerJob = ConstU32<32>;
+	type MaxClosesPerBlock = ConstU32<16>;
+	type MaxTimersPerBlock = ConstU32<64>;
+	type MaxLeasesPerProvider = ConstU32<16>;
+	/// A node attests each lease every minute.
+	type AttestationInterval = ConstU32<MINUTES>;
+	/// Five minutes of silence fail a lease.
+	type GraceBlocks = ConstU32<{ 5 * MINUTES }>;
+	/// Two minutes to dispute a result: short for a production network (where it becomes a
+	/// governed parameter), long enough for a developer's tooling to check the result.
+	type DisputeWindow = ConstU32<{ 2 * MINUTES }>;
+	type LowEscrowBlocks = ConstU32<{ 5 * MINUTES }>;
+	type UnsignedPriority = ProofPriority;
+	type WeightInfo = pallet_marketplace::weights::SubstrateWeight<Runtime>;
 }
 
 /// Dev and local networks unbond within a minute, so that the whole provider lifecycle can be
@@ -48,9 +97,8 @@ impl pallet_providers::Config for Runtime {
 	type MaxUnbondingChunks = ConstU32<16>;
 	type ReputationDecay = ReputationDecay;
 	type ReputationDecayPeriod = ReputationDecayPeriod;
-	/// Open challenges keep a provider from leaving or stepping out (the marketplace's leases
-	/// join them next).
-	type WorkInFlight = ProofOfCompute;
+	/// Open challenges keep a provider from leaving or stepping out; leases from leaving.
+	type WorkInFlight = (ProofOfCompute, crate::Marketplace);
 	/// Slashed bond is burned until the treasury exists.
 	type OnSlash = ();
 	/// Root (sudo on dev networks) until OpenGov has a track for it.

@@ -17,7 +17,7 @@ use polkadot_sdk::{
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
 	sp_runtime::{
-		traits::{CheckedMul, SaturatedConversion},
+		traits::{CheckedDiv, CheckedMul, SaturatedConversion},
 		DispatchError, Permill,
 	},
 };
@@ -46,7 +46,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(!spec.max_price_per_block.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(spec.requirement.min_gpu_count <= MAX_GPUS, Error::<T>::InvalidRequirement);
 		let duration: BalanceOf<T> = spec.duration.saturated_into::<u32>().into();
-		spec.max_price_per_block.checked_mul(&duration).ok_or(Error::<T>::CostOverflow.into())
+		spec.max_price_per_block
+			.checked_mul(&duration)
+			.ok_or(Error::<T>::CostOverflow.into())
 	}
 
 	pub(crate) fn do_post_job(who: T::AccountId, spec: JobSpecOf<T>) -> DispatchResult {
@@ -111,7 +113,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_place_bid(who: T::AccountId, id: JobId, price: BalanceOf<T>) -> DispatchResult {
+	pub(crate) fn do_place_bid(
+		who: T::AccountId,
+		id: JobId,
+		price: BalanceOf<T>,
+	) -> DispatchResult {
 		let job = Self::biddable(id, false)?;
 		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
 		let reputation = Self::eligible(&who, &job)?;
@@ -126,7 +132,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_lower_bid(who: T::AccountId, id: JobId, price: BalanceOf<T>) -> DispatchResult {
+	pub(crate) fn do_lower_bid(
+		who: T::AccountId,
+		id: JobId,
+		price: BalanceOf<T>,
+	) -> DispatchResult {
 		Self::biddable(id, false)?;
 		let mut bids = Bids::<T>::get(id);
 		let at = bids.iter().position(|b| b.provider == who).ok_or(Error::<T>::NoBid)?;
@@ -287,7 +297,9 @@ impl<T: Config> Pallet<T> {
 		if job.sealed == 0 {
 			return;
 		}
-		for (provider, sealed) in SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize) {
+		for (provider, sealed) in
+			SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize)
+		{
 			let forfeited = Self::forfeit(HoldReason::BidDeposit, &provider, sealed.deposit);
 			Self::deposit_event(Event::CommitmentForfeited { job: id, provider, forfeited });
 		}
@@ -299,7 +311,8 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let duration: BalanceOf<T> = job.spec.duration.saturated_into::<u32>().into();
 		let escrow = price.saturating_mul(duration).min(job.escrow);
-		let released = Self::release(HoldReason::JobEscrow, &job.owner, job.escrow.saturating_sub(escrow));
+		let released =
+			Self::release(HoldReason::JobEscrow, &job.owner, job.escrow.saturating_sub(escrow));
 		job.escrow = job.escrow.saturating_sub(released);
 		let timer = match Self::schedule(id, now.saturating_add(T::GraceBlocks::get())) {
 			Ok(at) => at,
@@ -353,7 +366,7 @@ impl<T: Config> Pallet<T> {
 		let Some(gpu) = profile.gpus.first() else { return };
 		let class = GpuClass::of(gpu.vendor, &gpu.model);
 		let gpus: BalanceOf<T> = job.spec.requirement.min_gpu_count.max(1).into();
-		let per_gpu = price / gpus;
+		let per_gpu = price.checked_div(&gpus).unwrap_or(price);
 		RecentPrices::<T>::mutate(class, |prices| {
 			if prices.len() >= RECENT_PRICES as usize {
 				prices.remove(0);
@@ -367,7 +380,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(job.owner == who, Error::<T>::NotOwner);
 		match job.phase {
 			JobPhase::Bidding { .. } | JobPhase::Revealing { .. } => {
-				for (provider, sealed) in SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize) {
+				for (provider, sealed) in
+					SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize)
+				{
 					Self::release(HoldReason::BidDeposit, &provider, sealed.deposit);
 				}
 				job.sealed = 0;
@@ -392,4 +407,5 @@ impl<T: Config> Pallet<T> {
 }
 
 /// A job's bid list.
-pub(crate) type BidsOf<T> = polkadot_sdk::frame_support::BoundedVec<BidOf<T>, <T as Config>::MaxBidsPerJob>;
+pub(crate) type BidsOf<T> =
+	polkadot_sdk::frame_support::BoundedVec<BidOf<T>, <T as Config>::MaxBidsPerJob>;

@@ -5,13 +5,12 @@
 
 use super::*;
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
-use crucible_primitives::marketplace::JobPhase;
+use crucible_primitives::marketplace::{AuctionKind, JobPhase};
 use pallet_providers::ProviderInspect;
 use polkadot_sdk::{
 	frame_support::traits::{fungible::hold::Inspect as _, Get},
 	sp_runtime::TryRuntimeError,
 };
-use crucible_primitives::marketplace::AuctionKind;
 
 type Sums<T> = BTreeMap<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>>;
 
@@ -32,13 +31,13 @@ impl<T: Config> Pallet<T> {
 	/// The invariants:
 	/// - `escrow`: each account's `JobEscrow` hold = Σ (escrow + deposit) of its jobs, and a
 	///   lease's accrued payment is within its job's escrow;
-	/// - `bid deposits`: each account's `BidDeposit` hold = Σ deposits of its live bids and
-	///   sealed commitments;
-	/// - `dispute deposits`: each account's `DisputeDeposit` hold = Σ its open disputes'
-	///   deposits, and a dispute exists exactly for each disputed job;
-	/// - `bids`: ordered (price, reputation, time), one per provider, only on jobs taking bids
-	///   or reveals; sealed commitments counted in their job's `sealed`, at most
-	///   `MaxBidsPerJob`, only on sealed jobs;
+	/// - `bid deposits`: each account's `BidDeposit` hold = Σ deposits of its live bids and sealed
+	///   commitments;
+	/// - `dispute deposits`: each account's `DisputeDeposit` hold = Σ its open disputes' deposits,
+	///   and a dispute exists exactly for each disputed job;
+	/// - `bids`: ordered (price, reputation, time), one per provider, only on jobs taking bids or
+	///   reveals; sealed commitments counted in their job's `sealed`, at most `MaxBidsPerJob`, only
+	///   on sealed jobs;
 	/// - `leases`: a lease exactly for each running, completed or disputed job, its provider
 	///   registered, listed once in `ProviderLeases`, and nothing else listed there;
 	/// - `timers`: each live job that is not disputed is in exactly one queue, the one at its
@@ -95,8 +94,9 @@ impl<T: Config> Pallet<T> {
 				"bids: on a job not taking bids",
 			)?;
 			let ordered = bids.windows(2).all(|w| match w {
-				[a, b] => (a.price, core::cmp::Reverse(a.reputation), a.placed_at) <=
-					(b.price, core::cmp::Reverse(b.reputation), b.placed_at),
+				[a, b] =>
+					(a.price, core::cmp::Reverse(a.reputation), a.placed_at) <=
+						(b.price, core::cmp::Reverse(b.reputation), b.placed_at),
 				_ => true,
 			});
 			check(ordered, "bids: out of order")?;
@@ -110,7 +110,10 @@ impl<T: Config> Pallet<T> {
 			check(count == job.sealed, "bids: sealed commitments miscounted")?;
 			check(count <= T::MaxBidsPerJob::get(), "bids: too many sealed commitments")?;
 			if count > 0 {
-				check(matches!(job.spec.auction, AuctionKind::Sealed { .. }), "bids: commitments on an open auction")?;
+				check(
+					matches!(job.spec.auction, AuctionKind::Sealed { .. }),
+					"bids: commitments on an open auction",
+				)?;
 			}
 		}
 		for (id, _, _) in SealedBids::<T>::iter() {
@@ -131,7 +134,8 @@ impl<T: Config> Pallet<T> {
 		for (provider, jobs) in ProviderLeases::<T>::iter() {
 			check(!jobs.is_empty(), "leases: an empty list kept")?;
 			for id in jobs.iter() {
-				let lease = Leases::<T>::get(id).ok_or(TryRuntimeError::Other("leases: listed job without lease"))?;
+				let lease = Leases::<T>::get(id)
+					.ok_or(TryRuntimeError::Other("leases: listed job without lease"))?;
 				check(lease.provider == provider, "leases: listed under another provider")?;
 				listed = listed.saturating_add(1);
 			}
@@ -139,7 +143,10 @@ impl<T: Config> Pallet<T> {
 		let mut leases = 0usize;
 		for (_, lease) in Leases::<T>::iter() {
 			leases = leases.saturating_add(1);
-			check(T::Providers::status(&lease.provider).is_some(), "leases: provider not registered")?;
+			check(
+				T::Providers::status(&lease.provider).is_some(),
+				"leases: provider not registered",
+			)?;
 			check(lease.attested_through <= lease.end, "leases: attested past the end")?;
 		}
 		check(listed == leases, "leases: ProviderLeases and Leases disagree")
@@ -158,8 +165,12 @@ impl<T: Config> Pallet<T> {
 			check(id < next, "timers: a job id not assigned yet")?;
 			let queued = seen.remove(&id);
 			match job.phase {
-				JobPhase::Disputed { .. } => check(queued.is_none() && job.timer.is_none(), "timers: a disputed job queued")?,
-				_ => check(queued.is_some() && queued == job.timer, "timers: a live job not at its timer")?,
+				JobPhase::Disputed { .. } =>
+					check(queued.is_none() && job.timer.is_none(), "timers: a disputed job queued")?,
+				_ => check(
+					queued.is_some() && queued == job.timer,
+					"timers: a live job not at its timer",
+				)?,
 			}
 		}
 		check(seen.is_empty(), "timers: a queue holds a job that ended")

@@ -176,7 +176,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_dispute(who: T::AccountId, id: JobId, reason: DisputeReason) -> DispatchResult {
+	pub(crate) fn do_dispute(
+		who: T::AccountId,
+		id: JobId,
+		reason: DisputeReason,
+	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.owner == who, Error::<T>::NotOwner);
 		let JobPhase::Completed { result, dispute_until } = job.phase else {
@@ -204,7 +208,13 @@ impl<T: Config> Pallet<T> {
 		match verdict {
 			Verdict::Developer => {
 				Self::release(HoldReason::DisputeDeposit, &job.owner, dispute.deposit);
-				Self::slash_provider(id, &job, &lease.provider, T::DisputeSlash::get(), SlashReason::LostDispute);
+				Self::slash_provider(
+					id,
+					&job,
+					&lease.provider,
+					T::DisputeSlash::get(),
+					SlashReason::LostDispute,
+				);
 				Self::end_job(id, job, JobEnd::Refunded);
 			},
 			Verdict::Provider => {
@@ -215,7 +225,11 @@ impl<T: Config> Pallet<T> {
 					dispute.deposit,
 				);
 				// What the provider could not take goes back.
-				Self::release(HoldReason::DisputeDeposit, &job.owner, dispute.deposit.saturating_sub(moved));
+				Self::release(
+					HoldReason::DisputeDeposit,
+					&job.owner,
+					dispute.deposit.saturating_sub(moved),
+				);
 				Self::pay(id, &mut job, &lease.provider, lease.accrued);
 				Self::end_job(id, job, JobEnd::Settled);
 			},
@@ -256,7 +270,13 @@ impl<T: Config> Pallet<T> {
 	/// provider is slashed to the developer, the rest returned.
 	pub(crate) fn abandon(id: JobId, mut job: JobOf<T>, lease: LeaseOf<T>) {
 		Self::pay(id, &mut job, &lease.provider, lease.accrued);
-		Self::slash_provider(id, &job, &lease.provider, T::AbandonSlash::get(), SlashReason::AbandonedLease);
+		Self::slash_provider(
+			id,
+			&job,
+			&lease.provider,
+			T::AbandonSlash::get(),
+			SlashReason::AbandonedLease,
+		);
 		Self::end_job(id, job, JobEnd::Abandoned);
 	}
 }

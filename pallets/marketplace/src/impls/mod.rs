@@ -14,6 +14,7 @@ mod lease;
 mod timers;
 mod views;
 
+#[cfg(feature = "runtime-benchmarks")]
 pub(crate) use timers::TIMER_PROBES;
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
@@ -32,11 +33,16 @@ use polkadot_sdk::{
 
 impl<T: Config> Pallet<T> {
 	/// Holds `amount` from `who` for `reason`; a shortfall is `InsufficientFunds`.
-	pub(crate) fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	pub(crate) fn hold(
+		reason: HoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		if amount.is_zero() {
 			return Ok(());
 		}
-		T::Currency::hold(&reason.into(), who, amount).map_err(|_| Error::<T>::InsufficientFunds.into())
+		T::Currency::hold(&reason.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientFunds.into())
 	}
 
 	/// Releases up to `amount` held from `who` for `reason`; returns what was released.

@@ -137,5 +137,4 @@ impl<T: Config> Pallet<T> {
 			Err(_) => (TimerWork::Reschedule, true),
 		}
 	}
-
 }

@@ -9,8 +9,7 @@ use crucible_primitives::{
 };
 use pallet_providers::{ProviderInspect, ProviderWorkInFlight};
 use polkadot_sdk::{
-	frame_system::pallet_prelude::BlockNumberFor,
-	sp_runtime::traits::SaturatedConversion,
+	frame_system::pallet_prelude::BlockNumberFor, sp_runtime::traits::SaturatedConversion,
 };
 
 /// Most jobs `open_jobs` looks at per call, and most providers `estimate` looks at.
@@ -58,7 +57,10 @@ impl<T: Config> Pallet<T> {
 
 	/// How many `Active` providers meet `requirement` (of the first `MAX_SCAN`), and the
 	/// recent prices of their classes.
-	pub fn estimate(requirement: HardwareRequirement, duration: BlockNumberFor<T>) -> Estimate<BalanceOf<T>> {
+	pub fn estimate(
+		requirement: HardwareRequirement,
+		duration: BlockNumberFor<T>,
+	) -> Estimate<BalanceOf<T>> {
 		let providers = T::Providers::providers_after(None, MAX_SCAN.saturating_add(1));
 		let complete = providers.len() <= MAX_SCAN as usize;
 		let mut matching = 0u32;
@@ -89,8 +91,7 @@ impl<T: Config> Pallet<T> {
 			})
 			.collect();
 		let blocks: BalanceOf<T> = duration.saturated_into::<u32>().into();
-		let cost_at_max =
-			prices.iter().map(|p| p.max).max().map(|max| max.saturating_mul(blocks));
+		let cost_at_max = prices.iter().map(|p| p.max).max().map(|max| max.saturating_mul(blocks));
 		Estimate { matching, scanned, complete, prices, cost_at_max }
 	}
 
