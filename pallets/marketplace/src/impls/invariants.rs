@@ -9,6 +9,7 @@ use crucible_primitives::marketplace::{AuctionKind, JobPhase};
 use pallet_providers::ProviderInspect;
 use polkadot_sdk::{
 	frame_support::traits::{fungible::hold::Inspect as _, Get},
+	frame_system::pallet_prelude::BlockNumberFor,
 	sp_runtime::TryRuntimeError,
 };
 
@@ -176,5 +177,3 @@ impl<T: Config> Pallet<T> {
 		check(seen.is_empty(), "timers: a queue holds a job that ended")
 	}
 }
-
-use polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor;
