@@ -8,6 +8,7 @@ extern crate alloc;
 
 pub mod challenge;
 pub mod marketplace;
+pub mod offchain;
 pub mod proof_of_compute;
 pub mod providers;
 

@@ -252,6 +252,47 @@ pub fn signing_payload<A: Encode>(genesis: &[u8], attestation: &A) -> Vec<u8> {
 	(SIGNING_CONTEXT, genesis, attestation).encode()
 }
 
+/// The domain of node bids' signatures (apart from attestations').
+pub const NODE_BID_CONTEXT: &[u8] = b"crucible:market:bid:v1";
+
+/// The most blocks a node bid stays valid after it is signed (`NodeBid::valid_until`): a
+/// replay of a signed bid (after it was withdrawn or evicted) is refused past it.
+pub const NODE_BID_LIFETIME: u32 = 10;
+
+/// What a provider's node does in an auction for its operator (`bid_from_node`).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub enum NodeBidAction<Balance> {
+	/// An open bid at `price` per block.
+	Place { price: Balance },
+	/// A sealed commitment, `bid_commitment(job, provider, price, salt)`.
+	Commit { commitment: H256 },
+	/// The reveal of a sealed bid.
+	Reveal { price: Balance, salt: [u8; 32] },
+}
+
+/// A provider node's signed bid, made from its operator's bid policy. The bid deposit is held
+/// from the provider's account, as for a bid it signs itself.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct NodeBid<AccountId, Balance, BlockNumber> {
+	/// The provider the node bids for (its attestation key signs).
+	pub provider: AccountId,
+	/// The job.
+	pub job: JobId,
+	/// The bid, commitment or reveal.
+	pub action: NodeBidAction<Balance>,
+	/// The last block the bid may be included in (at most `NODE_BID_LIFETIME` ahead).
+	pub valid_until: BlockNumber,
+}
+
+/// What the attestation key signs for a node bid: `SCALE(NODE_BID_CONTEXT, genesis hash, bid)`.
+pub fn node_bid_payload<B: Encode>(genesis: &[u8], bid: &B) -> Vec<u8> {
+	(NODE_BID_CONTEXT, genesis, bid).encode()
+}
+
 /// A sealed bid's commitment: `blake2_256(SCALE(job, provider, price, salt))`.
 pub fn bid_commitment<AccountId: Encode, Balance: Encode>(
 	job: JobId,
@@ -334,5 +375,79 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn estimate(requirement: HardwareRequirement, duration: BlockNumber) -> Estimate<Balance>;
 		/// The jobs leased to `provider` (what its node runs and attests).
 		fn leases_of(provider: AccountId) -> Vec<JobId>;
+	}
+}
+
+/// What a provider's node and its compute service say to each other about leased workloads
+/// (HTTP on loopback, SCALE bodies), and the operator's bid policy as the node hands it to its
+/// off-chain worker.
+pub mod service {
+	use super::*;
+	use crate::proof_of_compute::GpuClass;
+
+	/// The path of workload requests: start the lease's workload if it is not running, report
+	/// its status, finish it at the lease's end.
+	pub const WORKLOAD_PATH: &str = "/v1/workload";
+
+	/// The key, in the offchain database's persistent storage, of the operator's bid policy
+	/// (SCALE [`BidPolicy`]), written by the node at startup (`--bid-policy`); absent or empty:
+	/// the node bids on nothing.
+	pub const POLICY_KEY: &[u8] = b"crucible::market::policy";
+
+	/// The most plaintext bytes of access details: what fits [`MAX_ACCESS_LEN`] once encrypted
+	/// (ephemeral key 32 + nonce 12 + tag 16 bytes).
+	pub const MAX_ACCESS_PLAINTEXT: usize = MAX_ACCESS_LEN as usize - 60;
+
+	/// A lease's workload, as the worker asks the service about it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct WorkloadRequest {
+		/// The job.
+		pub job: JobId,
+		/// What the developer asked to run.
+		pub workload: Workload,
+		/// The lease has ended: stop the workload and report its result.
+		pub finish: bool,
+	}
+
+	/// The service's answer.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub enum WorkloadReply {
+		/// The workload runs (or ran and exited; the lease goes on to its end).
+		Running {
+			/// GPU-seconds used since it started.
+			gpu_seconds: u64,
+			/// A digest of the runner's status.
+			status: H256,
+			/// Access details encrypted to the job's `access_key`, if the operator gives any.
+			access: Option<Vec<u8>>,
+		},
+		/// The lease ended and the workload was stopped.
+		Finished {
+			/// GPU-seconds used since it started.
+			gpu_seconds: u64,
+			/// A digest of the runner's final status.
+			status: H256,
+			/// The digest of the result (the runner's output and exit status).
+			result: H256,
+		},
+		/// The service will not run it.
+		Refused { reason: Refusal },
+	}
+
+	/// An operator's bid policy.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, Default)]
+	pub struct BidPolicy {
+		/// The least price per block per GPU the node bids, for each GPU class it bids with
+		/// (a class that is not listed is never bid).
+		pub min_price_per_gpu: Vec<(GpuClass, u128)>,
+		/// The most leases (held and bid for) at once.
+		pub max_leases: u32,
+	}
+
+	impl BidPolicy {
+		/// The policy's price per block per GPU of `class`.
+		pub fn price_of(&self, class: GpuClass) -> Option<u128> {
+			self.min_price_per_gpu.iter().find(|(c, _)| *c == class).map(|(_, p)| *p)
+		}
 	}
 }

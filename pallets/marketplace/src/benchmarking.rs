@@ -10,8 +10,9 @@ use crate::Pallet as Marketplace;
 use alloc::{vec, vec::Vec};
 use crucible_primitives::{
 	marketplace::{
-		bid_commitment, signing_payload, AuctionKind, JobId, JobPhase, JobSpec, Refusal,
-		WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN, MAX_REASON_LEN,
+		bid_commitment, node_bid_payload, signing_payload, AuctionKind, JobId, JobPhase, JobSpec,
+		NodeBid, NodeBidAction, Refusal, WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN,
+		MAX_REASON_LEN,
 	},
 	providers::{
 		AttestationKey, ComputeCapability, GpuSpec, GpuVendor, HardwareProfile,
@@ -492,6 +493,34 @@ mod benchmarks {
 			.sign(&signing_payload(genesis.as_ref(), &attestation))
 			.ok_or(BenchmarkError::Stop("no keystore"))?;
 		let call = Call::<T>::attest { attestation, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or(BenchmarkError::Stop("no authorize"))?
+				.map_err(|_| BenchmarkError::Stop("refused"))?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_node_bid() -> Result<(), BenchmarkError> {
+		// The worst case: an open bid checked against a full list of bids (read whole).
+		let id = post::<T>(AuctionKind::Open)?;
+		bids::<T>(id, T::MaxBidsPerJob::get(), 0)?;
+		let (who, key) = provider::<T>(10_000)?;
+		let bid = NodeBid {
+			provider: who,
+			job: id,
+			action: NodeBidAction::Place { price: 100u32.into() },
+			valid_until: System::<T>::block_number(),
+		};
+		let genesis = System::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let signature = key
+			.sign(&node_bid_payload(genesis.as_ref(), &bid))
+			.ok_or(BenchmarkError::Stop("no keystore"))?;
+		let call = Call::<T>::bid_from_node { bid, signature };
 
 		#[block]
 		{

@@ -4,6 +4,7 @@
 extern crate alloc;
 
 mod impls;
+pub mod offchain;
 pub mod types;
 pub mod weights;
 
@@ -14,6 +15,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use impls::invalid;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -389,12 +391,18 @@ pub mod pallet {
 		DisputeWindowClosed,
 		/// The job is not disputed.
 		NotDisputed,
+		/// A node bid's `valid_until` has passed (or is too far ahead).
+		BidExpired,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::process_timers(now)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			offchain::run::<T>(now);
 		}
 
 		fn integrity_test() {
@@ -581,6 +589,29 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::DisputeOrigin::ensure_origin(origin)?;
 			Self::do_resolve_dispute(job, verdict)
+		}
+
+		/// A bid (open), commitment or reveal (sealed) made by a provider's node from its
+		/// operator's bid policy, signed by the provider's attestation key; the deposit is held
+		/// from the provider's account as for `place_bid` / `commit_bid`. Free, once.
+		///
+		/// - `origin`: authorized (the provider is registered, the job takes this action now, the
+		///   provider has no bid yet (or a commitment to reveal), `valid_until` is at most
+		///   `NODE_BID_LIFETIME` blocks ahead, then the attestation key's signature).
+		/// - `bid`: provider, job, action, last valid block.
+		/// - `signature`: the attestation key over `node_bid_payload(genesis, bid)`.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::place_bid(T::MaxBidsPerJob::get()).max(T::WeightInfo::commit_bid()).max(T::WeightInfo::reveal_bid()))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_node_bid())]
+		#[pallet::authorize(Pallet::<T>::authorize_node_bid)]
+		pub fn bid_from_node(
+			origin: OriginFor<T>,
+			bid: NodeBidOf<T>,
+			signature: AttestationSignature,
+		) -> DispatchResult {
+			polkadot_sdk::frame_system::ensure_authorized(origin)?;
+			let _ = signature;
+			Self::do_node_bid(bid)
 		}
 	}
 }

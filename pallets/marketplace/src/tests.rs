@@ -3,12 +3,13 @@
 
 use crate::{mock::*, *};
 use crucible_primitives::marketplace::{
-	bid_commitment, AuctionKind, JobPhase, JobSpec, Refusal, WorkReport,
+	bid_commitment, node_bid_payload, AuctionKind, JobPhase, JobSpec, NodeBid, NodeBidAction,
+	Refusal, WorkAttestation, WorkReport,
 };
 use pallet_providers::{ProviderStatus, SlashReason};
 use polkadot_sdk::{
 	frame_support::{assert_noop, assert_ok},
-	sp_core::H256,
+	sp_core::{Pair as _, H256},
 	sp_runtime::{transaction_validity::InvalidTransaction, Permill},
 };
 
@@ -1094,5 +1095,321 @@ mod property {
 				check_invariants();
 			});
 		}
+	}
+}
+
+fn node_bid(who: AccountId, job: u64, action: NodeBidAction<Balance>) -> Call<Test> {
+	let bid = NodeBid { provider: who, job, action, valid_until: now() + 5 };
+	let signature = key_pair(who).sign(&node_bid_payload(System::block_hash(0).as_ref(), &bid));
+	Call::bid_from_node { bid, signature: signature.into() }
+}
+
+#[test]
+fn a_node_bids_for_its_provider_with_the_attestation_key_and_the_deposit_is_held() {
+	build_and_execute(|| {
+		proven(P1);
+		proven(P2);
+		let id = post(DEV, open_spec());
+		let before = free(P1);
+		assert_ok!(submit(node_bid(P1, id, NodeBidAction::Place { price: 60 })).unwrap());
+		assert_eq!(bidders(id), vec![(P1, 60)]);
+		assert_eq!(held(HoldReason::BidDeposit, P1), BID_DEPOSIT);
+		assert_eq!(free(P1), before - BID_DEPOSIT);
+		// Once per provider and job: the pool refuses a second bid, or a replay.
+		assert_eq!(
+			submit(node_bid(P1, id, NodeBidAction::Place { price: 50 })).unwrap_err(),
+			InvalidTransaction::Custom(invalid::ALREADY_BID).into()
+		);
+		// Signed by another provider's key: a bad proof.
+		let bid = NodeBid {
+			provider: P2,
+			job: id,
+			action: NodeBidAction::Place { price: 55 },
+			valid_until: now() + 5,
+		};
+		let signature = key_pair(P1).sign(&node_bid_payload(System::block_hash(0).as_ref(), &bid));
+		let forged = Call::bid_from_node { bid: bid.clone(), signature: signature.into() };
+		assert_eq!(submit(forged).unwrap_err(), InvalidTransaction::BadProof.into());
+		// An attestation's signature is not a bid's (separate signing domains).
+		let as_attestation = key_pair(P2).sign(&crucible_primitives::marketplace::signing_payload(
+			System::block_hash(0).as_ref(),
+			&bid,
+		));
+		let wrong_domain = Call::bid_from_node { bid, signature: as_attestation.into() };
+		assert_eq!(submit(wrong_domain).unwrap_err(), InvalidTransaction::BadProof.into());
+		// Expired, or valid too far ahead.
+		for valid_until in [now() - 1, now() + 11] {
+			let bid = NodeBid {
+				provider: P2,
+				job: id,
+				action: NodeBidAction::Place { price: 55 },
+				valid_until,
+			};
+			let signature =
+				key_pair(P2).sign(&node_bid_payload(System::block_hash(0).as_ref(), &bid));
+			assert_eq!(
+				submit(Call::bid_from_node { bid, signature: signature.into() }).unwrap_err(),
+				InvalidTransaction::Custom(invalid::EXPIRED).into()
+			);
+		}
+		// A sealed action on an open auction, or an unknown job.
+		assert_eq!(
+			submit(node_bid(P2, id, NodeBidAction::Commit { commitment: H256::zero() }))
+				.unwrap_err(),
+			InvalidTransaction::Custom(invalid::NOT_BIDDABLE).into()
+		);
+		assert_eq!(
+			submit(node_bid(P2, 99, NodeBidAction::Place { price: 1 })).unwrap_err(),
+			InvalidTransaction::Custom(invalid::NOT_BIDDABLE).into()
+		);
+		// The call's own checks still apply: above the maximum is a named error, nothing held.
+		assert_eq!(
+			submit(node_bid(P2, id, NodeBidAction::Place { price: 101 })).unwrap(),
+			Err(Error::<Test>::BidAboveMaxPrice.into())
+		);
+		assert_eq!(held(HoldReason::BidDeposit, P2), 0);
+		// Not authorized: refused.
+		let bid = NodeBid {
+			provider: P2,
+			job: id,
+			action: NodeBidAction::Place { price: 5 },
+			valid_until: 9,
+		};
+		assert!(Marketplace::bid_from_node(RuntimeOrigin::signed(P2), bid, sign_any()).is_err());
+		// Unproven providers cannot bid through their nodes either.
+		register(P5, 1);
+		assert_eq!(
+			submit(node_bid(P5, id, NodeBidAction::Place { price: 5 })).unwrap(),
+			Err(Error::<Test>::NotEligible.into())
+		);
+	});
+}
+
+fn sign_any() -> crucible_primitives::providers::AttestationSignature {
+	key_pair(P1).sign(b"anything").into()
+}
+
+#[test]
+fn a_node_commits_and_reveals_a_sealed_bid() {
+	build_and_execute(|| {
+		proven(P1);
+		proven(P2);
+		let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		let salt = [9u8; 32];
+		let commitment = bid_commitment(id, &P1, &(70 as Balance), &salt);
+		assert_ok!(submit(node_bid(P1, id, NodeBidAction::Commit { commitment })).unwrap());
+		commit(P2, id, 80);
+		assert_eq!(held(HoldReason::BidDeposit, P1), BID_DEPOSIT);
+		// Revealing in the bid window is not biddable yet.
+		assert_eq!(
+			submit(node_bid(P1, id, NodeBidAction::Reveal { price: 70, salt })).unwrap_err(),
+			InvalidTransaction::Custom(invalid::NOT_BIDDABLE).into()
+		);
+		run_to_block(11);
+		assert_ok!(submit(node_bid(P1, id, NodeBidAction::Reveal { price: 70, salt })).unwrap());
+		assert_ok!(reveal(P2, id, 80));
+		// Revealed: nothing left to reveal.
+		assert_eq!(
+			submit(node_bid(P1, id, NodeBidAction::Reveal { price: 70, salt })).unwrap_err(),
+			InvalidTransaction::Custom(invalid::ALREADY_BID).into()
+		);
+		run_to_block(16);
+		let l = lease(id);
+		assert_eq!((l.provider, l.price_per_block), (P1, 80));
+	});
+}
+
+/// The off-chain worker against a scripted compute service (the test offchain extension's
+/// HTTP) and a test transaction pool: bids from the operator's policy, the workload asked of the
+/// service, attestations when due.
+mod worker {
+	use super::*;
+	use codec::{Decode, Encode};
+	use crucible_primitives::{
+		marketplace::service::{
+			BidPolicy, WorkloadReply, WorkloadRequest, POLICY_KEY, WORKLOAD_PATH,
+		},
+		proof_of_compute::{service::ENDPOINT_KEY, GpuClass},
+		providers::ATTESTATION_KEY_TYPE,
+	};
+	use polkadot_sdk::{
+		frame_support::traits::Hooks,
+		sp_core::offchain::{
+			testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
+			OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt,
+		},
+		sp_io,
+	};
+
+	const URL: &str = "http://127.0.0.1:9955";
+
+	/// A test externality with P1's attestation key in the keystore, the compute service's
+	/// address and a policy of 60 per H100 per block (at most `max_leases`).
+	#[allow(clippy::type_complexity)]
+	fn harness(
+		max_leases: u32,
+	) -> (
+		polkadot_sdk::sp_io::TestExternalities,
+		impl Fn(Vec<u8>, Vec<u8>),
+		impl Fn() -> Vec<Call<Test>>,
+	) {
+		let mut ext = new_test_ext();
+		let (offchain, http) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.execute_with(|| {
+			let seed = format!("0x{}", "0b".repeat(32));
+			sp_io::crypto::sr25519_generate(ATTESTATION_KEY_TYPE, Some(seed.into_bytes()));
+			sp_io::offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				ENDPOINT_KEY,
+				URL.as_bytes(),
+			);
+			let policy = BidPolicy { min_price_per_gpu: vec![(GpuClass::H100, 60)], max_leases };
+			sp_io::offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				POLICY_KEY,
+				&policy.encode(),
+			);
+		});
+		let expect_post = move |body: Vec<u8>, response: Vec<u8>| {
+			http.write().expect_request(PendingRequest {
+				method: "POST".into(),
+				uri: format!("{URL}{WORKLOAD_PATH}"),
+				headers: vec![
+					("Content-Type".into(), "application/octet-stream".into()),
+					("Content-Length".into(), body.len().to_string()),
+				],
+				body,
+				response: Some(response),
+				sent: true,
+				..Default::default()
+			});
+		};
+		let submitted = move || {
+			let txs = std::mem::take(&mut pool_state.write().transactions);
+			txs.into_iter()
+				.map(|tx| match Extrinsic::decode(&mut &tx[..]).expect("an extrinsic").function {
+					RuntimeCall::Marketplace(call) => call,
+					other => panic!("unexpected call {other:?}"),
+				})
+				.collect::<Vec<_>>()
+		};
+		(ext, expect_post, submitted)
+	}
+
+	#[test]
+	fn the_node_bids_from_its_policy_within_the_maximum_and_its_lease_limit() {
+		let (mut ext, _expect_post, submitted) = harness(1);
+		ext.execute_with(|| {
+			proven(P1);
+			let cheap = post(DEV, spec(40, 50, AuctionKind::Open));
+			let id = post(DEV, open_spec());
+			let other = post(DEV, open_spec());
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			// 60 per H100 × 1 GPU: above the first job's 50; the lease limit (1) stops the third.
+			assert_eq!(calls.len(), 1, "{calls:?}");
+			let Call::bid_from_node { bid, .. } = calls[0].clone() else { panic!("a node bid") };
+			assert_eq!((bid.job, bid.action.clone()), (id, NodeBidAction::Place { price: 60 }));
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			assert_eq!(bidders(id), vec![(P1, 60)]);
+			// Next block: nothing new (already bid; the limit counts the live bid).
+			next_block();
+			Marketplace::offchain_worker(now());
+			assert!(submitted().is_empty());
+			assert!(bidders(cheap).is_empty() && bidders(other).is_empty());
+		});
+	}
+
+	#[test]
+	fn the_node_commits_then_reveals_a_sealed_bid() {
+		let (mut ext, _expect_post, submitted) = harness(2);
+		ext.execute_with(|| {
+			proven(P1);
+			let id = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			assert!(matches!(
+				calls.as_slice(),
+				[Call::bid_from_node {
+					bid: NodeBid { action: NodeBidAction::Commit { .. }, .. },
+					..
+				}]
+			));
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			run_to_block(11);
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			assert!(matches!(
+				calls.as_slice(),
+				[Call::bid_from_node {
+					bid: NodeBid { action: NodeBidAction::Reveal { price: 60, .. }, .. },
+					..
+				}]
+			));
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			run_to_block(16);
+			// Alone: paid the maximum.
+			assert_eq!(lease(id).price_per_block, 100);
+		});
+	}
+
+	#[test]
+	fn the_node_runs_its_lease_through_the_service_and_attests_when_due() {
+		let (mut ext, expect_post, submitted) = harness(2);
+		ext.execute_with(|| {
+			proven(P1);
+			let id = post(DEV, open_spec());
+			assert_ok!(bid(P1, id, 60));
+			run_to_block(11);
+			let workload = job(id).spec.workload;
+			let request = |finish| WorkloadRequest { job: id, workload: workload.clone(), finish };
+			let running = |secs| WorkloadReply::Running {
+				gpu_seconds: secs,
+				status: H256::repeat_byte(secs as u8),
+				access: Some(vec![0xAC; 80]),
+			};
+			// The lease's first block: the service starts the workload; nothing is due yet.
+			expect_post(request(false).encode(), running(0).encode());
+			Marketplace::offchain_worker(now());
+			assert!(submitted().is_empty());
+			// AttestationInterval later: the blocks since the start, with the access details.
+			run_to_block(11 + INTERVAL);
+			expect_post(request(false).encode(), running(30).encode());
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			let [Call::attest { attestation, .. }] = calls.as_slice() else { panic!("{calls:?}") };
+			assert_eq!((attestation.from, attestation.to), (11, 11 + INTERVAL));
+			assert!(matches!(
+				&attestation.report,
+				WorkReport::Running { gpu_seconds: 30, access: Some(a), .. } if a.len() == 80
+			));
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			assert_eq!(lease(id).accrued, 60 * INTERVAL as Balance);
+			// The same block again (a second worker run): nothing resent.
+			expect_post(request(false).encode(), running(31).encode());
+			Marketplace::offchain_worker(now());
+			assert!(submitted().is_empty());
+			// A service that refuses: the lease ends refunded.
+			run_to_block(11 + INTERVAL + 1);
+			expect_post(
+				request(false).encode(),
+				WorkloadReply::Refused { reason: Refusal::RunnerFailed }.encode(),
+			);
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			assert!(matches!(
+				calls.as_slice(),
+				[Call::attest {
+					attestation: WorkAttestation { report: WorkReport::Refused { .. }, .. },
+					..
+				}]
+			));
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			assert!(Jobs::<Test>::get(id).is_none());
+		});
 	}
 }

@@ -34,6 +34,12 @@ pub type AttestationOf<T> = marketplace::WorkAttestation<
 	<T as polkadot_sdk::frame_system::Config>::AccountId,
 	BlockNumberFor<T>,
 >;
+/// A node bid with the runtime's types.
+pub type NodeBidOf<T> = marketplace::NodeBid<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
 /// A job record with the runtime's types.
 pub type JobOf<T> =
 	Job<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;

@@ -56,6 +56,7 @@ pub trait WeightInfo {
 	fn attest_completed() -> Weight;
 	fn attest_refused() -> Weight;
 	fn authorize_attest() -> Weight;
+	fn authorize_node_bid() -> Weight;
 	fn claim() -> Weight;
 	fn dispute() -> Weight;
 	fn resolve_dispute_developer() -> Weight;
@@ -371,6 +372,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(82_755_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
+	fn authorize_node_bid() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `736`
+		//  Estimated: `5846`
+		// Minimum execution time: 80_661_000 picoseconds.
+		Weight::from_parts(82_755_000, 0)
+			.saturating_add(Weight::from_parts(0, 5846))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -793,6 +803,11 @@ impl WeightInfo for () {
 		Weight::from_parts(82_755_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
+	}
+	fn authorize_node_bid() -> Weight {
+		Weight::from_parts(82_755_000, 0)
+			.saturating_add(Weight::from_parts(0, 5846))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)

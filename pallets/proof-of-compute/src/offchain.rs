@@ -10,14 +10,14 @@
 //! with compare-and-set, keeps concurrent runs from repeating work.
 
 use crate::{impls::LOG_TARGET, pallet::*, types::*};
-use alloc::{string::String, vec::Vec};
+use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use crucible_primitives::{
 	challenge::{sample_positions, Hash},
+	offchain::{endpoint, hex, post},
 	proof_of_compute::{
 		service::{
-			CommitResponse, ComputeRequest, OpenRequest, OpenResponse, COMMIT_PATH, ENDPOINT_KEY,
-			MAX_ENDPOINT_LEN, OPEN_PATH,
+			CommitResponse, ComputeRequest, OpenRequest, OpenResponse, COMMIT_PATH, OPEN_PATH,
 		},
 		Outcome,
 	},
@@ -29,14 +29,14 @@ use polkadot_sdk::{
 	frame_system::{self, offchain::SubmitTransaction, pallet_prelude::BlockNumberFor},
 	sp_io::offchain,
 	sp_runtime::{
-		offchain::{http, storage::StorageValueRef, Duration, StorageKind, Timestamp},
+		offchain::{storage::StorageValueRef, Duration, StorageKind, Timestamp},
 		traits::{Saturating, Zero},
 		BoundedVec, RuntimeAppPublic, SaturatedConversion,
 	},
 };
 
 /// The key, in the offchain database, of the backend the node runs (`cpu`, `cuda`), written
-/// with [`ENDPOINT_KEY`] by the node at startup.
+/// with the endpoint by the node at startup.
 pub const BACKEND_KEY: &[u8] = b"crucible::compute::backend";
 
 /// A submission not seen on chain this many blocks after it was sent is sent again (the pool
@@ -93,15 +93,6 @@ fn load<T: Config>(provider: &T::AccountId, period: u32) -> LocalState {
 		.ok()
 		.flatten()
 		.unwrap_or_default()
-}
-
-/// The compute service's base URL, if the node has a backend.
-fn endpoint() -> Option<String> {
-	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, ENDPOINT_KEY)?;
-	if raw.is_empty() || raw.len() > MAX_ENDPOINT_LEN {
-		return None;
-	}
-	String::from_utf8(raw).ok()
 }
 
 fn backend() -> Backend {
@@ -424,38 +415,6 @@ impl<T: Config> Work<T> {
 			),
 		}
 	}
-}
-
-/// POSTs `body` to `base ++ path` and returns the answer's body, all by `deadline`.
-fn post(base: &str, path: &str, body: Vec<u8>, deadline: Timestamp) -> Result<Vec<u8>, String> {
-	let url = alloc::format!("{base}{path}");
-	let length = alloc::format!("{}", body.len());
-	let pending = http::Request::post(&url, alloc::vec![body])
-		.add_header("Content-Type", "application/octet-stream")
-		.add_header("Content-Length", &length)
-		.deadline(deadline)
-		.send()
-		.map_err(|e| alloc::format!("{url} is unreachable ({e:?})"))?;
-	let response = pending
-		.try_wait(deadline)
-		.map_err(|_| alloc::format!("{url} did not answer in time"))?
-		.map_err(|e| alloc::format!("{url} failed ({e:?})"))?;
-	let code = response.code;
-	let body: Vec<u8> = response.body().collect();
-	if code != 200 {
-		let text =
-			String::from_utf8_lossy(body.get(..body.len().min(200)).unwrap_or(&[])).into_owned();
-		return Err(alloc::format!("{url} answered {code}: {text}"));
-	}
-	Ok(body)
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-		use core::fmt::Write;
-		let _ = write!(s, "{b:02x}");
-		s
-	})
 }
 
 #[allow(unused_imports)]

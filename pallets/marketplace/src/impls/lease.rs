@@ -34,14 +34,20 @@ pub mod invalid {
 	pub const MALFORMED: u8 = 3;
 	/// The provider is not registered, or is leaving.
 	pub const NOT_REGISTERED: u8 = 4;
+	/// A node bid for a job that does not take it now (unknown, other phase or kind, closed).
+	pub const NOT_BIDDABLE: u8 = 5;
+	/// A node bid from a provider that already bid (or has no commitment to reveal).
+	pub const ALREADY_BID: u8 = 6;
+	/// A node bid whose `valid_until` has passed or lies too far ahead.
+	pub const EXPIRED: u8 = 7;
 }
 
-fn refuse(code: u8) -> TransactionValidityError {
+pub(crate) fn refuse(code: u8) -> TransactionValidityError {
 	InvalidTransaction::Custom(code).into()
 }
 
 impl<T: Config> Pallet<T> {
-	fn genesis_hash() -> T::Hash {
+	pub(crate) fn genesis_hash() -> T::Hash {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 	}
 

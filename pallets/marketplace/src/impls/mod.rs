@@ -1,5 +1,6 @@
 //! What the calls and the block hook do. Split by feature:
 //! - `auction`: posting, bids (open and sealed), closing, cancelling;
+//! - `node_bid`: bids made by providers' nodes from their operators' policies (authorized);
 //! - `lease`: attestations (and their authorization), claims, disputes, settlement;
 //! - `timers`: the per-block timer queue;
 //! - `views`: the runtime API's answers and the registry's work-in-flight hook;
@@ -11,9 +12,11 @@
 mod auction;
 mod invariants;
 mod lease;
+mod node_bid;
 mod timers;
 mod views;
 
+pub use lease::invalid;
 #[cfg(feature = "runtime-benchmarks")]
 pub(crate) use timers::TIMER_PROBES;
 

@@ -1,0 +1,389 @@
+//! The marketplace's off-chain worker, on a provider's node. Like proof of compute's, it does
+//! no work itself: it asks the node's compute service (`POST /v1/workload`, SCALE bodies, see
+//! [`crucible_primitives::marketplace::service`]) to start, report and finish each leased
+//! workload, and signs what comes back with the provider's attestation key as free authorized
+//! transactions. It never runs anything taken from the chain: the service runs only what its
+//! operator mapped a workload's image to, and refuses the rest (the lease then ends refunded).
+//!
+//! Each run (one per imported block), for each local attestation key whose provider is
+//! registered:
+//! - every lease of the provider: ask the service (which starts the workload the first time);
+//!   attest `Running` once `AttestationInterval` blocks are uncovered, `Completed` at the end
+//!   (after the service stopped the workload), `Refused` if the service refuses;
+//! - with an operator's bid policy (`--bid-policy`) and an `Active` provider: bid on open jobs it
+//!   can serve at the policy's price (open auctions: a bid; sealed: a commitment, revealed in the
+//!   reveal window), while leases and live bids stay under the policy's maximum.
+//!
+//! A per-(provider, job) record in the offchain database, changed with compare-and-set, keeps
+//! concurrent runs from sending the same transaction twice and remembers sealed bids' salts.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use crucible_primitives::{
+	marketplace::{
+		bid_commitment, node_bid_payload,
+		service::{BidPolicy, WorkloadReply, WorkloadRequest, POLICY_KEY, WORKLOAD_PATH},
+		signing_payload, AccessDetails, AuctionKind, JobId, JobPhase, NodeBid, NodeBidAction,
+		WorkAttestation, WorkReport, NODE_BID_LIFETIME,
+	},
+	offchain::{endpoint, hex, post},
+	proof_of_compute::GpuClass,
+	providers::AttestationKey,
+};
+use pallet_providers::{ProviderInspect, ProviderStatus};
+use polkadot_sdk::{
+	frame_support::traits::Get,
+	frame_system::{offchain::SubmitTransaction, pallet_prelude::BlockNumberFor},
+	sp_io::offchain,
+	sp_runtime::{
+		offchain::{storage::StorageValueRef, Duration, StorageKind},
+		traits::Saturating,
+		RuntimeAppPublic, SaturatedConversion,
+	},
+};
+
+/// The log target of the worker's lines.
+const LOG_TARGET: &str = "marketplace";
+
+/// A transaction not seen on chain this many blocks after it was sent is sent again.
+const RESEND_AFTER: u32 = 3;
+
+/// Most local attestation keys served per run.
+const MAX_LOCAL_KEYS: usize = 8;
+
+/// Most jobs looked at per run for bidding (the newest live jobs are few; this bounds a run).
+const MAX_SCAN: usize = 256;
+
+/// How long the worker waits for the compute service per request.
+const SERVICE_MILLIS: u64 = 4_000;
+
+/// What this node's worker did for one provider and one job (offchain database).
+#[derive(Encode, Decode, Clone, Default, PartialEq, Eq, Debug)]
+pub(crate) struct JobRecord {
+	/// The `from` of the last attestation sent, and the block it was sent in.
+	pub(crate) attested: Option<(u32, u32)>,
+	/// The block the bid (or commitment) was sent in.
+	pub(crate) bid_sent: Option<u32>,
+	/// The block the reveal was sent in.
+	pub(crate) reveal_sent: Option<u32>,
+	/// A sealed bid's price and salt (to reveal it).
+	pub(crate) sealed: Option<(u128, [u8; 32])>,
+	/// Whether "above the job's maximum" was logged.
+	pub(crate) priced_out_logged: bool,
+	/// Whether the lease's start was logged.
+	pub(crate) lease_logged: bool,
+}
+
+fn record_key(provider: &impl Encode, job: JobId) -> Vec<u8> {
+	(b"crucible::market::job", provider, job).encode()
+}
+
+/// Changes the record of (`provider`, `job`) with `f` if `f` accepts it; returns whether it did.
+fn claim(provider: &impl Encode, job: JobId, f: impl FnOnce(&mut JobRecord) -> bool) -> bool {
+	StorageValueRef::persistent(&record_key(provider, job))
+		.mutate::<JobRecord, (), _>(|current| {
+			let mut record = current.ok().flatten().unwrap_or_default();
+			if f(&mut record) {
+				Ok(record)
+			} else {
+				Err(())
+			}
+		})
+		.is_ok()
+}
+
+/// Claims a send at block `now` in the slot `f` picks: free if never sent or sent at least
+/// `RESEND_AFTER` blocks ago (the pool may have dropped it).
+fn claim_send(
+	provider: &impl Encode,
+	job: JobId,
+	now: u32,
+	slot: impl FnOnce(&mut JobRecord) -> &mut Option<u32>,
+) -> bool {
+	claim(provider, job, |r| {
+		let sent = slot(r);
+		match sent {
+			Some(at) if now < at.saturating_add(RESEND_AFTER) => false,
+			_ => {
+				*sent = Some(now);
+				true
+			},
+		}
+	})
+}
+
+fn load(provider: &impl Encode, job: JobId) -> JobRecord {
+	StorageValueRef::persistent(&record_key(provider, job))
+		.get::<JobRecord>()
+		.ok()
+		.flatten()
+		.unwrap_or_default()
+}
+
+/// The operator's bid policy, if the node was given one.
+fn policy() -> Option<BidPolicy> {
+	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, POLICY_KEY)?;
+	BidPolicy::decode(&mut &raw[..]).ok().filter(|p| p.max_leases > 0)
+}
+
+/// The worker's entry point, for block `now`.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	let keys = AttestationKey::all();
+	if keys.is_empty() {
+		return;
+	}
+	let endpoint = endpoint();
+	let policy = policy();
+	for key in keys.into_iter().take(MAX_LOCAL_KEYS) {
+		let Some(provider) = T::Providers::provider_of_key(&key) else { continue };
+		let Some(prover) = T::Providers::prover_info(&provider) else { continue };
+		if prover.attestation_key != key {
+			continue;
+		}
+		let worker = Worker::<T> { now, provider, key };
+		let leases = worker.leases(endpoint.as_deref());
+		if let Some(policy) = &policy {
+			let class = prover
+				.profile
+				.gpus
+				.first()
+				.map(|g| GpuClass::of(g.vendor, &g.model))
+				.unwrap_or(GpuClass::Other);
+			if prover.status == ProviderStatus::Active {
+				worker.bid(policy, class, leases);
+			}
+		}
+	}
+}
+
+/// One provider's work in one run.
+struct Worker<T: Config> {
+	now: BlockNumberFor<T>,
+	provider: T::AccountId,
+	key: AttestationKey,
+}
+
+impl<T: Config> Worker<T> {
+	fn block(&self) -> u32 {
+		self.now.saturated_into()
+	}
+
+	/// Serves every lease of the provider; returns how many it holds.
+	fn leases(&self, endpoint: Option<&str>) -> u32 {
+		let jobs = ProviderLeases::<T>::get(&self.provider);
+		for id in jobs.iter().copied() {
+			let (Some(job), Some(lease)) = (Jobs::<T>::get(id), Leases::<T>::get(id)) else {
+				continue;
+			};
+			if job.phase != JobPhase::Running {
+				continue;
+			}
+			if claim(&self.provider, id, |r| !core::mem::replace(&mut r.lease_logged, true)) {
+				log::info!(
+					target: LOG_TARGET,
+					"job {id}: leased to {:?} at {:?} per block, blocks {:?}..{:?}; image 0x{}",
+					self.provider,
+					lease.price_per_block,
+					lease.start,
+					lease.end,
+					hex(job.spec.workload.image.as_bytes()),
+				);
+			}
+			let Some(url) = endpoint else {
+				log::warn!(
+					target: LOG_TARGET,
+					"job {id}: no compute service on this node (--compute-backend): the workload cannot run"
+				);
+				continue;
+			};
+			self.serve(url, id, &job, &lease);
+		}
+		jobs.len().saturated_into()
+	}
+
+	fn serve(&self, url: &str, id: JobId, job: &JobOf<T>, lease: &LeaseOf<T>) {
+		let finish = self.now >= lease.end;
+		let interval = T::AttestationInterval::get();
+		let due = finish || self.now.saturating_sub(lease.attested_through) >= interval;
+		let request = WorkloadRequest { job: id, workload: job.spec.workload.clone(), finish };
+		let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
+		let reply = match post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
+			WorkloadReply::decode(&mut &body[..]).map_err(|_| "a malformed answer".into())
+		}) {
+			Ok(reply) => reply,
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "job {id}: the compute service did not answer: {e}");
+				return;
+			},
+		};
+		let from = lease.attested_through;
+		let (to, report) = match reply {
+			WorkloadReply::Refused { reason } => {
+				log::warn!(
+					target: LOG_TARGET,
+					"job {id}: this node refuses the workload ({reason:?}); the lease ends and the developer is refunded"
+				);
+				(from, WorkReport::Refused { reason })
+			},
+			WorkloadReply::Running { gpu_seconds, status, access } if due && !finish => {
+				let access = access
+					.filter(|_| !Access::<T>::contains_key(id))
+					.and_then(|bytes| AccessDetails::try_from(bytes).ok());
+				let used = gpu_seconds.saturating_sub(lease.gpu_seconds);
+				(self.now, WorkReport::Running { gpu_seconds: used, status, access })
+			},
+			WorkloadReply::Finished { gpu_seconds, status, result } if finish => {
+				let used = gpu_seconds.saturating_sub(lease.gpu_seconds);
+				(lease.end, WorkReport::Completed { gpu_seconds: used, status, result })
+			},
+			_ => return,
+		};
+		let now = self.block();
+		let from_n: u32 = from.saturated_into();
+		let free = claim(&self.provider, id, |r| match r.attested {
+			Some((f, at)) if f == from_n && now < at.saturating_add(RESEND_AFTER) => false,
+			_ => {
+				r.attested = Some((from_n, now));
+				true
+			},
+		});
+		if !free {
+			return;
+		}
+		let attestation =
+			WorkAttestation { provider: self.provider.clone(), job: id, from, to, report };
+		let payload = signing_payload(Pallet::<T>::genesis_hash().as_ref(), &attestation);
+		let Some(signature) = self.key.sign(&payload) else {
+			log::error!(target: LOG_TARGET, "the keystore could not sign with {:?}", self.key);
+			return;
+		};
+		log::info!(
+			target: LOG_TARGET,
+			"job {id}: attesting blocks {from:?}..{to:?} ({})",
+			match &attestation.report {
+				WorkReport::Running { .. } => "running",
+				WorkReport::Completed { .. } => "completed",
+				WorkReport::Refused { .. } => "refused",
+			}
+		);
+		self.submit(Call::attest { attestation, signature }, id, "attestation");
+	}
+
+	/// Bids from `policy` on the open jobs this provider (of `class`, holding `leases`) serves.
+	fn bid(&self, policy: &BidPolicy, class: GpuClass, leases: u32) {
+		let Some(per_gpu) = policy.price_of(class) else { return };
+		let next = self.now.saturating_add(1u32.into());
+		let mut live = leases;
+		let mut candidates = Vec::new();
+		for (id, job) in Jobs::<T>::iter().take(MAX_SCAN) {
+			match job.phase {
+				JobPhase::Bidding { closes_at } if next < closes_at => {
+					let ours = SealedBids::<T>::contains_key(id, &self.provider) ||
+						Bids::<T>::get(id).iter().any(|b| b.provider == self.provider);
+					if ours {
+						live = live.saturating_add(1);
+					} else {
+						candidates.push((id, job));
+					}
+				},
+				JobPhase::Revealing { closes_at }
+					if SealedBids::<T>::contains_key(id, &self.provider) =>
+				{
+					live = live.saturating_add(1);
+					if next < closes_at {
+						self.reveal(id);
+					}
+				},
+				_ => {},
+			}
+		}
+		candidates.sort_by_key(|(id, _)| *id);
+		for (id, job) in candidates {
+			if live >= policy.max_leases {
+				break;
+			}
+			if !T::Providers::is_eligible(&self.provider, &job.spec.requirement) ||
+				T::Providers::reputation(&self.provider)
+					.is_none_or(|r| r < job.spec.min_reputation)
+			{
+				continue;
+			}
+			let gpus = u128::from(job.spec.requirement.min_gpu_count.max(1));
+			let price_u128 = per_gpu.saturating_mul(gpus);
+			let price: BalanceOf<T> = price_u128.saturated_into();
+			if price > job.spec.max_price_per_block {
+				if claim(&self.provider, id, |r| {
+					!core::mem::replace(&mut r.priced_out_logged, true)
+				}) {
+					log::info!(
+						target: LOG_TARGET,
+						"job {id}: not bidding: the policy's {per_gpu} per GPU × {gpus} is above the job's maximum {:?}",
+						job.spec.max_price_per_block,
+					);
+				}
+				continue;
+			}
+			if !claim_send(&self.provider, id, self.block(), |r| &mut r.bid_sent) {
+				live = live.saturating_add(1);
+				continue;
+			}
+			let action = match job.spec.auction {
+				AuctionKind::Open => NodeBidAction::Place { price },
+				AuctionKind::Sealed { .. } => {
+					// A resend commits to the same salt.
+					let salt = load(&self.provider, id)
+						.sealed
+						.filter(|(p, _)| *p == price_u128)
+						.map(|(_, s)| s)
+						.unwrap_or_else(offchain::random_seed);
+					claim(&self.provider, id, |r| {
+						r.sealed = Some((price_u128, salt));
+						true
+					});
+					NodeBidAction::Commit {
+						commitment: bid_commitment(id, &self.provider, &price, &salt),
+					}
+				},
+			};
+			log::info!(
+				target: LOG_TARGET,
+				"job {id}: bidding {price_u128} per block ({per_gpu} per GPU × {gpus}, {})",
+				if matches!(action, NodeBidAction::Place { .. }) { "open" } else { "sealed" },
+			);
+			self.send_bid(id, action);
+			live = live.saturating_add(1);
+		}
+	}
+
+	fn reveal(&self, id: JobId) {
+		let Some((price, salt)) = load(&self.provider, id).sealed else { return };
+		if !claim_send(&self.provider, id, self.block(), |r| &mut r.reveal_sent) {
+			return;
+		}
+		log::info!(target: LOG_TARGET, "job {id}: revealing the sealed bid of {price} per block");
+		self.send_bid(id, NodeBidAction::Reveal { price: price.saturated_into(), salt });
+	}
+
+	fn send_bid(&self, id: JobId, action: NodeBidAction<BalanceOf<T>>) {
+		let bid = NodeBid {
+			provider: self.provider.clone(),
+			job: id,
+			action,
+			valid_until: self.now.saturating_add(NODE_BID_LIFETIME.into()),
+		};
+		let payload = node_bid_payload(Pallet::<T>::genesis_hash().as_ref(), &bid);
+		let Some(signature) = self.key.sign(&payload) else {
+			log::error!(target: LOG_TARGET, "the keystore could not sign with {:?}", self.key);
+			return;
+		};
+		self.submit(Call::bid_from_node { bid, signature }, id, "bid");
+	}
+
+	fn submit(&self, call: Call<T>, id: JobId, what: &str) {
+		let xt = T::create_authorized_transaction(call.into());
+		if SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_err() {
+			log::warn!(target: LOG_TARGET, "job {id}: the pool refused the {what} of {:?}", self.provider);
+		}
+	}
+}
