@@ -21,6 +21,8 @@ pub mod bench;
 pub mod cpu;
 pub mod cuda;
 pub mod detect;
+pub mod runner;
+pub mod seal;
 pub mod service;
 
 use crucible_primitives::{

@@ -2,16 +2,19 @@
 //!
 //! - `POST /v1/commit` — body `ComputeRequest`, answer `CommitResponse`;
 //! - `POST /v1/open` — body `OpenRequest`, answer `OpenResponse`;
-//! - `GET /v1/status` — JSON: backend, whether it lies (test mode), requests served.
+//! - `POST /v1/workload` — body `WorkloadRequest`, answer `WorkloadReply`: a leased workload,
+//!   started (only if the operator's workload map names its image), reported, finished;
+//! - `GET /v1/status` — JSON: backend, runner, whether it lies (test mode), requests served.
 //!
 //! Bad input is answered `400` with a reason, a failing backend `500`; work runs on a blocking
 //! thread and a panic in it becomes a `500`, never the node's end. Bodies are bounded.
 
-use crate::{Engine, Error};
+use crate::{runner::Runner, Engine, Error};
 use bytes::Bytes;
 use codec::{Decode, Encode};
-use crucible_primitives::proof_of_compute::service::{
-	ComputeRequest, OpenRequest, COMMIT_PATH, OPEN_PATH,
+use crucible_primitives::{
+	marketplace::service::{WorkloadRequest, WORKLOAD_PATH},
+	proof_of_compute::service::{ComputeRequest, OpenRequest, COMMIT_PATH, OPEN_PATH},
 };
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{body::Incoming, server::conn::http1, service::service_fn, Method, Request, Response};
@@ -37,6 +40,7 @@ const LOG_TARGET: &str = "compute-service";
 /// A running service's shared state.
 pub struct Service {
 	engine: Arc<Engine>,
+	runner: Arc<dyn Runner>,
 	served: AtomicU64,
 }
 
@@ -44,27 +48,30 @@ pub struct Service {
 /// and the future that serves until dropped.
 pub async fn bind(
 	engine: Arc<Engine>,
+	runner: Arc<dyn Runner>,
 	addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
-	serve(engine, TcpListener::bind(addr).await?)
+	serve(engine, runner, TcpListener::bind(addr).await?)
 }
 
 /// Like [`bind`], from synchronous code inside a tokio runtime (the node's service builder).
 pub fn bind_now(
 	engine: Arc<Engine>,
+	runner: Arc<dyn Runner>,
 	addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
 	let listener = std::net::TcpListener::bind(addr)?;
 	listener.set_nonblocking(true)?;
-	serve(engine, TcpListener::from_std(listener)?)
+	serve(engine, runner, TcpListener::from_std(listener)?)
 }
 
 fn serve(
 	engine: Arc<Engine>,
+	runner: Arc<dyn Runner>,
 	listener: TcpListener,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
 	let local = listener.local_addr()?;
-	let service = Arc::new(Service { engine, served: AtomicU64::new(0) });
+	let service = Arc::new(Service { engine, runner, served: AtomicU64::new(0) });
 	let serve = async move {
 		loop {
 			let (stream, peer) = match listener.accept().await {
@@ -113,6 +120,7 @@ impl Service {
 			(Method::GET, STATUS_PATH) => {
 				let status = serde_json::json!({
 					"backend": self.engine.backend_name(),
+					"runner": self.runner.name(),
 					"lies": self.engine.lies(),
 					"served": self.served.load(Ordering::Relaxed),
 				});
@@ -133,7 +141,30 @@ impl Service {
 				},
 				Err(response) => response,
 			},
-			(_, COMMIT_PATH | OPEN_PATH | STATUS_PATH) => text(405, "method not allowed"),
+			(Method::POST, WORKLOAD_PATH) => match self.body(request).await {
+				Ok(body) => match WorkloadRequest::decode(&mut &body[..]) {
+					Ok(req) => {
+						let runner = self.runner.clone();
+						match tokio::task::spawn_blocking(move || {
+							std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+								runner.workload(&req).encode()
+							}))
+						})
+						.await
+						{
+							Ok(Ok(body)) => reply(200, body, "application/octet-stream"),
+							_ => {
+								log::error!(target: LOG_TARGET, "the {} runner panicked", self.runner.name());
+								text(500, "the runner panicked")
+							},
+						}
+					},
+					Err(e) => text(400, format!("not a SCALE WorkloadRequest: {e}")),
+				},
+				Err(response) => response,
+			},
+			(_, COMMIT_PATH | OPEN_PATH | STATUS_PATH | WORKLOAD_PATH) =>
+				text(405, "method not allowed"),
 			_ => text(404, format!("no such path: {path}")),
 		}
 	}

@@ -2,17 +2,27 @@
 //! (`--compute-backend`), and the `crucible-node provider …` tools (`detect`, `bench`, `serve`).
 
 use crucible_compute::{
-	bench, cpu::CpuBackend, cuda::CudaBackend, detect, service, Backend, Engine, Lie,
+	bench,
+	cpu::CpuBackend,
+	cuda::CudaBackend,
+	detect,
+	runner::{ExecRunner, NoRunner, Runner},
+	service, Backend, Engine, Lie,
 };
 use crucible_primitives::{
 	challenge::Shape,
+	marketplace::service::{BidPolicy, POLICY_KEY},
 	proof_of_compute::{
 		service::{ComputeRequest, ENDPOINT_KEY},
 		ChallengeParams, GpuClass,
 	},
 };
 use polkadot_sdk::{sc_cli, sp_core::offchain::OffchainStorage};
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+	net::SocketAddr,
+	path::{Path, PathBuf},
+	sync::Arc,
+};
 
 /// The log target.
 const LOG_TARGET: &str = "compute";
@@ -58,6 +68,90 @@ pub struct ComputeParams {
 	/// the chain catches and slashes this node (the e2e suite's lying provider). cpu backend only.
 	#[arg(long, hide = true)]
 	pub compute_lie_fraction: Option<f64>,
+
+	/// The operator's workload map (JSON: `{"workloads": [{"image": "0x<sha256>", "command":
+	/// ["prog", "arg"], "access": "optional text for the developer"}]}`): the only workloads
+	/// this host runs for its leases (`exec` runner). Without it every lease is refused.
+	#[arg(long, value_name = "FILE")]
+	pub workloads: Option<PathBuf>,
+
+	/// Bid automatically on the marketplace's open jobs this host serves (JSON:
+	/// `{"minPricePerGpu": {"H100": "2000000000"}, "maxLeases": 2}`: the least price per block
+	/// per GPU of each class, in plancks, and the most leases held and bid for at once).
+	#[arg(long, value_name = "FILE")]
+	pub bid_policy: Option<PathBuf>,
+}
+
+/// Reads a bid policy file.
+pub fn read_policy(path: &Path) -> Result<BidPolicy, String> {
+	let text = std::fs::read_to_string(path)
+		.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+	parse_policy(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses a bid policy (see `--bid-policy`).
+pub fn parse_policy(text: &str) -> Result<BidPolicy, String> {
+	let json: serde_json::Value =
+		serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+	let object = json.as_object().ok_or("expected an object")?;
+	for key in object.keys() {
+		if key != "minPricePerGpu" && key != "maxLeases" {
+			return Err(format!("unknown field {key} (expected minPricePerGpu, maxLeases)"));
+		}
+	}
+	let max_leases = object
+		.get("maxLeases")
+		.and_then(|v| v.as_u64())
+		.and_then(|v| u32::try_from(v).ok())
+		.filter(|v| *v > 0)
+		.ok_or("maxLeases: expected a whole number above 0")?;
+	let prices = object
+		.get("minPricePerGpu")
+		.and_then(|v| v.as_object())
+		.ok_or("minPricePerGpu: expected an object of GPU class to price")?;
+	let mut min_price_per_gpu = Vec::new();
+	for (name, value) in prices {
+		let class = match name.to_ascii_lowercase().as_str() {
+			"h100" => GpuClass::H100,
+			"a100" => GpuClass::A100,
+			"rtx4090" => GpuClass::Rtx4090,
+			"l4" => GpuClass::L4,
+			"other" => GpuClass::Other,
+			_ =>
+				return Err(format!(
+					"minPricePerGpu: unknown GPU class {name} (H100, A100, Rtx4090, L4, Other)"
+				)),
+		};
+		let price = match value {
+			serde_json::Value::String(s) => s.parse::<u128>().ok(),
+			serde_json::Value::Number(n) => n.as_u64().map(u128::from),
+			_ => None,
+		}
+		.filter(|p| *p > 0)
+		.ok_or_else(|| format!("minPricePerGpu.{name}: expected a price in plancks above 0"))?;
+		min_price_per_gpu.push((class, price));
+	}
+	if min_price_per_gpu.is_empty() {
+		return Err("minPricePerGpu: no GPU class".into());
+	}
+	Ok(BidPolicy { min_price_per_gpu, max_leases })
+}
+
+/// The runner of `--workloads`, or one that refuses everything.
+pub fn runner(workloads: Option<&Path>) -> Result<Arc<dyn Runner>, String> {
+	match workloads {
+		Some(path) => {
+			let runner = ExecRunner::from_file(path)?;
+			log::info!(
+				target: LOG_TARGET,
+				"exec runner: {} workload image(s) mapped by {}",
+				runner.images(),
+				path.display()
+			);
+			Ok(Arc::new(runner))
+		},
+		None => Ok(Arc::new(NoRunner)),
+	}
 }
 
 fn lie(fraction: Option<f64>) -> Result<Option<Lie>, String> {
@@ -96,6 +190,11 @@ pub fn start_service(
 	spawn: &polkadot_sdk::sc_service::SpawnTaskHandle,
 ) -> Result<(), String> {
 	let lie = lie(params.compute_lie_fraction)?;
+	let policy = params.bid_policy.as_deref().map(read_policy).transpose()?;
+	let runner = runner(params.workloads.as_deref())?;
+	if policy.is_some() && params.workloads.is_none() {
+		log::warn!(target: LOG_TARGET, "--bid-policy without --workloads: every lease won will be refused");
+	}
 	let (endpoint, kind) = if let Some(url) = &params.compute_service_url {
 		if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 256 {
 			return Err(format!("--compute-service-url {url}: expected http://host:port"));
@@ -111,7 +210,7 @@ pub fn start_service(
 				}
 				let engine = Arc::new(Engine::new(backend, lie));
 				let addr = SocketAddr::from(([127, 0, 0, 1], params.compute_port));
-				let (bound, serve) = service::bind_now(engine, addr)
+				let (bound, serve) = service::bind_now(engine, runner, addr)
 					.map_err(|e| format!("the compute service cannot listen on {addr}: {e}"))?;
 				spawn.spawn("compute-service", Some("compute"), serve);
 				log::info!(target: LOG_TARGET, "{name} compute service listening on http://{bound}");
@@ -128,6 +227,17 @@ pub fn start_service(
 		use polkadot_sdk::sp_core::offchain::STORAGE_PREFIX;
 		db.set(STORAGE_PREFIX, ENDPOINT_KEY, endpoint.as_bytes());
 		db.set(STORAGE_PREFIX, BACKEND_KEY, kind.as_bytes());
+		// Without `--bid-policy` an earlier run's policy no longer applies.
+		let policy = policy.map(|p| {
+			log::info!(
+				target: LOG_TARGET,
+				"bid policy: at most {} leases, minimum prices per GPU per block {:?}",
+				p.max_leases,
+				p.min_price_per_gpu
+			);
+			codec::Encode::encode(&p)
+		});
+		db.set(STORAGE_PREFIX, POLICY_KEY, &policy.unwrap_or_default());
 	}
 	Ok(())
 }
@@ -163,6 +273,9 @@ pub enum ProviderCmd {
 		/// TEST ONLY: see the node's `--compute-lie-fraction`.
 		#[arg(long, hide = true)]
 		lie_fraction: Option<f64>,
+		/// The operator's workload map (see the node's `--workloads`).
+		#[arg(long, value_name = "FILE")]
+		workloads: Option<PathBuf>,
 	},
 }
 
@@ -246,7 +359,8 @@ impl ProviderCmd {
 				Ok(())
 			},
 			ProviderCmd::Bench(cmd) => cmd.run(),
-			ProviderCmd::Serve { backend: kind, listen, threads, lie_fraction } => {
+			ProviderCmd::Serve { backend: kind, listen, threads, lie_fraction, workloads } => {
+				let runner = runner(workloads.as_deref()).map_err(sc_cli::Error::Input)?;
 				let backend = backend(*kind, *threads)
 					.map_err(sc_cli::Error::Input)?
 					.ok_or_else(|| sc_cli::Error::Input("--backend none serves nothing".into()))?;
@@ -259,7 +373,7 @@ impl ProviderCmd {
 					.build()
 					.map_err(|e| e.to_string())?;
 				runtime.block_on(async move {
-					let (bound, serve) = service::bind(engine, *listen)
+					let (bound, serve) = service::bind(engine, runner, *listen)
 						.await
 						.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
 					eprintln!("compute service listening on http://{bound} (Ctrl-C stops it)");
@@ -331,5 +445,33 @@ impl BenchCmd {
 			println!("{json}");
 		}
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn bid_policies_are_read_and_checked() {
+		let policy =
+			parse_policy(r#"{"minPricePerGpu": {"H100": "2000000000", "l4": 5}, "maxLeases": 2}"#)
+				.expect("a good policy");
+		assert_eq!(policy.max_leases, 2);
+		assert_eq!(policy.price_of(GpuClass::H100), Some(2_000_000_000));
+		assert_eq!(policy.price_of(GpuClass::L4), Some(5));
+		assert_eq!(policy.price_of(GpuClass::A100), None);
+		for bad in [
+			"[]",
+			r#"{"minPricePerGpu": {"H100": 1}}"#,
+			r#"{"minPricePerGpu": {"H100": 1}, "maxLeases": 0}"#,
+			r#"{"minPricePerGpu": {"B200": 1}, "maxLeases": 1}"#,
+			r#"{"minPricePerGpu": {"H100": "-1"}, "maxLeases": 1}"#,
+			r#"{"minPricePerGpu": {"H100": 0}, "maxLeases": 1}"#,
+			r#"{"minPricePerGpu": {}, "maxLeases": 1}"#,
+			r#"{"minPricePerGpu": {"H100": 1}, "maxLeases": 1, "typo": 1}"#,
+		] {
+			assert!(parse_policy(bad).is_err(), "{bad} was accepted");
+		}
 	}
 }

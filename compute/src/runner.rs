@@ -1,0 +1,326 @@
+//! Leased workloads: the runner trait the compute service asks, and the `exec` runner.
+//!
+//! The node never runs a command taken from the chain. A lease names a workload by its image
+//! digest; the `exec` runner runs only what its operator's workload map (`--workloads FILE`)
+//! maps that digest to, and refuses the rest (the chain then ends the lease and refunds the
+//! developer). Container runners (OCI images pulled by digest) come later behind the same trait.
+
+use crucible_primitives::{
+	challenge::hash,
+	marketplace::{
+		service::{WorkloadReply, WorkloadRequest, MAX_ACCESS_PLAINTEXT},
+		JobId, Refusal,
+	},
+};
+use polkadot_sdk::sp_core::H256;
+use std::{
+	collections::HashMap,
+	io::Read,
+	process::{Child, Command, Stdio},
+	sync::{Arc, Mutex},
+	time::Instant,
+};
+
+/// The log target.
+const LOG_TARGET: &str = "runner";
+
+/// The most output bytes of a workload kept for its result digest.
+pub const MAX_OUTPUT: usize = 1 << 20;
+
+/// Finished workloads remembered (their results answer repeated `finish` requests).
+const MAX_FINISHED: usize = 64;
+
+/// Runs leased workloads for the compute service.
+pub trait Runner: Send + Sync {
+	/// The runner's name, for logs.
+	fn name(&self) -> &'static str;
+	/// Starts the request's workload if it does not run yet, reports its status, or stops it
+	/// and reports its result when the request says the lease ended.
+	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply;
+}
+
+/// What the operator maps one workload digest to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadEntry {
+	/// The workload's image digest, `0x` and 64 hex digits.
+	pub image: String,
+	/// The program and its arguments (no shell unless the operator writes one).
+	pub command: Vec<String>,
+	/// What the developer needs to reach the workload (an endpoint, a login), sent encrypted
+	/// to the job's access key.
+	#[serde(default)]
+	pub access: Option<String>,
+}
+
+/// The operator's workload map: the file `--workloads` names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadMap {
+	/// The workloads this host runs.
+	pub workloads: Vec<WorkloadEntry>,
+}
+
+fn parse_digest(text: &str) -> Result<H256, String> {
+	let hex = text.strip_prefix("0x").unwrap_or(text);
+	if hex.len() != 64 {
+		return Err(format!("image {text}: expected 0x and 64 hex digits"));
+	}
+	let mut out = [0u8; 32];
+	for (i, byte) in out.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+			.map_err(|_| format!("image {text}: not hex"))?;
+	}
+	Ok(H256(out))
+}
+
+/// One workload the runner started.
+struct Running {
+	child: Option<Child>,
+	started: Instant,
+	output: Arc<Mutex<Vec<u8>>>,
+	exit: Option<i32>,
+	access: Option<Vec<u8>>,
+	finished: Option<(u64, H256, H256)>,
+}
+
+impl Running {
+	fn seconds(&self) -> u64 {
+		self.started.elapsed().as_secs()
+	}
+
+	/// Notes the exit of a process that ended by itself.
+	fn poll(&mut self) {
+		if let Some(child) = &mut self.child {
+			if let Ok(Some(status)) = child.try_wait() {
+				self.exit = Some(status.code().unwrap_or(-1));
+				self.child = None;
+			}
+		}
+	}
+
+	fn status(&self, job: JobId) -> H256 {
+		use codec::Encode;
+		H256(hash(&(b"crucible:runner:status", job, self.seconds(), self.exit).encode()))
+	}
+
+	/// Stops the process (its whole process group) if it still runs; the result digest is
+	/// `blake2_256(SCALE(exit code, output))`.
+	fn finish(&mut self, job: JobId) -> (u64, H256, H256) {
+		use codec::Encode;
+		if let Some(done) = self.finished {
+			return done;
+		}
+		self.poll();
+		if let Some(mut child) = self.child.take() {
+			kill_group(&child);
+			let _ = child.kill();
+			self.exit = child.wait().ok().map(|s| s.code().unwrap_or(-1));
+		}
+		let seconds = self.seconds();
+		let status = self.status(job);
+		let output = self.output.lock().map(|o| o.clone()).unwrap_or_default();
+		let result = H256(hash(&(self.exit, output).encode()));
+		let done = (seconds, status, result);
+		self.finished = Some(done);
+		done
+	}
+}
+
+/// Kills the process group a workload runs in (a shell's children with it).
+fn kill_group(child: &Child) {
+	let _ = Command::new("kill")
+		.args(["-KILL", &format!("-{}", child.id())])
+		.stderr(Stdio::null())
+		.status();
+}
+
+/// Runs the command the operator mapped a workload's image to, as a child process in its own
+/// process group, with `CRUCIBLE_JOB` and `CRUCIBLE_MANIFEST` in its environment. GPU-seconds
+/// are the seconds the process held the host (this runner does not meter GPUs).
+pub struct ExecRunner {
+	commands: HashMap<H256, WorkloadEntry>,
+	jobs: Mutex<HashMap<JobId, Running>>,
+}
+
+impl ExecRunner {
+	/// A runner for `map`; an entry with a malformed digest, no command or an access text
+	/// too long to publish is an error.
+	pub fn new(map: WorkloadMap) -> Result<Self, String> {
+		let mut commands = HashMap::new();
+		for entry in map.workloads {
+			let digest = parse_digest(&entry.image)?;
+			if entry.command.is_empty() {
+				return Err(format!("image {}: an empty command", entry.image));
+			}
+			if entry.access.as_ref().is_some_and(|a| a.len() > MAX_ACCESS_PLAINTEXT) {
+				return Err(format!(
+					"image {}: access is longer than {MAX_ACCESS_PLAINTEXT} bytes",
+					entry.image
+				));
+			}
+			commands.insert(digest, entry);
+		}
+		Ok(Self { commands, jobs: Mutex::new(HashMap::new()) })
+	}
+
+	/// A runner from the JSON file at `path`.
+	pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+		let map: WorkloadMap = serde_json::from_str(&text)
+			.map_err(|e| format!("{} is not a workload map: {e}", path.display()))?;
+		Self::new(map)
+	}
+
+	/// The digests this runner runs.
+	pub fn images(&self) -> usize {
+		self.commands.len()
+	}
+
+	fn start(&self, request: &WorkloadRequest) -> Result<Running, Refusal> {
+		let image = request.workload.image;
+		let Some(entry) = self.commands.get(&image) else {
+			log::warn!(
+				target: LOG_TARGET,
+				"job {}: REFUSED: workload image {image:?} is not in this operator's workload map (--workloads); \
+				 nothing runs and the chain refunds the developer",
+				request.job,
+			);
+			return Err(Refusal::UnknownWorkload);
+		};
+		let (program, args) = entry.command.split_first().ok_or(Refusal::UnknownWorkload)?;
+		let mut command = Command::new(program);
+		command
+			.args(args)
+			.env("CRUCIBLE_JOB", request.job.to_string())
+			.env("CRUCIBLE_MANIFEST", format!("{:?}", request.workload.manifest))
+			.stdin(Stdio::null())
+			.stdout(Stdio::piped())
+			.stderr(Stdio::null());
+		std::os::unix::process::CommandExt::process_group(&mut command, 0);
+		let mut child = command.spawn().map_err(|e| {
+			log::error!(target: LOG_TARGET, "job {}: {program} failed to start: {e}", request.job);
+			Refusal::RunnerFailed
+		})?;
+		let output = Arc::new(Mutex::new(Vec::new()));
+		if let Some(mut stdout) = child.stdout.take() {
+			let sink = output.clone();
+			std::thread::spawn(move || {
+				let mut buf = [0u8; 8192];
+				while let Ok(n) = stdout.read(&mut buf) {
+					if n == 0 {
+						break;
+					}
+					if let Ok(mut out) = sink.lock() {
+						let room = MAX_OUTPUT.saturating_sub(out.len());
+						out.extend_from_slice(&buf[..n.min(room)]);
+					}
+				}
+			});
+		}
+		let access = entry.access.as_ref().and_then(|text| {
+			crate::seal::seal(&request.workload.access_key, text.as_bytes())
+				.map_err(
+					|e| log::warn!(target: LOG_TARGET, "job {}: access not sealed: {e}", request.job),
+				)
+				.ok()
+		});
+		log::info!(
+			target: LOG_TARGET,
+			"job {}: started {} (pid {}) for workload image {image:?}",
+			request.job,
+			entry.command.join(" "),
+			child.id(),
+		);
+		Ok(Running {
+			child: Some(child),
+			started: Instant::now(),
+			output,
+			exit: None,
+			access,
+			finished: None,
+		})
+	}
+}
+
+impl Runner for ExecRunner {
+	fn name(&self) -> &'static str {
+		"exec"
+	}
+
+	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply {
+		let Ok(mut jobs) = self.jobs.lock() else {
+			return WorkloadReply::Refused { reason: Refusal::RunnerFailed };
+		};
+		let running = match jobs.entry(request.job) {
+			std::collections::hash_map::Entry::Occupied(running) => running.into_mut(),
+			// Never started here (the node restarted): nothing to report but the refusal.
+			std::collections::hash_map::Entry::Vacant(_) if request.finish =>
+				return WorkloadReply::Refused { reason: Refusal::RunnerFailed },
+			std::collections::hash_map::Entry::Vacant(slot) => match self.start(request) {
+				Ok(running) => slot.insert(running),
+				Err(reason) => return WorkloadReply::Refused { reason },
+			},
+		};
+		let reply = if request.finish {
+			let (gpu_seconds, status, result) = running.finish(request.job);
+			log::info!(
+				target: LOG_TARGET,
+				"job {}: finished after {gpu_seconds} s (exit {:?}), result {result:?}",
+				request.job,
+				running.exit,
+			);
+			WorkloadReply::Finished { gpu_seconds, status, result }
+		} else {
+			running.poll();
+			WorkloadReply::Running {
+				gpu_seconds: running.seconds(),
+				status: running.status(request.job),
+				access: running.access.clone(),
+			}
+		};
+		// Forget the oldest finished workloads beyond the bound.
+		let finished = jobs.values().filter(|r| r.finished.is_some()).count();
+		if finished > MAX_FINISHED {
+			let mut done: Vec<JobId> =
+				jobs.iter().filter(|(_, r)| r.finished.is_some()).map(|(id, _)| *id).collect();
+			done.sort_unstable();
+			for id in done.into_iter().take(finished - MAX_FINISHED) {
+				jobs.remove(&id);
+			}
+		}
+		reply
+	}
+}
+
+impl Drop for ExecRunner {
+	fn drop(&mut self) {
+		if let Ok(jobs) = self.jobs.get_mut() {
+			for (_, running) in jobs.iter_mut() {
+				if let Some(child) = &mut running.child {
+					kill_group(child);
+					let _ = child.kill();
+				}
+			}
+		}
+	}
+}
+
+/// A runner that runs nothing: every workload is refused (a node without `--workloads`).
+pub struct NoRunner;
+
+impl Runner for NoRunner {
+	fn name(&self) -> &'static str {
+		"none"
+	}
+
+	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply {
+		log::warn!(
+			target: LOG_TARGET,
+			"job {}: REFUSED: this node runs no workloads (start it with --workloads FILE)",
+			request.job,
+		);
+		WorkloadReply::Refused { reason: Refusal::UnknownWorkload }
+	}
+}
