@@ -303,9 +303,8 @@ impl<T: Config> Worker<T> {
 			if live >= policy.max_leases {
 				break;
 			}
-			if !T::Providers::is_eligible(&self.provider, &job.spec.requirement) ||
-				T::Providers::reputation(&self.provider)
-					.is_none_or(|r| r < job.spec.min_reputation)
+			if T::Providers::eligibility(&self.provider, &job.spec.requirement)
+				.is_none_or(|r| r < job.spec.min_reputation)
 			{
 				continue;
 			}

@@ -665,10 +665,12 @@ impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
 	fn reputation(provider: &T::AccountId) -> Option<Permill> {
 		Providers::<T>::get(provider).map(|r| Self::reputation_now(&r.reputation).score)
 	}
-	fn is_eligible(provider: &T::AccountId, requirement: &HardwareRequirement) -> bool {
-		Providers::<T>::get(provider).is_some_and(|r| {
-			r.status == ProviderStatus::Active && requirement.is_met_by(&r.profile, &r.region)
-		})
+	fn eligibility(provider: &T::AccountId, requirement: &HardwareRequirement) -> Option<Permill> {
+		Providers::<T>::get(provider)
+			.filter(|r| {
+				r.status == ProviderStatus::Active && requirement.is_met_by(&r.profile, &r.region)
+			})
+			.map(|r| Self::reputation_now(&r.reputation).score)
 	}
 	fn providers_after(after: Option<&T::AccountId>, limit: u32) -> Vec<T::AccountId> {
 		let keys = match after {

@@ -949,10 +949,16 @@ fn inspect_reports_the_record() {
 			HardwareRequirement { min_vram_mib: 80_000, min_gpu_count: 2, ..Default::default() };
 		// Not proven yet: not eligible.
 		assert!(!<I as ProviderInspect<_>>::is_eligible(&ALICE, &need));
+		assert_eq!(<I as ProviderInspect<_>>::eligibility(&ALICE, &need), None);
 		activate(ALICE);
 		assert!(<I as ProviderInspect<_>>::is_eligible(&ALICE, &need));
+		assert_eq!(
+			<I as ProviderInspect<_>>::eligibility(&ALICE, &need),
+			<I as ProviderInspect<_>>::reputation(&ALICE)
+		);
 		let too_much = HardwareRequirement { min_gpu_count: 3, ..need };
 		assert!(!<I as ProviderInspect<_>>::is_eligible(&ALICE, &too_much));
+		assert_eq!(<I as ProviderInspect<_>>::eligibility(&ALICE, &too_much), None);
 	});
 }
 

@@ -111,8 +111,13 @@ pub trait ProviderInspect<AccountId> {
 	fn bond(provider: &AccountId) -> Option<Self::Balance>;
 	/// The provider's reputation now (decay applied).
 	fn reputation(provider: &AccountId) -> Option<Permill>;
+	/// The reputation now of a provider that is `Active` and meets `requirement` (one read),
+	/// or `None`: what a marketplace asks of a bidder.
+	fn eligibility(provider: &AccountId, requirement: &HardwareRequirement) -> Option<Permill>;
 	/// Whether an `Active` provider meets `requirement`.
-	fn is_eligible(provider: &AccountId, requirement: &HardwareRequirement) -> bool;
+	fn is_eligible(provider: &AccountId, requirement: &HardwareRequirement) -> bool {
+		Self::eligibility(provider, requirement).is_some()
+	}
 	/// Up to `limit` registered providers after `after` (from the first when `None`), in the
 	/// registry's storage order, which does not change while a walk goes on: for pallets that
 	/// visit every provider a few per block.
