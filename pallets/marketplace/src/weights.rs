@@ -86,8 +86,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1354`
 		//  Estimated: `46005`
-		// Minimum execution time: 148_609_000 picoseconds.
-		Weight::from_parts(153_428_000, 0)
+		// Minimum execution time: 148_769_000 picoseconds.
+		Weight::from_parts(154_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 46005))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -107,11 +107,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1158 + b * (93 ±0)`
 		//  Estimated: `5846 + b * (10 ±5)`
-		// Minimum execution time: 107_321_000 picoseconds.
-		Weight::from_parts(109_425_605, 0)
+		// Minimum execution time: 103_383_000 picoseconds.
+		Weight::from_parts(111_605_868, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 38_209
-			.saturating_add(Weight::from_parts(945_492, 0).saturating_mul(b.into()))
+			// Standard Error: 43_808
+			.saturating_add(Weight::from_parts(772_674, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 10).saturating_mul(b.into()))
@@ -124,8 +124,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2693`
 		//  Estimated: `5786`
-		// Minimum execution time: 38_121_000 picoseconds.
-		Weight::from_parts(44_172_000, 0)
+		// Minimum execution time: 35_286_000 picoseconds.
+		Weight::from_parts(37_301_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -144,8 +144,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3456`
 		//  Estimated: `5786`
-		// Minimum execution time: 80_340_000 picoseconds.
-		Weight::from_parts(90_850_000, 0)
+		// Minimum execution time: 82_524_000 picoseconds.
+		Weight::from_parts(94_638_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -164,8 +164,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2230`
 		//  Estimated: `5846`
-		// Minimum execution time: 129_213_000 picoseconds.
-		Weight::from_parts(138_379_000, 0)
+		// Minimum execution time: 122_239_000 picoseconds.
+		Weight::from_parts(135_624_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -182,8 +182,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3566`
 		//  Estimated: `5846`
-		// Minimum execution time: 71_394_000 picoseconds.
-		Weight::from_parts(78_156_000, 0)
+		// Minimum execution time: 73_959_000 picoseconds.
+		Weight::from_parts(77_064_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -210,8 +210,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17076`
 		//  Estimated: `156382`
-		// Minimum execution time: 1_923_196_000 picoseconds.
-		Weight::from_parts(1_964_774_000, 0)
+		// Minimum execution time: 1_924_699_000 picoseconds.
+		Weight::from_parts(1_965_737_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(T::DbWeight::get().reads(104_u64))
 			.saturating_add(T::DbWeight::get().writes(73_u64))
@@ -238,8 +238,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9426`
 		//  Estimated: `87252`
-		// Minimum execution time: 1_333_400_000 picoseconds.
-		Weight::from_parts(1_361_413_000, 0)
+		// Minimum execution time: 1_318_753_000 picoseconds.
+		Weight::from_parts(1_336_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 87252))
 			.saturating_add(T::DbWeight::get().reads(104_u64))
 			.saturating_add(T::DbWeight::get().writes(102_u64))
@@ -266,8 +266,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9426`
 		//  Estimated: `87252`
-		// Minimum execution time: 1_917_646_000 picoseconds.
-		Weight::from_parts(1_955_948_000, 0)
+		// Minimum execution time: 1_900_804_000 picoseconds.
+		Weight::from_parts(1_937_262_000, 0)
 			.saturating_add(Weight::from_parts(0, 87252))
 			.saturating_add(T::DbWeight::get().reads(104_u64))
 			.saturating_add(T::DbWeight::get().writes(102_u64))
@@ -292,8 +292,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1052`
 		//  Estimated: `6196`
-		// Minimum execution time: 181_390_000 picoseconds.
-		Weight::from_parts(186_901_000, 0)
+		// Minimum execution time: 180_228_000 picoseconds.
+		Weight::from_parts(184_987_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -310,8 +310,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `924`
 		//  Estimated: `5846`
-		// Minimum execution time: 45_165_000 picoseconds.
-		Weight::from_parts(47_429_000, 0)
+		// Minimum execution time: 45_606_000 picoseconds.
+		Weight::from_parts(47_569_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -326,8 +326,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `924`
 		//  Estimated: `5846`
-		// Minimum execution time: 43_010_000 picoseconds.
-		Weight::from_parts(45_385_000, 0)
+		// Minimum execution time: 43_231_000 picoseconds.
+		Weight::from_parts(45_175_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -352,8 +352,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `912`
 		//  Estimated: `3991`
-		// Minimum execution time: 95_168_000 picoseconds.
-		Weight::from_parts(98_836_000, 0)
+		// Minimum execution time: 96_020_000 picoseconds.
+		Weight::from_parts(98_955_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -368,17 +368,25 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `736`
 		//  Estimated: `5846`
-		// Minimum execution time: 80_661_000 picoseconds.
-		Weight::from_parts(82_755_000, 0)
+		// Minimum execution time: 81_984_000 picoseconds.
+		Weight::from_parts(84_378_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Bids` (r:1 w:0)
+	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_node_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `736`
+		//  Measured:  `3548`
 		//  Estimated: `5846`
-		// Minimum execution time: 80_661_000 picoseconds.
-		Weight::from_parts(82_755_000, 0)
+		// Minimum execution time: 92_344_000 picoseconds.
+		Weight::from_parts(93_846_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
@@ -394,8 +402,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `935`
 		//  Estimated: `6196`
-		// Minimum execution time: 121_448_000 picoseconds.
-		Weight::from_parts(125_125_000, 0)
+		// Minimum execution time: 121_798_000 picoseconds.
+		Weight::from_parts(125_235_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -414,8 +422,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `713`
 		//  Estimated: `3991`
-		// Minimum execution time: 104_165_000 picoseconds.
-		Weight::from_parts(108_935_000, 0)
+		// Minimum execution time: 103_614_000 picoseconds.
+		Weight::from_parts(106_590_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -442,8 +450,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1511`
 		//  Estimated: `6218`
-		// Minimum execution time: 221_436_000 picoseconds.
-		Weight::from_parts(228_990_000, 0)
+		// Minimum execution time: 215_674_000 picoseconds.
+		Weight::from_parts(222_157_000, 0)
 			.saturating_add(Weight::from_parts(0, 6218))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
@@ -468,8 +476,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1109`
 		//  Estimated: `6196`
-		// Minimum execution time: 233_587_000 picoseconds.
-		Weight::from_parts(241_573_000, 0)
+		// Minimum execution time: 226_014_000 picoseconds.
+		Weight::from_parts(230_472_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -482,8 +490,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `3991`
-		// Minimum execution time: 5_630_000 picoseconds.
-		Weight::from_parts(6_282_000, 0)
+		// Minimum execution time: 5_701_000 picoseconds.
+		Weight::from_parts(6_312_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -498,8 +506,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1805`
 		//  Estimated: `49006`
-		// Minimum execution time: 90_750_000 picoseconds.
-		Weight::from_parts(93_355_000, 0)
+		// Minimum execution time: 91_582_000 picoseconds.
+		Weight::from_parts(94_577_000, 0)
 			.saturating_add(Weight::from_parts(0, 49006))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -524,8 +532,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1447`
 		//  Estimated: `6218`
-		// Minimum execution time: 228_218_000 picoseconds.
-		Weight::from_parts(234_560_000, 0)
+		// Minimum execution time: 227_607_000 picoseconds.
+		Weight::from_parts(232_566_000, 0)
 			.saturating_add(Weight::from_parts(0, 6218))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -548,8 +556,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1081`
 		//  Estimated: `6196`
-		// Minimum execution time: 166_132_000 picoseconds.
-		Weight::from_parts(173_595_000, 0)
+		// Minimum execution time: 164_669_000 picoseconds.
+		Weight::from_parts(168_336_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -571,7 +579,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		Weight::from_parts(153_428_000, 0)
+		Weight::from_parts(154_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 46005))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -588,9 +596,9 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 32]`.
 	fn place_bid(b: u32, ) -> Weight {
-		Weight::from_parts(109_425_605, 0)
+		Weight::from_parts(111_605_868, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(945_492, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(772_674, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 10).saturating_mul(b.into()))
@@ -600,7 +608,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn lower_bid() -> Weight {
-		Weight::from_parts(44_172_000, 0)
+		Weight::from_parts(37_301_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -616,7 +624,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn withdraw_bid() -> Weight {
-		Weight::from_parts(90_850_000, 0)
+		Weight::from_parts(94_638_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -632,7 +640,7 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn commit_bid() -> Weight {
-		Weight::from_parts(138_379_000, 0)
+		Weight::from_parts(135_624_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -646,7 +654,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn reveal_bid() -> Weight {
-		Weight::from_parts(78_156_000, 0)
+		Weight::from_parts(77_064_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -670,7 +678,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Leases` (r:0 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
-		Weight::from_parts(1_964_774_000, 0)
+		Weight::from_parts(1_965_737_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(RocksDbWeight::get().reads(104_u64))
 			.saturating_add(RocksDbWeight::get().writes(73_u64))
@@ -694,7 +702,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
-		Weight::from_parts(1_361_413_000, 0)
+		Weight::from_parts(1_336_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 87252))
 			.saturating_add(RocksDbWeight::get().reads(104_u64))
 			.saturating_add(RocksDbWeight::get().writes(102_u64))
@@ -718,7 +726,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn cancel_job_bidding() -> Weight {
-		Weight::from_parts(1_955_948_000, 0)
+		Weight::from_parts(1_937_262_000, 0)
 			.saturating_add(Weight::from_parts(0, 87252))
 			.saturating_add(RocksDbWeight::get().reads(104_u64))
 			.saturating_add(RocksDbWeight::get().writes(102_u64))
@@ -740,7 +748,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
-		Weight::from_parts(186_901_000, 0)
+		Weight::from_parts(184_987_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -754,7 +762,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn attest_running() -> Weight {
-		Weight::from_parts(47_429_000, 0)
+		Weight::from_parts(47_569_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -766,7 +774,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn attest_completed() -> Weight {
-		Weight::from_parts(45_385_000, 0)
+		Weight::from_parts(45_175_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -788,7 +796,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn attest_refused() -> Weight {
-		Weight::from_parts(98_836_000, 0)
+		Weight::from_parts(98_955_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
@@ -800,12 +808,20 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_attest() -> Weight {
-		Weight::from_parts(82_755_000, 0)
+		Weight::from_parts(84_378_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Bids` (r:1 w:0)
+	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_node_bid() -> Weight {
-		Weight::from_parts(82_755_000, 0)
+		Weight::from_parts(93_846_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
@@ -818,7 +834,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
-		Weight::from_parts(125_125_000, 0)
+		Weight::from_parts(125_235_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -834,7 +850,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Disputes` (r:0 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		Weight::from_parts(108_935_000, 0)
+		Weight::from_parts(106_590_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -858,7 +874,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn resolve_dispute_developer() -> Weight {
-		Weight::from_parts(228_990_000, 0)
+		Weight::from_parts(222_157_000, 0)
 			.saturating_add(Weight::from_parts(0, 6218))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
@@ -880,7 +896,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
-		Weight::from_parts(241_573_000, 0)
+		Weight::from_parts(230_472_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -890,7 +906,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Timers` (r:1 w:0)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn timers_base() -> Weight {
-		Weight::from_parts(6_282_000, 0)
+		Weight::from_parts(6_312_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -902,7 +918,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Timers` (r:16 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn timer_reschedule() -> Weight {
-		Weight::from_parts(93_355_000, 0)
+		Weight::from_parts(94_577_000, 0)
 			.saturating_add(Weight::from_parts(0, 49006))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -924,7 +940,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
-		Weight::from_parts(234_560_000, 0)
+		Weight::from_parts(232_566_000, 0)
 			.saturating_add(Weight::from_parts(0, 6218))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
@@ -944,7 +960,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
-		Weight::from_parts(173_595_000, 0)
+		Weight::from_parts(168_336_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))

@@ -92,8 +92,8 @@ impl<T: Config> Pallet<T> {
 	/// The bidder's reputation, if it may bid on `job`.
 	fn eligible(who: &T::AccountId, job: &JobOf<T>) -> Result<Permill, DispatchError> {
 		// One read of the provider's record: status, hardware and reputation.
-		let reputation = T::Providers::eligibility(who, &job.spec.requirement)
-			.ok_or(Error::<T>::NotEligible)?;
+		let reputation =
+			T::Providers::eligibility(who, &job.spec.requirement).ok_or(Error::<T>::NotEligible)?;
 		ensure!(reputation >= job.spec.min_reputation, Error::<T>::ReputationTooLow);
 		Ok(reputation)
 	}
