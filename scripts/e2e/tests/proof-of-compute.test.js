@@ -14,6 +14,7 @@ import { u8aToHex } from '@polkadot/util';
 import {
   DevNode, tempBasePath, freePort, submit, cleanup, sleep, runCli,
 } from '../lib/node.js';
+import { eventLog } from '../lib/events.js';
 
 // Alice's node key is fixed (0x…01), so her peer id is known and the others can dial her.
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
@@ -52,34 +53,8 @@ function h100Host(host, gpus) {
   };
 }
 
-// Events of each block read so far (blocks are final enough on a one-validator dev chain).
-const seen = new Map();
-
-/** Every event from block `from` on, with its block number and hash. */
-async function eventsSince(from) {
-  const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const out = [];
-  for (let n = from; n <= best; n++) {
-    if (!seen.has(n)) {
-      const hash = await api.rpc.chain.getBlockHash(n);
-      const records = await (await api.at(hash)).query.system.events();
-      seen.set(n, records.map((r) => ({ block: n, hash, phase: r.phase, event: r.event })));
-    }
-    out.push(...seen.get(n));
-  }
-  return out;
-}
-
-/** Waits until `predicate(events since block from)` holds; returns its (truthy) result. */
-async function waitForEvents(from, predicate, what, timeoutMs = 240_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = predicate(await eventsSince(from));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(3_000);
-  }
-}
+let eventsSince;
+let waitForEvents;
 
 const of = (who, section, method) => (e) => e.event.section === section && e.event.method === method &&
   e.event.data[0].toString() === who.address;
@@ -112,6 +87,7 @@ before(async () => {
     if (name === 'eve') nodes[name].p2pPort = alicePort;
   }
   api = await nodes.eve.start();
+  ({ eventsSince, waitForEvents } = eventLog(api));
   const others = await Promise.all([nodes.ferdie.start(), nodes.dave.start()]);
   await Promise.all(others.map((a) => a.disconnect()));
   assert.equal(api.genesisHash.toHex(), providers.eve.made.genesisHash, 'the CLI computed the genesis hash');
