@@ -22,3 +22,25 @@ export async function jsAttestationKey(api, keyring, seed, who) {
   const proof = key.sign(ownershipPayload(api.genesisHash, who.address, nonce));
   return { pair: key, key: u8aToHex(key.publicKey), proof: u8aToHex(proof) };
 }
+
+/**
+ * A host of `gpus` H100s as `providers.register` takes it; `uuidOf(i)` names the i-th GPU
+ * (unique per host), `spec` overrides the rest.
+ */
+export function h100Host(uuidOf, gpus, { cpuCores = 32, ramMib = 256 * 1024, storageGib = 2_000 } = {}) {
+  return {
+    gpus: [{
+      vendor: 'Nvidia',
+      model: 'NVIDIA H100 80GB HBM3',
+      vramMib: 81_559,
+      count: gpus,
+      computeCapability: { major: 9, minor: 0 },
+      interconnect: 'Sxm',
+    }],
+    gpuUuids: Array.from({ length: gpus }, (_, i) => uuidOf(i)),
+    cpuCores,
+    ramMib,
+    storageGib,
+    bandwidthMbps: 10_000,
+  };
+}

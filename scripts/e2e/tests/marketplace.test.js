@@ -22,6 +22,7 @@ import {
   DevNode, tempBasePath, freePort, submit, cleanup, runCli,
 } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
+import { h100Host } from '../lib/providers.js';
 
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
 const CRU = 10n ** 12n;
@@ -53,23 +54,7 @@ after(async () => {
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([0xd0, host, i, ...new Array(13).fill(0x22)]));
 
-function h100Host(host, gpus) {
-  return {
-    gpus: [{
-      vendor: 'Nvidia',
-      model: 'NVIDIA H100 80GB HBM3',
-      vramMib: 81_559,
-      count: gpus,
-      computeCapability: { major: 9, minor: 0 },
-      interconnect: 'Sxm',
-    }],
-    gpuUuids: Array.from({ length: gpus }, (_, i) => uuid(host, i)),
-    cpuCores: 32,
-    ramMib: 256 * 1024,
-    storageGib: 2_000,
-    bandwidthMbps: 10_000,
-  };
-}
+const host100 = (host, gpus) => h100Host((i) => uuid(host, i), gpus);
 
 function spec({ gpus = 1, duration, maxPrice, bidWindow = 5, auction = 'Open', image = IMAGE }) {
   return {
@@ -151,7 +136,7 @@ test('two provider hosts register and prove themselves', { timeout: 400_000 }, a
   const from = (await api.rpc.chain.getHeader()).number.toNumber();
   for (const [name, host, gpus] of [['eve', 1, 1], ['dave', 2, 2]]) {
     const p = who[name];
-    const { error } = await submit(api, api.tx.providers.register(h100Host(host, gpus),
+    const { error } = await submit(api, api.tx.providers.register(host100(host, gpus),
       p.made.attestationKey, p.made.keyProof, 'https://gpu.example.net', { country: 'DE', metro: null }, BOND), p);
     assert.equal(error, null);
   }
@@ -173,7 +158,7 @@ test('hostile calls fail by name and hold nothing', { timeout: 180_000 }, async 
   assert.equal(r.error, 'marketplace.NotEligible', 'Eve has 1 GPU, not 8');
   assert.equal(await held(who.eve), eveHeld);
   // Charlie registers a host but runs no node: never proven, never eligible.
-  r = await submit(api, api.tx.providers.register(h100Host(9, 8), (await runCliKey(who.charlie)).attestationKey,
+  r = await submit(api, api.tx.providers.register(host100(9, 8), (await runCliKey(who.charlie)).attestationKey,
     (await runCliKey(who.charlie)).keyProof, 'https://c.example.net', { country: 'DE', metro: null }, BOND), who.charlie);
   assert.equal(r.error, null);
   const charlieHeld = await held(who.charlie);

@@ -15,6 +15,7 @@ import {
   DevNode, tempBasePath, freePort, submit, cleanup, sleep, runCli,
 } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
+import { h100Host } from '../lib/providers.js';
 
 // Alice's node key is fixed (0x…01), so her peer id is known and the others can dial her.
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
@@ -35,23 +36,7 @@ after(async () => {
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([0xc0, host, i, ...new Array(13).fill(0x11)]));
 
-function h100Host(host, gpus) {
-  return {
-    gpus: [{
-      vendor: 'Nvidia',
-      model: 'NVIDIA H100 80GB HBM3',
-      vramMib: 81_559,
-      count: gpus,
-      computeCapability: { major: 9, minor: 0 },
-      interconnect: 'Sxm',
-    }],
-    gpuUuids: Array.from({ length: gpus }, (_, i) => uuid(host, i)),
-    cpuCores: 32,
-    ramMib: 256 * 1024,
-    storageGib: 2_000,
-    bandwidthMbps: 10_000,
-  };
-}
+const host100 = (host, gpus) => h100Host((i) => uuid(host, i), gpus);
 
 let eventsSince;
 let waitForEvents;
@@ -97,7 +82,7 @@ test('three hosts register with their nodes\' attestation keys', { timeout: 120_
   let host = 1;
   for (const who of Object.values(providers)) {
     const { events, error } = await submit(api, api.tx.providers.register(
-      h100Host(host++, 2), who.made.attestationKey, who.made.keyProof,
+      host100(host++, 2), who.made.attestationKey, who.made.keyProof,
       'https://gpu.example.net', { country: 'DE', metro: null }, BOND), who);
     assert.equal(error, null);
     assert.ok(events.some(({ event }) => api.events.providers.ProviderRegistered.is(event)));

@@ -9,7 +9,7 @@ import { u8aToHex } from '@polkadot/util';
 import {
   DevNode, tempBasePath, waitForBlock, submit, cleanup, runCli,
 } from '../lib/node.js';
-import { jsAttestationKey } from '../lib/providers.js';
+import { jsAttestationKey, h100Host } from '../lib/providers.js';
 
 const CRU = 10n ** 12n;
 let basePath;
@@ -37,23 +37,7 @@ after(async () => {
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([host, i, ...new Array(14).fill(0xab)]));
 
-function h100Host(host, gpus) {
-  return {
-    gpus: [{
-      vendor: 'Nvidia',
-      model: 'NVIDIA H100 80GB HBM3',
-      vramMib: 81_559,
-      count: gpus,
-      computeCapability: { major: 9, minor: 0 },
-      interconnect: 'Sxm',
-    }],
-    gpuUuids: Array.from({ length: gpus }, (_, i) => uuid(host, i)),
-    cpuCores: 64,
-    ramMib: 512 * 1024,
-    storageGib: 4_000,
-    bandwidthMbps: 10_000,
-  };
-}
+const host100 = (host, gpus) => h100Host((i) => uuid(host, i), gpus, { cpuCores: 64, ramMib: 512 * 1024, storageGib: 4_000 });
 
 const frankfurt = { country: 'DE', metro: 'FRA' };
 const endpoint = 'https://gpu.example.net:8443';
@@ -88,7 +72,7 @@ test('a provider registers with the key its node made, and the bond is held', as
   const bond = 1_000n * CRU;
   const freeBefore = await free(provider);
   const { events, error } = await submit(api, api.tx.providers.register(
-    h100Host(1, 2), made.attestationKey, made.keyProof, endpoint, frankfurt, bond), provider);
+    host100(1, 2), made.attestationKey, made.keyProof, endpoint, frankfurt, bond), provider);
   assert.equal(error, null);
   const registered = events.find(({ event }) => api.events.providers.ProviderRegistered.is(event));
   assert.ok(registered, 'a ProviderRegistered event');
@@ -168,20 +152,20 @@ test('bad registrations fail with their named errors and hold nothing', async ()
 
   const attempts = [
     ['registering twice', provider, api.tx.providers.register(
-      h100Host(2, 1), good.key, good.proof, endpoint, frankfurt, minBond), 'providers.AlreadyRegistered'],
+      host100(2, 1), good.key, good.proof, endpoint, frankfurt, minBond), 'providers.AlreadyRegistered'],
     ['a bond below MinBond', other, api.tx.providers.register(
-      h100Host(2, 1), good.key, good.proof, endpoint, frankfurt, minBond - 1n), 'providers.BondTooLow'],
+      host100(2, 1), good.key, good.proof, endpoint, frankfurt, minBond - 1n), 'providers.BondTooLow'],
     ['a GPU another provider registered', other, api.tx.providers.register(
-      { ...h100Host(2, 2), gpuUuids: [uuid(2, 0), uuid(1, 1)] }, good.key, good.proof, endpoint, frankfurt, minBond),
+      { ...host100(2, 2), gpuUuids: [uuid(2, 0), uuid(1, 1)] }, good.key, good.proof, endpoint, frankfurt, minBond),
     'providers.GpuAlreadyRegistered'],
     ['a profile without GPUs', other, api.tx.providers.register(
-      { ...h100Host(2, 1), gpus: [], gpuUuids: [] }, good.key, good.proof, endpoint, frankfurt, minBond),
+      { ...host100(2, 1), gpus: [], gpuUuids: [] }, good.key, good.proof, endpoint, frankfurt, minBond),
     'providers.EmptyGpuList'],
     ['a lowercase country code', other, api.tx.providers.register(
-      h100Host(2, 1), good.key, good.proof, endpoint, { country: 'de', metro: null }, minBond),
+      host100(2, 1), good.key, good.proof, endpoint, { country: 'de', metro: null }, minBond),
     'providers.InvalidRegion'],
     ['a key proven for someone else', other, api.tx.providers.register(
-      h100Host(2, 1), good.key, (await jsKey('//FerdieAttest', provider)).proof, endpoint, frankfurt, minBond),
+      host100(2, 1), good.key, (await jsKey('//FerdieAttest', provider)).proof, endpoint, frankfurt, minBond),
     'providers.InvalidKeyProof'],
   ];
   for (const [what, who, tx, expected] of attempts) {
@@ -196,7 +180,7 @@ test('bad registrations fail with their named errors and hold nothing', async ()
 
   // The same account then registers correctly.
   const ok = await submit(api, api.tx.providers.register(
-    h100Host(2, 1), good.key, good.proof, endpoint, frankfurt, minBond), other);
+    host100(2, 1), good.key, good.proof, endpoint, frankfurt, minBond), other);
   assert.equal(ok.error, null);
   assert.equal(await bondHeld(other), minBond);
 });
