@@ -127,12 +127,17 @@ impl Running {
 	}
 }
 
-/// Kills the process group a workload runs in (a shell's children with it).
+/// Kills the process group a workload runs in (a shell's children with it): the child leads
+/// its own group (`process_group(0)`), so its pid is the group's id. Never a pid of 0 or 1, which
+/// would name the caller's group or every process.
 fn kill_group(child: &Child) {
-	let _ = Command::new("kill")
-		.args(["-KILL", &format!("-{}", child.id())])
-		.stderr(Stdio::null())
-		.status();
+	let Ok(raw) = i32::try_from(child.id()) else { return };
+	if raw <= 1 {
+		return;
+	}
+	if let Some(pgid) = rustix::process::Pid::from_raw(raw) {
+		let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+	}
 }
 
 /// Runs the command the operator mapped a workload's image to, as a child process in its own
