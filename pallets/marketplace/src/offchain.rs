@@ -73,6 +73,8 @@ pub(crate) struct JobRecord {
 	pub(crate) priced_out_logged: bool,
 	/// Whether the lease's start was logged.
 	pub(crate) lease_logged: bool,
+	/// Whether "no compute service" was logged.
+	pub(crate) no_service_logged: bool,
 }
 
 fn record_key(provider: &impl Encode, job: JobId) -> Vec<u8> {
@@ -191,10 +193,14 @@ impl<T: Config> Worker<T> {
 				);
 			}
 			let Some(url) = endpoint else {
-				log::warn!(
-					target: LOG_TARGET,
-					"job {id}: no compute service on this node (--compute-backend): the workload cannot run"
-				);
+				if claim(&self.provider, id, |r| {
+					!core::mem::replace(&mut r.no_service_logged, true)
+				}) {
+					log::warn!(
+						target: LOG_TARGET,
+						"job {id}: no compute service on this node (--compute-backend): the workload cannot run"
+					);
+				}
 				continue;
 			};
 			self.serve(url, id, &job, &lease);
@@ -330,13 +336,14 @@ impl<T: Config> Worker<T> {
 			let action = match job.spec.auction {
 				AuctionKind::Open => NodeBidAction::Place { price },
 				AuctionKind::Sealed { .. } => {
-					// A resend commits to the same salt.
-					let salt = load(&self.provider, id)
-						.sealed
-						.filter(|(p, _)| *p == price_u128)
-						.map(|(_, s)| s)
-						.unwrap_or_else(offchain::random_seed);
+					// A resend commits to the same salt (read and kept in one compare-and-set).
+					let mut salt = [0u8; 32];
 					claim(&self.provider, id, |r| {
+						salt = r
+							.sealed
+							.filter(|(p, _)| *p == price_u128)
+							.map(|(_, s)| s)
+							.unwrap_or_else(offchain::random_seed);
 						r.sealed = Some((price_u128, salt));
 						true
 					});
