@@ -20,7 +20,7 @@ PROFILE="${PROFILE:-release}"
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 PALLETS=("$@")
-[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_providers pallet_proof_of_compute pallet_marketplace)
+[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_providers pallet_proof_of_compute pallet_marketplace pallet_emissions)
 
 cargo build --locked --profile "$PROFILE" --features runtime-benchmarks -p crucible-node
 NODE="$CARGO_TARGET_DIR/$PROFILE/crucible-node"

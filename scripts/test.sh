@@ -2,9 +2,18 @@
 # Everything CI runs: formatting; one build of the node and of every test target, in which clippy
 # is the compiler of the workspace's own crates (so it is also the lint gate); the Rust tests of
 # the whole workspace; the pallets' benchmarks run as tests; then the e2e suite through
-# @polkadot/api against the real node binary. Usage: scripts/test.sh
+# @polkadot/api against the real node binary.
+# Usage: scripts/test.sh [--long]
+#   --long: the runtime property test with 100,000 random calls (default 3,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for arg in "$@"; do
+	case "$arg" in
+		--long) export CRUCIBLE_FUZZ_CALLS=100000 ;;
+		*) echo "unknown argument: $arg" >&2; exit 2 ;;
+	esac
+done
 
 bash scripts/setup.sh
 
@@ -32,7 +41,7 @@ step "cargo test --workspace"
 cargo test --workspace --locked
 
 step "benchmarks run as tests against the pallets' mocks (runtime-benchmarks)"
-cargo test --locked -p pallet-providers -p pallet-proof-of-compute -p pallet-marketplace --features runtime-benchmarks benchmark
+cargo test --locked -p pallet-providers -p pallet-proof-of-compute -p pallet-marketplace -p pallet-emissions --features runtime-benchmarks benchmark
 
 step "e2e (@polkadot/api against target/debug/crucible-node)"
 export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"

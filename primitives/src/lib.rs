@@ -7,6 +7,7 @@
 extern crate alloc;
 
 pub mod challenge;
+pub mod emissions;
 pub mod marketplace;
 pub mod offchain;
 pub mod proof_of_compute;

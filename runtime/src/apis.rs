@@ -227,6 +227,22 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl crucible_primitives::emissions::EmissionsApi<Block, Balance, crate::BlockNumber> for Runtime {
+		fn tokenomics() -> crucible_primitives::emissions::Tokenomics<Balance, crate::BlockNumber> {
+			pallet_emissions::Pallet::<Runtime>::tokenomics()
+		}
+
+		fn era(
+			era: crucible_primitives::emissions::EraIndex,
+		) -> Option<crucible_primitives::emissions::EraRecord<Balance>> {
+			pallet_emissions::Pallet::<Runtime>::era_record(era)
+		}
+
+		fn claimable(provider: AccountId, era: crucible_primitives::emissions::EraIndex) -> Balance {
+			pallet_emissions::Pallet::<Runtime>::claimable(&provider, era)
+		}
+	}
+
 	impl crucible_primitives::marketplace::MarketplaceApi<
 		Block,
 		AccountId,

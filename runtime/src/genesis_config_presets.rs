@@ -3,9 +3,9 @@
 
 use crate::{
 	configs::{DEV_UNBONDING_PERIOD, GENESIS_CANDIDACY_BOND},
-	AccountId, BalancesConfig, CollatorSelectionConfig, ProofOfComputeConfig, ProvidersConfig,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
-	EXISTENTIAL_DEPOSIT, UNITS,
+	AccountId, BalancesConfig, CollatorSelectionConfig, OriginsConfig, ProofOfComputeConfig,
+	ProvidersConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	BABE_GENESIS_EPOCH_CONFIG, EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
 use crucible_primitives::{proof_of_compute::ChallengeParams, Balance};
@@ -35,12 +35,25 @@ impl GenesisValidator {
 	}
 }
 
+/// Whether a preset is a development network: a sudo key and short governance periods.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Network {
+	/// `--dev`: sudo (the given key) and development timings.
+	Development(Sr25519Keyring),
+	/// Production-like: no sudo key, production timings (governance is the only root).
+	ProductionLike,
+}
+
 fn genesis(
 	validators: Vec<GenesisValidator>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	network: Network,
 	challenges: ChallengeParams,
 ) -> Value {
+	let (sudo, dev_timings) = match network {
+		Network::Development(key) => (Some(key.to_account_id()), true),
+		Network::ProductionLike => (None, false),
+	};
 	let pot = crate::configs::ValidatorPotAccount::get();
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
@@ -63,7 +76,8 @@ fn genesis(
 				})
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: sudo },
+		origins: OriginsConfig { dev_timings },
 		providers: ProvidersConfig { unbonding_period: Some(DEV_UNBONDING_PERIOD) },
 		proof_of_compute: ProofOfComputeConfig { params: Some(challenges) },
 	})
@@ -73,20 +87,24 @@ fn well_known_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
 }
 
-/// `--dev`: Alice is the only validator and the sudo key; the well-known accounts are funded;
-/// provider bonds unbond within a minute (as on `--chain local`); proof-of-compute challenges
-/// are tiny and come every 10 blocks, so that a CPU node proves itself within a minute.
+/// `--dev`: Alice is the only validator and the sudo key; governance runs with development
+/// timings (a referendum passes in about two minutes, an emission era lasts 20 blocks); the
+/// well-known accounts are funded; provider bonds unbond within a minute (as on `--chain local`);
+/// proof-of-compute challenges are tiny and come every 10 blocks, so that a CPU node proves itself
+/// within a minute.
 pub fn development_config_genesis() -> Value {
 	genesis(
 		vec![GenesisValidator::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		well_known_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Network::Development(Sr25519Keyring::Alice),
 		ChallengeParams::development(),
 	)
 }
 
 /// `--chain local`: Alice, Bob, Charlie and Dave validate; proof of compute runs at production
-/// sizes (the mainnet parameters: hourly periods, seconds of GPU work per challenge).
+/// sizes (the mainnet parameters: hourly periods, seconds of GPU work per challenge); no sudo
+/// key: Root is reached only through a referendum on the `root` track, with production
+/// governance timings.
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![
@@ -96,7 +114,7 @@ pub fn local_config_genesis() -> Value {
 			GenesisValidator::from_keyring(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		well_known_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Network::ProductionLike,
 		ChallengeParams::mainnet(),
 	)
 }

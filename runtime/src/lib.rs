@@ -21,6 +21,7 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 
 // `impl_opaque_keys!` and `#[frame_support::runtime]` expand to code that names `Vec`.
 use alloc::vec::Vec;
@@ -61,7 +62,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("crucible"),
 	impl_name: alloc::borrow::Cow::Borrowed("crucible-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -186,8 +187,29 @@ mod runtime {
 	pub type Marketplace = pallet_marketplace;
 
 	/// Dev and test networks only: governance (OpenGov) replaces it.
+	#[runtime::pallet_index(43)]
+	pub type Emissions = pallet_emissions;
+
 	#[runtime::pallet_index(30)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(50)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(51)]
+	pub type Scheduler = pallet_scheduler;
+
+	#[runtime::pallet_index(52)]
+	pub type Referenda = pallet_referenda;
+
+	#[runtime::pallet_index(53)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+
+	#[runtime::pallet_index(54)]
+	pub type Origins = governance::pallet_custom_origins;
+
+	#[runtime::pallet_index(55)]
+	pub type Treasury = pallet_treasury;
 }
 
 /// The pallets whose benchmarks `crucible-node benchmark pallet` runs.
@@ -203,6 +225,7 @@ mod benchmarks {
 		[pallet_providers, Providers]
 		[pallet_proof_of_compute, ProofOfCompute]
 		[pallet_marketplace, Marketplace]
+		[pallet_emissions, Emissions]
 	);
 
 	use super::{AccountId, Runtime, SessionKeys};
@@ -221,5 +244,7 @@ mod benchmarks {
 	}
 }
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

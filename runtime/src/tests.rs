@@ -38,7 +38,7 @@ fn merge(base: &mut Value, patch: Value) {
 
 /// Builds the genesis state of a preset the way the node does from a chain spec: the preset's
 /// patch over the default config, then `build_state`.
-fn ext_from_preset(id: &str) -> TestExternalities {
+pub(crate) fn ext_from_preset(id: &str) -> TestExternalities {
 	let patch = genesis_config_presets::get_preset(&PresetId::from(id))
 		.unwrap_or_else(|| panic!("preset {id} exists"));
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
@@ -74,10 +74,21 @@ fn every_preset_builds_a_consistent_genesis() {
 				session_validators,
 				"{id}: the genesis validators are the invulnerables"
 			);
-			assert_eq!(
-				pallet_sudo::Key::<Runtime>::get(),
-				Some(Sr25519Keyring::Alice.to_account_id())
+			// Sudo exists only on the development network; elsewhere Root is a referendum.
+			let dev = id == sp_genesis_builder::DEV_RUNTIME_PRESET;
+			let expected_sudo = dev.then(|| Sr25519Keyring::Alice.to_account_id());
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), expected_sudo, "{id}: sudo key");
+			assert_eq!(crate::governance::dev_timings(), dev, "{id}: governance timings");
+			// The treasury and the rewards pot exist; the issuance equation starts here.
+			assert!(
+				Balances::balance(&crate::configs::TreasuryAccount::get()) >= EXISTENTIAL_DEPOSIT
 			);
+			assert!(
+				Balances::balance(&pallet_emissions::Pallet::<Runtime>::pot()) >=
+					EXISTENTIAL_DEPOSIT
+			);
+			pallet_emissions::Pallet::<Runtime>::do_try_state()
+				.expect("emissions invariants at genesis");
 			let alice = Sr25519Keyring::Alice.to_account_id();
 			assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT);
 			assert_eq!(Balances::balance(&ValidatorPotAccount::get()), EXISTENTIAL_DEPOSIT);

@@ -88,6 +88,9 @@ pub mod pallet {
 		/// deposits go (burned for now; emissions and the treasury next).
 		type FeeHandler: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
 
+		/// Told of every settled lease's served GPU-blocks (emissions pays for them).
+		type OnLeaseSettled: OnLeaseSettled<Self::AccountId>;
+
 		/// Who resolves disputes (root now, a governance track later).
 		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 

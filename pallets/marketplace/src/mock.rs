@@ -150,6 +150,23 @@ impl OnUnbalanced<Credit<AccountId, Balances>> for FeeSink {
 	}
 }
 
+thread_local! {
+	static SETTLED: core::cell::RefCell<Vec<(AccountId, u128)>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records every settled lease's GPU-blocks, as emissions would credit them.
+pub struct SettledLog;
+impl crate::OnLeaseSettled<AccountId> for SettledLog {
+	fn on_lease_settled(provider: &AccountId, gpu_blocks: u128) {
+		SETTLED.with(|s| s.borrow_mut().push((*provider, gpu_blocks)));
+	}
+}
+
+/// The settled leases told so far.
+pub fn settled() -> Vec<(AccountId, u128)> {
+	SETTLED.with(|s| s.borrow().clone())
+}
+
 /// What the fee handler received.
 pub fn fees() -> Balance {
 	FEES.with(|f| *f.borrow())
@@ -169,6 +186,7 @@ impl pallet_marketplace::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Providers = Providers;
 	type FeeHandler = FeeSink;
+	type OnLeaseSettled = SettledLog;
 	type DisputeOrigin = EnsureRoot<AccountId>;
 	type JobDeposit = ConstU64<JOB_DEPOSIT>;
 	type BidDeposit = ConstU64<BID_DEPOSIT>;
@@ -215,6 +233,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		polkadot_sdk::sp_keystore::testing::MemoryKeystore::new(),
 	));
 	FEES.with(|f| *f.borrow_mut() = 0);
+	SETTLED.with(|s| s.borrow_mut().clear());
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		on_initialize(1);

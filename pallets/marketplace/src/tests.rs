@@ -578,8 +578,12 @@ fn completion_opens_the_dispute_window_then_settles_paying_the_provider() {
 		);
 		assert_noop!(Marketplace::claim(RuntimeOrigin::signed(P1), id), Error::<Test>::WrongPhase);
 		let before = free(P1);
+		let gpus = u128::from(job(id).spec.requirement.min_gpu_count.max(1));
+		assert!(settled().is_empty());
 		run_to_block(51 + DISPUTE_WINDOW + 1);
 		assert!(Jobs::<Test>::get(id).is_none());
+		// Emissions is told of the 40 paid blocks × the job's GPUs.
+		assert_eq!(settled(), vec![(P1, 40 * gpus)]);
 		let total = 40 * 60;
 		assert_eq!(free(P1), before + total - total / 10);
 		assert_eq!(free(DEV), ENDOWMENT - total);
@@ -766,6 +770,7 @@ fn a_dispute_after_the_window_is_refused() {
 		// Still here (settles the block after the window), but the window is over next block.
 		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
 		assert_ok!(Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Provider));
+		assert_eq!(settled().len(), 1, "a dispute won by the provider settles the lease");
 		let id = {
 			proven(P3);
 			let j = post(DEV2, open_spec());

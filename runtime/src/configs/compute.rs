@@ -12,11 +12,34 @@ use crucible_primitives::{
 	Balance,
 };
 use polkadot_sdk::{
-	frame_support::{parameter_types, traits::ConstU32},
+	frame_support::{
+		parameter_types,
+		traits::{ConstU32, EitherOf},
+	},
 	frame_system::{self, EnsureRoot},
 	pallet_babe, pallet_transaction_payment,
 	sp_runtime::{generic::Era, transaction_validity::TransactionPriority, Permill},
 };
+
+/// Root (the `root` track; sudo on development networks) or the `emissions_admin` track.
+pub type GovernanceOrigin =
+	EitherOf<EnsureRoot<crate::AccountId>, crate::governance::EmissionsAdmin>;
+
+/// Credits proof of compute's verified units to the provider's work in the current era.
+pub struct VerifiedComputeToEmissions;
+impl pallet_proof_of_compute::OnVerifiedCompute<crate::AccountId> for VerifiedComputeToEmissions {
+	fn on_verified_compute(provider: &crate::AccountId, _period: u32, units: u128) {
+		crate::Emissions::note_work(provider, units, 0);
+	}
+}
+
+/// Credits a settled lease's GPU-blocks to the provider's work in the current era.
+pub struct SettledLeasesToEmissions;
+impl pallet_marketplace::OnLeaseSettled<crate::AccountId> for SettledLeasesToEmissions {
+	fn on_lease_settled(provider: &crate::AccountId, gpu_blocks: u128) {
+		crate::Emissions::note_work(provider, 0, gpu_blocks);
+	}
+}
 
 parameter_types! {
 	/// The smallest provider bond: 100 CRU, well above the storage its record and its index
@@ -41,7 +64,8 @@ parameter_types! {
 	pub const BidDeposit: Balance = UNITS / 10;
 	/// Held from a developer who disputes a result (to the provider if the dispute fails).
 	pub const DisputeDeposit: Balance = 10 * UNITS;
-	/// The protocol's share of every payment to a provider (burned until emissions exist).
+	/// The protocol's share of every payment to a provider (emissions' burn share burned, the
+	/// rest to the treasury).
 	pub const ProtocolFee: Permill = Permill::from_percent(5);
 	/// A provider that abandons a lease loses 5% of its bond to the developer.
 	pub const AbandonSlash: Permill = Permill::from_percent(5);
@@ -53,10 +77,12 @@ impl pallet_marketplace::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Providers = crate::Providers;
-	/// Burned until emissions and the treasury take their shares.
-	type FeeHandler = ();
-	/// Root (sudo on dev networks) until OpenGov has a track for it.
-	type DisputeOrigin = EnsureRoot<crate::AccountId>;
+	/// Emissions' governed burn share is burned, the rest funds the treasury.
+	type FeeHandler = pallet_emissions::FeeSplit<Runtime>;
+	/// Emissions pays for settled leases' GPU-blocks.
+	type OnLeaseSettled = SettledLeasesToEmissions;
+	/// Root or the `emissions_admin` track.
+	type DisputeOrigin = GovernanceOrigin;
 	type JobDeposit = JobDeposit;
 	type BidDeposit = BidDeposit;
 	type DisputeDeposit = DisputeDeposit;
@@ -99,10 +125,10 @@ impl pallet_providers::Config for Runtime {
 	type ReputationDecayPeriod = ReputationDecayPeriod;
 	/// Open challenges keep a provider from leaving or stepping out; leases from leaving.
 	type WorkInFlight = (ProofOfCompute, crate::Marketplace);
-	/// Slashed bond is burned until the treasury exists.
-	type OnSlash = ();
-	/// Root (sudo on dev networks) until OpenGov has a track for it.
-	type ForceOrigin = EnsureRoot<crate::AccountId>;
+	/// Slashed bond goes to the treasury.
+	type OnSlash = pallet_emissions::SlashToTreasury<Runtime>;
+	/// Root or the `emissions_admin` track.
+	type ForceOrigin = GovernanceOrigin;
 	type WeightInfo = pallet_providers::weights::SubstrateWeight<Runtime>;
 }
 
@@ -111,10 +137,10 @@ impl pallet_proof_of_compute::Config for Runtime {
 	/// BABE's VRF output; in `on_finalize` (where the pallet reads it) it is this block's.
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	type Verifier = pallet_proof_of_compute::SpotCheckedMatmul;
-	/// Root (sudo on dev networks) until OpenGov's emissions track exists.
-	type ParamsOrigin = EnsureRoot<crate::AccountId>;
-	/// Emissions will pay for verified compute; until then units are only counted.
-	type OnVerifiedCompute = ();
+	/// Root or the `emissions_admin` track.
+	type ParamsOrigin = GovernanceOrigin;
+	/// Emissions pays for verified compute units.
+	type OnVerifiedCompute = VerifiedComputeToEmissions;
 	type MaxSamples = ConstU32<32>;
 	type MaxInner = ConstU32<MAX_INNER>;
 	type MaxLeafSize = ConstU32<64>;

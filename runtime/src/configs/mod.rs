@@ -2,10 +2,12 @@
 
 mod compute;
 mod consensus;
+mod governance;
 mod monetary;
 
 pub use compute::*;
 pub use consensus::*;
+pub use governance::*;
 pub use monetary::*;
 
 use crate::{
@@ -17,7 +19,7 @@ use polkadot_sdk::{
 		derive_impl,
 		dispatch::DispatchClass,
 		parameter_types,
-		traits::{ConstU32, ConstU64, Everything},
+		traits::{ConstU32, ConstU64, Contains},
 		weights::constants::ParityDbWeight,
 	},
 	frame_system::limits::{BlockLength, BlockWeights},
@@ -45,9 +47,18 @@ parameter_types! {
 	pub const SS58Prefix: u16 = crucible_primitives::SS58_PREFIX;
 }
 
+/// Every call except `Balances::burn`: burns go through emissions' record, so that the total
+/// issuance always equals genesis + minted − burned (`tokenomics()` shows it).
+pub struct BaseFilter;
+impl Contains<RuntimeCall> for BaseFilter {
+	fn contains(call: &RuntimeCall) -> bool {
+		!matches!(call, RuntimeCall::Balances(pallet_balances::Call::burn { .. }))
+	}
+}
+
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
-	type BaseCallFilter = Everything;
+	type BaseCallFilter = BaseFilter;
 	type Block = Block;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;

@@ -1,9 +1,14 @@
 //! The CRU token (balances) and transaction fees.
 
 use crate::{
-	Balance, Balances, Runtime, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, System,
+	AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	System,
 };
-use crucible_primitives::currency::{CENTS, EXISTENTIAL_DEPOSIT, MICRO_UNITS};
+use crucible_primitives::{
+	currency::{CENTS, EXISTENTIAL_DEPOSIT, MICRO_UNITS, UNITS},
+	emissions::EmissionParams,
+	time::DAYS,
+};
 use polkadot_sdk::{
 	frame_support::{
 		parameter_types,
@@ -16,8 +21,9 @@ use polkadot_sdk::{
 			WeightToFeeCoefficients, WeightToFeePolynomial,
 		},
 	},
+	frame_system::EnsureRoot,
 	pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment},
-	sp_runtime::{traits::Bounded, FixedPointNumber, Perbill, Perquintill},
+	sp_runtime::{traits::Bounded, FixedPointNumber, Perbill, Permill, Perquintill},
 	*,
 };
 use smallvec::smallvec;
@@ -28,8 +34,8 @@ impl pallet_balances::Config for Runtime {
 	type ReserveIdentifier = [u8; 8];
 	type Balance = Balance;
 	type RuntimeEvent = RuntimeEvent;
-	/// Dust of reaped accounts is burned.
-	type DustRemoval = ();
+	/// Dust of reaped accounts is burned (and recorded by emissions).
+	type DustRemoval = pallet_emissions::Burn<Runtime>;
 	type ExistentialDeposit = ExistentialDeposit;
 	type AccountStore = System;
 	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
@@ -84,7 +90,7 @@ impl OnUnbalanced<Credit<crate::AccountId, Balances>> for DealWithFees {
 			}
 			let burn = FeeBurnShare::get().mul_floor(fees.peek());
 			let (burned, to_pot) = fees.split(burn);
-			drop(burned);
+			pallet_emissions::Burn::<Runtime>::on_unbalanced(burned);
 			ResolveTo::<super::ValidatorPotAccount, Balances>::on_unbalanced(to_pot);
 		}
 	}
@@ -104,4 +110,50 @@ impl pallet_transaction_payment::Config for Runtime {
 		MaximumMultiplier,
 	>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const EmissionsPalletId: frame_support::PalletId = frame_support::PalletId(*b"cru/emis");
+	/// A bounded (`emissions_admin`) change moves a parameter by at most 10% of its value.
+	pub const EmissionsMaxChange: Permill = Permill::from_percent(10);
+	/// The supply no mint goes past: one billion CRU.
+	pub const MaxSupply: Balance = 1_000_000_000 * UNITS;
+	pub DefaultEmissionParams: EmissionParams<Balance> = mainnet_emission_params();
+}
+
+/// Mainnet's emission: 100,000 CRU a day at first, 0.1% less each day (about 30% less a
+/// year), never under 10,000 CRU a day; 70% to providers for verified work (half of it for
+/// settled leases), 20% to validators, 10% to the treasury; half of every protocol fee burned;
+/// 30 days to claim.
+pub fn mainnet_emission_params() -> EmissionParams<Balance> {
+	EmissionParams {
+		initial: 100_000 * UNITS,
+		decay: Perbill::from_rational(1u32, 1_000u32),
+		floor: 10_000 * UNITS,
+		providers: Permill::from_percent(70),
+		validators: Permill::from_percent(20),
+		treasury: Permill::from_percent(10),
+		market_weight: Permill::from_percent(50),
+		burn_share: Permill::from_percent(50),
+		claim_window: 30,
+	}
+}
+
+impl pallet_emissions::Config for Runtime {
+	type Currency = Balances;
+	/// The validators' share joins the pot that pays block authors.
+	type ValidatorRewards = ResolveTo<super::ValidatorPotAccount, Balances>;
+	type TreasuryAccount = super::TreasuryAccount;
+	type PalletId = EmissionsPalletId;
+	/// The `emissions_admin` track: bounded changes.
+	type GovernanceOrigin = crate::governance::EmissionsAdmin;
+	/// The `root` track: unbounded.
+	type UnboundedOrigin = EnsureRoot<AccountId>;
+	/// A day (20 blocks, two minutes, on development networks).
+	type EraLength = crate::governance::Timed<{ DAYS }, 20>;
+	type MaxSupply = MaxSupply;
+	type MaxChange = EmissionsMaxChange;
+	type MaxClaimWindow = ConstU32<90>;
+	type DefaultParams = DefaultEmissionParams;
+	type WeightInfo = pallet_emissions::weights::SubstrateWeight<Runtime>;
 }

@@ -1,7 +1,7 @@
 //! The marketplace's invariants, checked after every unit test, every block of the property
 //! test, and by try-runtime.
 
-#![cfg(any(feature = "try-runtime", test))]
+#![cfg(any(feature = "try-runtime", feature = "std", test))]
 
 use super::*;
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};

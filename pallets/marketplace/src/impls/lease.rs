@@ -237,6 +237,7 @@ impl<T: Config> Pallet<T> {
 					dispute.deposit.saturating_sub(moved),
 				);
 				Self::pay(id, &mut job, &lease.provider, lease.accrued);
+				Self::credit_served(&job, &lease);
 				Self::end_job(id, job, JobEnd::Settled);
 			},
 		}
@@ -268,8 +269,16 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle(id: JobId, mut job: JobOf<T>) {
 		if let Some(lease) = Leases::<T>::get(id) {
 			Self::pay(id, &mut job, &lease.provider, lease.accrued);
+			Self::credit_served(&job, &lease);
 		}
 		Self::end_job(id, job, JobEnd::Settled);
+	}
+
+	/// Tells `OnLeaseSettled` of a settled lease's paid blocks × the job's GPUs.
+	fn credit_served(job: &JobOf<T>, lease: &LeaseOf<T>) {
+		let blocks: u128 = lease.paid_blocks.saturated_into();
+		let gpus = u128::from(job.spec.requirement.min_gpu_count.max(1));
+		T::OnLeaseSettled::on_lease_settled(&lease.provider, blocks.saturating_mul(gpus));
 	}
 
 	/// A lease without attestations for `GraceBlocks`: what was attested is paid, the
