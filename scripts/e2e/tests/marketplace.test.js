@@ -4,7 +4,7 @@
 //  - Eve's (on Alice's validator node): 1 H100, bids 7 mCRU per GPU per block;
 //  - Dave's (a second node): 2 H100s, bids 10 mCRU per GPU per block; stopped mid-lease.
 // Bob, a developer, posts jobs: an open auction (both nodes bid, the lower wins, the workload
-// runs, attestations pay per block, completion, settlement burns the protocol fee); a sealed
+// runs, attestations pay per block, completion, settlement burns the protocol fee's burn share); a sealed
 // auction (the winner is paid the second price); a job only Dave can serve (Dave's node stops:
 // the lease fails after the grace period, Bob is refunded and compensated from the slash); a
 // workload no operator mapped (refused, refunded). Hostile calls fail by name and hold nothing.
@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import {
   DevNode, tempBasePath, freePort, submit, cleanup, runCli,
 } from '../lib/node.js';
@@ -269,7 +269,8 @@ test('a workload no operator mapped is refused and the developer refunded', { ti
   assert.match(readFileSync(winner.logPath, 'utf8'), /REFUSED: workload image .* is not in this operator's workload map/);
 });
 
-test('completion, the dispute window, settlement: the protocol fee is burned', { timeout: 420_000 }, async () => {
+test('completion, the dispute window, settlement: the protocol fee\'s burn share is burned, the rest funds the treasury',
+  { timeout: 420_000 }, async () => {
   const id = jobs.open;
   const completed = await waitForEvents(jobs.from, (evs) => evs.find(mk('JobCompleted', id)), 'completion');
   const settled = await waitForEvents(completed.block, (evs) => evs.find(mk('JobEnded', id)), 'settlement');
@@ -277,21 +278,42 @@ test('completion, the dispute window, settlement: the protocol fee is burned', {
   assert.equal(settled.event.data.refunded.toBigInt(), JOB_DEPOSIT, 'every block attested: only the deposit back');
   const inBlock = (await eventsSince(settled.block)).filter((e) => e.block === settled.block);
   const paid = inBlock.find(mk('Paid', id)).event.data;
-  // Burned in this block: the protocol fees, forfeited deposits and burned slashes.
+  const atBlock = async (n) => api.at(await api.rpc.chain.getBlockHash(n));
+  const before = await atBlock(settled.block - 1);
+  const after = await atBlock(settled.block);
+  const [t0, t1] = [await before.call.emissionsApi.tokenomics(), await after.call.emissionsApi.tokenomics()];
+  const share = t1.params.burnShare.toBigInt(); // parts per million
+  // Burned in this block: emissions' burn share of each protocol fee and forfeited deposit (each
+  // credit rounded down), unless a fee-paying transaction burned its share too.
   let burned = 0n;
+  let toTreasury = 0n;
+  const split = (amount) => {
+    const b = amount * share / 1_000_000n;
+    burned += b;
+    toTreasury += amount - b;
+  };
   for (const e of inBlock) {
-    if (mk('Paid')(e)) burned += e.event.data.fee.toBigInt();
-    if (mk('BidWithdrawn')(e) || mk('CommitmentForfeited')(e)) burned += e.event.data.forfeited.toBigInt();
-    if (e.event.section === 'providers' && e.event.method === 'Slashed' &&
-      !['AbandonedLease', 'LostDispute'].includes(e.event.data.reason.toString())) burned += e.event.data.amount.toBigInt();
-    if (e.event.section === 'transactionPayment') burned = null; // a fee-paying transaction: skip the exact check
+    if (mk('Paid')(e)) split(e.event.data.fee.toBigInt());
+    if (mk('BidWithdrawn')(e) || mk('CommitmentForfeited')(e)) split(e.event.data.forfeited.toBigInt());
+    // A fee-paying transaction or a slash moves the figures too: skip the exact checks.
+    if (e.event.section === 'transactionPayment' || (e.event.section === 'providers' && e.event.method === 'Slashed')) burned = null;
     if (burned === null) break;
   }
-  const at = async (n) => (await api.at(await api.rpc.chain.getBlockHash(n))).query.balances.totalIssuance();
-  const drop = (await at(settled.block - 1)).toBigInt() - (await at(settled.block)).toBigInt();
+  const burnedInBlock = t1.burned.toBigInt() - t0.burned.toBigInt();
+  const mintedInBlock = t1.minted.toBigInt() - t0.minted.toBigInt();
+  const drop = (await before.query.balances.totalIssuance()).toBigInt() -
+    (await after.query.balances.totalIssuance()).toBigInt();
   assert.ok(paid.fee.toBigInt() > 0n);
-  if (burned !== null) assert.equal(drop, burned, 'total issuance fell by the burned fees');
-  else assert.ok(drop >= paid.fee.toBigInt());
+  assert.ok(burnedInBlock > 0n, 'part of the fee was burned');
+  assert.equal(drop, burnedInBlock - mintedInBlock, 'total issuance moved by exactly burned − minted');
+  if (burned !== null) assert.equal(burnedInBlock, burned, 'the burn share of the protocol fee was burned');
+  else assert.ok(burnedInBlock >= paid.fee.toBigInt() * share / 1_000_000n);
+  // The treasury (`modlpy/trsry` padded) got the rest, when no era closed in this block.
+  const treasury = u8aConcat(stringToU8a('modlpy/trsry'), new Uint8Array(20));
+  const treasuryGain = (await after.query.system.account(treasury)).data.free.toBigInt() -
+    (await before.query.system.account(treasury)).data.free.toBigInt();
+  if (burned !== null && mintedInBlock === 0n) assert.equal(treasuryGain, toTreasury, 'the rest went to the treasury');
+  else assert.ok(treasuryGain > 0n);
 });
 
 test('a provider node stopped mid-lease: the lease fails, the developer is refunded and compensated',
