@@ -89,16 +89,11 @@ pub mod pallet_custom_origins {
 	}
 	decl_ensure!(EmissionsAdmin, EmissionsAdmin);
 	decl_ensure!(Treasurer, Treasurer);
-
-	/// Whether development timings are on.
-	pub fn dev_timings<T: Config>() -> bool {
-		DevTimings::<T>::get()
-	}
 }
 
 /// Whether this network runs with development timings.
 pub fn dev_timings() -> bool {
-	pallet_custom_origins::dev_timings::<crate::Runtime>()
+	pallet_custom_origins::DevTimings::<crate::Runtime>::get()
 }
 
 /// `production` on production networks, `dev` on development ones.

@@ -89,9 +89,13 @@ impl<T: Config> Pallet<T> {
 
 	/// What the current era mints at its close, after the supply cap.
 	pub fn next_emission() -> Balance {
-		let era = CurrentEra::<T>::get();
+		Self::capped_emission(&Params::<T>::get(), CurrentEra::<T>::get())
+	}
+
+	/// `params`' emission for `era`, capped at what is left below `MaxSupply`.
+	fn capped_emission(params: &ParamsOf, era: EraIndex) -> Balance {
 		let room = T::MaxSupply::get().saturating_sub(T::Currency::total_issuance());
-		Params::<T>::get().emission(era).min(room)
+		params.emission(era).min(room)
 	}
 
 	/// Closes the current era: mints its emission, split among the providers' pools (only for
@@ -99,7 +103,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn close_era(now: BlockNumberFor<T>) {
 		let era = CurrentEra::<T>::get();
 		let params = Params::<T>::get();
-		let emission = Self::next_emission();
+		let emission = Self::capped_emission(&params, era);
 		let mut record = Eras::<T>::get(era).unwrap_or_default();
 
 		let validators = params.validators.mul_floor(emission);
@@ -144,8 +148,7 @@ impl<T: Config> Pallet<T> {
 		record.minted = minted;
 		record.compute_pool = compute_pool;
 		record.lease_pool = lease_pool;
-		record.burned = totals.burned.saturating_sub(totals.burned_at_era_start);
-		record.slashed = totals.slashed.saturating_sub(totals.slashed_at_era_start);
+		(record.burned, record.slashed) = totals.this_era();
 		totals.burned_at_era_start = totals.burned;
 		totals.slashed_at_era_start = totals.slashed;
 		Totals::<T>::put(totals);
@@ -359,8 +362,7 @@ impl<T: Config> Pallet<T> {
 		let totals = Totals::<T>::get();
 		let era = CurrentEra::<T>::get();
 		let mut current = Eras::<T>::get(era).unwrap_or_default();
-		current.burned = totals.burned.saturating_sub(totals.burned_at_era_start);
-		current.slashed = totals.slashed.saturating_sub(totals.slashed_at_era_start);
+		(current.burned, current.slashed) = totals.this_era();
 		Tokenomics {
 			era,
 			era_start: EraStart::<T>::get(),

@@ -62,3 +62,13 @@ pub struct IssuanceTotals {
 	/// `slashed` when the current era started.
 	pub slashed_at_era_start: Balance,
 }
+
+impl IssuanceTotals {
+	/// Burned and slashed since the current era started.
+	pub fn this_era(&self) -> (Balance, Balance) {
+		(
+			self.burned.saturating_sub(self.burned_at_era_start),
+			self.slashed.saturating_sub(self.slashed_at_era_start),
+		)
+	}
+}
