@@ -12,6 +12,8 @@ pub mod marketplace;
 pub mod offchain;
 pub mod proof_of_compute;
 pub mod providers;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 use polkadot_sdk::{
 	sp_core::H256,

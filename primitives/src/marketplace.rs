@@ -389,14 +389,12 @@ pub mod service {
 	/// its status, finish it at the lease's end.
 	pub const WORKLOAD_PATH: &str = "/v1/workload";
 
-	/// The key, in the offchain database's persistent storage, of the operator's bid policy
-	/// (SCALE [`BidPolicy`]), written by the node at startup (`--bid-policy`); absent or empty:
-	/// the node bids on nothing.
-	pub const POLICY_KEY: &[u8] = b"crucible::market::policy";
+	/// The bytes sealing adds to access details: the ephemeral x25519 public key (32), the
+	/// AES-GCM nonce (12) and its tag (16).
+	pub const SEAL_OVERHEAD: usize = 32 + 12 + 16;
 
-	/// The most plaintext bytes of access details: what fits [`MAX_ACCESS_LEN`] once encrypted
-	/// (ephemeral key 32 + nonce 12 + tag 16 bytes).
-	pub const MAX_ACCESS_PLAINTEXT: usize = MAX_ACCESS_LEN as usize - 60;
+	/// The most plaintext bytes of access details: what fits [`MAX_ACCESS_LEN`] once sealed.
+	pub const MAX_ACCESS_PLAINTEXT: usize = MAX_ACCESS_LEN as usize - SEAL_OVERHEAD;
 
 	/// A lease's workload, as the worker asks the service about it.
 	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]

@@ -1,17 +1,41 @@
-//! What the off-chain workers of proof of compute and of the marketplace share: where the
-//! node's compute service listens, and how they ask it (HTTP POST, SCALE bodies, deadlines).
+//! What the off-chain workers of proof of compute and of the marketplace share: the keys of the
+//! offchain database the node writes and they read ([`keys`]), where the node's compute service
+//! listens, and how they ask it (HTTP POST, SCALE bodies, deadlines).
 
-use crate::proof_of_compute::service::{ENDPOINT_KEY, MAX_ENDPOINT_LEN};
 use alloc::{string::String, vec::Vec};
 use polkadot_sdk::{
 	sp_io::offchain,
 	sp_runtime::offchain::{http, StorageKind, Timestamp},
 };
 
+/// Every key of the offchain database's persistent storage that Crucible uses: what the node
+/// writes at startup for its off-chain workers, and the prefixes of the records the workers keep
+/// for themselves. One home, so that the writer and the readers cannot drift apart.
+pub mod keys {
+	/// The compute service's base URL (`http://127.0.0.1:<port>`), written by the node at startup
+	/// (`--compute-backend`, `--compute-service-url`); empty when the node has no compute backend.
+	pub const COMPUTE_ENDPOINT: &[u8] = b"crucible::compute::endpoint";
+	/// The longest URL stored under [`COMPUTE_ENDPOINT`] (a longer one is ignored).
+	pub const MAX_ENDPOINT_LEN: usize = 256;
+	/// The compute backend the node runs (`cpu`, `cuda`, `remote` or `none`), written with the
+	/// endpoint; proof of compute's worker reports it in heartbeats.
+	pub const COMPUTE_BACKEND: &[u8] = b"crucible::compute::backend";
+	/// The operator's bid policy (SCALE `marketplace::service::BidPolicy`), written by the node at
+	/// startup (`--bid-policy`); empty: the node bids on nothing.
+	pub const BID_POLICY: &[u8] = b"crucible::market::policy";
+	/// The prefix of proof of compute's worker records, one per (provider, period).
+	pub const CHALLENGE_RECORD: &[u8] = b"crucible::poc::worker";
+	/// The prefix of the marketplace worker's records, one per (provider, job).
+	pub const JOB_RECORD: &[u8] = b"crucible::market::job";
+	/// How many local provers the registry's iterator left out last time (it warns once per
+	/// change).
+	pub const LOCAL_PROVERS_LEFT_OUT: &[u8] = b"crucible::providers::left-out";
+}
+
 /// The compute service's base URL (written by the node at startup), if the node has one.
 pub fn endpoint() -> Option<String> {
-	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, ENDPOINT_KEY)?;
-	if raw.is_empty() || raw.len() > MAX_ENDPOINT_LEN {
+	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, keys::COMPUTE_ENDPOINT)?;
+	if raw.is_empty() || raw.len() > keys::MAX_ENDPOINT_LEN {
 		return None;
 	}
 	String::from_utf8(raw).ok()

@@ -14,6 +14,10 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use polkadot_sdk::sp_runtime::{traits::ConstU32, BoundedVec, Permill};
 use scale_info::TypeInfo;
 
+/// A challenge period's index: period 0 starts at the first block (an era of emissions is an
+/// `emissions::EraIndex`).
+pub type PeriodIndex = u32;
+
 /// Performance classes of GPUs: a challenge is sized per class so that the claimed card needs
 /// a few seconds and a card several times slower misses the deadline.
 #[derive(
@@ -314,7 +318,7 @@ pub enum Outcome {
 )]
 pub struct OutcomeRecord<BlockNumber> {
 	/// The challenge period.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// When it was settled.
 	pub at: BlockNumber,
 	/// How it ended.
@@ -325,7 +329,7 @@ pub struct OutcomeRecord<BlockNumber> {
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
 pub struct ChallengeView<BlockNumber> {
 	/// The period.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// Its first block (whose VRF output fixed `period_seed`).
 	pub period_start: BlockNumber,
 	/// The seed of this provider's challenge (derived from the period seed, the provider and
@@ -380,12 +384,6 @@ pub mod service {
 	pub const COMMIT_PATH: &str = "/v1/commit";
 	/// The path of open requests.
 	pub const OPEN_PATH: &str = "/v1/open";
-	/// The key, in the offchain database's persistent storage, of the compute service's base
-	/// URL (`http://127.0.0.1:<port>`), written by the node at startup; empty when the node has
-	/// no compute backend.
-	pub const ENDPOINT_KEY: &[u8] = b"crucible::compute::endpoint";
-	/// The longest endpoint URL stored under [`ENDPOINT_KEY`].
-	pub const MAX_ENDPOINT_LEN: usize = 256;
 
 	/// One challenge to compute.
 	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]

@@ -1,6 +1,6 @@
 //! The GPU provider registry's domain types: what a provider declares about its host, and the
 //! attestation key its node signs proofs with. Shared by `pallet-providers`, the runtime API that
-//! finds providers, and (later) the node's hardware detection.
+//! finds providers, and the node's hardware detection (`crucible-node provider detect`).
 //!
 //! Every type is bounded and described by metadata, so polkadot.js encodes it without custom
 //! type definitions.
@@ -189,11 +189,15 @@ pub struct ProviderPage<AccountId> {
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Finds providers and reads their records; for polkadot.js `api.call.providersApi` and for
-	/// the node. `Record` is the registry's record type.
-	pub trait ProvidersApi<AccountId, Record> where AccountId: codec::Codec, Record: codec::Codec {
-		/// A provider's record, if it is registered, with its reputation decayed to the current
-		/// block.
-		fn provider(who: AccountId) -> Option<Record>;
+	/// the node. `View` is the registry's view of a provider (`pallet_providers::ProviderView`).
+	///
+	/// Version 2: `provider` returns the view made for callers (reputation as of the block,
+	/// bond totals), no longer the storage record.
+	#[api_version(2)]
+	pub trait ProvidersApi<AccountId, View> where AccountId: codec::Codec, View: codec::Codec {
+		/// A provider as readers should see it, if it is registered: its reputation decayed to
+		/// the current block, its bond and everything held for it.
+		fn provider(who: AccountId) -> Option<View>;
 
 		/// Up to `limit` providers meeting `requirement`, starting after `start_after` in storage
 		/// order. Only `Active` providers match, and `Registered` (not yet proven) ones too when
