@@ -2,18 +2,13 @@
 //! into `weights.rs`.
 
 use super::*;
-use crate::Pallet as Providers;
-use alloc::vec::Vec;
-use crucible_primitives::providers::{
-	AttestationKey, AttestationSignature, ComputeCapability, Endpoint, GpuSpec, GpuVendor,
-	HardwareProfile, Interconnect, Region, MAX_ENDPOINT_LEN, MAX_GPUS, MAX_GPU_KINDS,
-	MAX_MODEL_NAME_LEN,
-};
+use crate::{testing, Pallet as Providers};
+use crucible_primitives::providers::MAX_GPUS;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{fungible::Mutate, EnsureOrigin, Get},
 	frame_system::{Pallet as System, RawOrigin},
-	sp_runtime::{traits::Saturating, Permill, RuntimeAppPublic},
+	sp_runtime::{traits::Saturating, Permill},
 };
 
 /// An account with enough for a hundred minimum bonds.
@@ -24,76 +19,17 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// A fresh attestation key from the keystore and its ownership proof for `who`.
-fn key_for<T: Config>(
-	who: &T::AccountId,
-) -> Result<(AttestationKey, AttestationSignature), BenchmarkError> {
-	let key = AttestationKey::generate_pair(None);
-	let proof = key
-		.sign(&Providers::<T>::ownership_payload_of(who))
-		.ok_or(BenchmarkError::Stop("no keystore"))?;
-	Ok((key, proof))
-}
-
-/// The largest profile with `gpus` GPUs: every GPU-kind slot used (so validation reads all of
-/// them), longest model names, UUIDs unique to `host`.
-fn profile(host: u32, gpus: u32) -> HardwareProfile {
-	let kinds = gpus.clamp(1, MAX_GPU_KINDS);
-	let gpu_specs: Vec<GpuSpec> = (0..kinds)
-		.map(|k| GpuSpec {
-			vendor: GpuVendor::Nvidia,
-			model: alloc::vec![b'H'; MAX_MODEL_NAME_LEN as usize].try_into().unwrap_or_default(),
-			vram_mib: 81_920,
-			// Spread `gpus` over the kinds; the first takes the remainder.
-			count: gpus.checked_div(kinds).unwrap_or(0).saturating_add(if k == 0 {
-				gpus.checked_rem(kinds).unwrap_or(0)
-			} else {
-				0
-			}),
-			compute_capability: ComputeCapability { major: 9, minor: 0 },
-			interconnect: Interconnect::NvLink,
-		})
-		.collect();
-	let uuids: Vec<[u8; 16]> = (0..gpus)
-		.map(|i| {
-			let mut u = [0u8; 16];
-			for (byte, from) in
-				u.iter_mut().zip(host.to_le_bytes().into_iter().chain(i.to_le_bytes()))
-			{
-				*byte = from;
-			}
-			u
-		})
-		.collect();
-	HardwareProfile {
-		gpus: gpu_specs.try_into().unwrap_or_default(),
-		gpu_uuids: uuids.try_into().unwrap_or_default(),
-		cpu_cores: 128,
-		ram_mib: 2 * 1024 * 1024,
-		storage_gib: 30_000,
-		bandwidth_mbps: 100_000,
-	}
-}
-
-fn endpoint() -> Endpoint {
-	alloc::vec![b'e'; MAX_ENDPOINT_LEN as usize].try_into().unwrap_or_default()
-}
-
-fn region() -> Region {
-	Region { country: *b"DE", metro: Some(*b"FRA") }
-}
-
 /// Registers a provider with `gpus` GPUs and a bond of ten `MinBond`s.
 fn registered<T: Config>(index: u32, gpus: u32) -> Result<T::AccountId, BenchmarkError> {
 	let who = funded::<T>("provider", index);
-	let (key, proof) = key_for::<T>(&who)?;
+	let (key, proof) = testing::keystore_key::<T>(&who)?;
 	Providers::<T>::do_register(
 		who.clone(),
-		profile(index, gpus),
+		testing::largest_profile(index, gpus),
 		key,
 		proof,
-		endpoint(),
-		region(),
+		testing::longest_endpoint(),
+		testing::region(),
 		T::MinBond::get().saturating_mul(10u32.into()),
 	)?;
 	Ok(who)
@@ -114,11 +50,19 @@ mod benchmarks {
 	#[benchmark]
 	fn register(g: Linear<1, MAX_GPUS>) -> Result<(), BenchmarkError> {
 		let who = funded::<T>("provider", 0);
-		let (key, proof) = key_for::<T>(&who)?;
+		let (key, proof) = testing::keystore_key::<T>(&who)?;
 		let bond = T::MinBond::get();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), profile(0, g), key, proof, endpoint(), region(), bond);
+		_(
+			RawOrigin::Signed(who.clone()),
+			testing::largest_profile(0, g),
+			key,
+			proof,
+			testing::longest_endpoint(),
+			testing::region(),
+			bond,
+		);
 
 		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Registered));
 		Ok(())
@@ -133,10 +77,10 @@ mod benchmarks {
 		// Active, so that the hardware change also changes the status.
 		Providers::<T>::do_set_status(&who, ProviderStatus::Active)?;
 		// All new cards: every old index entry goes, every new one is written.
-		let new = profile(1, n);
+		let new = testing::largest_profile(1, n);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), new, endpoint(), region());
+		_(RawOrigin::Signed(who.clone()), new, testing::longest_endpoint(), testing::region());
 
 		assert_eq!(Providers::<T>::status(&who), Some(ProviderStatus::Registered));
 		Ok(())
@@ -145,7 +89,7 @@ mod benchmarks {
 	#[benchmark]
 	fn rotate_attestation_key() -> Result<(), BenchmarkError> {
 		let who = registered::<T>(0, 1)?;
-		let (key, proof) = key_for::<T>(&who)?;
+		let (key, proof) = testing::keystore_key::<T>(&who)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), key.clone(), proof);

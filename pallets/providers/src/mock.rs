@@ -1,28 +1,24 @@
 // Tests may panic and overflow: that is how they fail.
 #![allow(clippy::arithmetic_side_effects)]
 
-//! A test runtime: System, Balances and the registry, with a switchable work-in-flight answer
-//! and a slash sink that counts what it receives.
+//! A test runtime: System, Balances and the registry (its `TestDefaultConfig`, and what differs:
+//! a switchable work-in-flight answer, a slash sink that counts what it receives, a longer
+//! unbonding and a shorter decay period, three local keys), and the tests' helpers over
+//! `crate::testing`.
 
 use crate::{self as pallet_providers, ProviderWorkInFlight};
 use core::cell::RefCell;
-use crucible_primitives::providers::{
-	ownership_payload, AttestationKey, AttestationSignature, ComputeCapability, Endpoint, GpuSpec,
-	GpuUuid, GpuVendor, HardwareProfile, Interconnect, Region,
-};
+use crucible_primitives::providers::{AttestationSignature, HardwareProfile};
 use polkadot_sdk::{
 	frame_support::{
-		derive_impl, parameter_types,
+		derive_impl,
 		traits::{
 			fungible::Credit, tokens::imbalance::Imbalance as _, ConstU32, ConstU64, OnUnbalanced,
 		},
 	},
-	frame_system::{self, EnsureRoot},
-	pallet_balances,
-	sp_core::{self, sr25519, Pair},
-	sp_io,
+	frame_system, pallet_balances, sp_core, sp_io,
 	sp_keystore::{testing::MemoryKeystore, KeystoreExt},
-	sp_runtime::{BuildStorage, Permill},
+	sp_runtime::BuildStorage,
 };
 
 pub type AccountId = u64;
@@ -66,16 +62,14 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ConstU64<1>;
 }
 
+// The prelude's values, which the tests name.
 pub const MIN_BOND: Balance = 1_000;
-pub const UNBONDING_PERIOD: u64 = 10;
 pub const MAX_UNBONDING_PERIOD: u64 = 1_000;
 pub const MAX_CHUNKS: u32 = 4;
+// What differs from the prelude.
+pub const UNBONDING_PERIOD: u64 = 10;
 pub const DECAY_PERIOD: u64 = 100;
-
-parameter_types! {
-	pub const MinBond: Balance = MIN_BOND;
-	pub const ReputationDecay: Permill = Permill::from_percent(10);
-}
+pub const MAX_LOCAL_KEYS: u32 = 3;
 
 thread_local! {
 	static WORK_IN_FLIGHT: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
@@ -128,24 +122,21 @@ impl OnUnbalanced<Credit<AccountId, Balances>> for SlashSink {
 	}
 }
 
+#[derive_impl(pallet_providers::config_preludes::TestDefaultConfig)]
 impl pallet_providers::Config for Test {
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type MinBond = MinBond;
 	type DefaultUnbondingPeriod = ConstU64<UNBONDING_PERIOD>;
-	type MaxUnbondingPeriod = ConstU64<MAX_UNBONDING_PERIOD>;
-	type MaxUnbondingChunks = ConstU32<MAX_CHUNKS>;
-	type ReputationDecay = ReputationDecay;
 	type ReputationDecayPeriod = ConstU64<DECAY_PERIOD>;
+	type MaxLocalKeys = ConstU32<MAX_LOCAL_KEYS>;
 	type WorkInFlight = TestWork;
 	type OnSlash = SlashSink;
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type WeightInfo = ();
 }
 
 pub const ALICE: AccountId = 1;
 pub const BOB: AccountId = 2;
 pub const CHARLIE: AccountId = 3;
+pub const DAVE: AccountId = 4;
+pub const EVE: AccountId = 5;
 pub const POOR: AccountId = 9;
 pub const ENDOWMENT: Balance = 1_000_000;
 
@@ -153,7 +144,14 @@ pub const ENDOWMENT: Balance = 1_000_000;
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (CHARLIE, ENDOWMENT), (POOR, 500)],
+		balances: vec![
+			(ALICE, ENDOWMENT),
+			(BOB, ENDOWMENT),
+			(CHARLIE, ENDOWMENT),
+			(DAVE, ENDOWMENT),
+			(EVE, ENDOWMENT),
+			(POOR, 500),
+		],
 		..Default::default()
 	}
 	.assimilate_storage(&mut t)
@@ -161,6 +159,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(t);
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext.execute_with(|| System::set_block_number(1));
+	// The constants the tests name are the prelude's.
+	use polkadot_sdk::frame_support::traits::Get;
+	assert_eq!(<<Test as crate::Config>::MinBond as Get<Balance>>::get(), MIN_BOND);
+	assert_eq!(
+		<<Test as crate::Config>::MaxUnbondingPeriod as Get<u64>>::get(),
+		MAX_UNBONDING_PERIOD
+	);
+	assert_eq!(<<Test as crate::Config>::MaxUnbondingChunks as Get<u32>>::get(), MAX_CHUNKS);
 	ext
 }
 
@@ -172,15 +178,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	});
 }
 
-/// A deterministic attestation key pair, one per `seed`.
-pub fn key_pair(seed: u8) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&[seed; 32])
-}
-
-/// The public attestation key of `seed`.
-pub fn key(seed: u8) -> AttestationKey {
-	key_pair(seed).public().into()
-}
+pub use crate::testing::{endpoint, key, region, uuid};
 
 /// The chain's genesis hash as the registry reads it (frame-system's block hash of block 0).
 pub fn genesis_hash() -> sp_core::H256 {
@@ -189,50 +187,17 @@ pub fn genesis_hash() -> sp_core::H256 {
 
 /// `seed`'s key's ownership proof for `who`, with `who`'s current key nonce.
 pub fn proof(seed: u8, who: AccountId) -> AttestationSignature {
-	let nonce = crate::KeyNonce::<Test>::get(who);
-	proof_with(seed, who, genesis_hash().as_ref(), nonce)
+	crate::testing::key_proof::<Test>(seed, &who)
 }
 
 /// `seed`'s key's ownership proof for `who` on the chain `genesis`, with key nonce `nonce`.
 pub fn proof_with(seed: u8, who: AccountId, genesis: &[u8], nonce: u32) -> AttestationSignature {
-	key_pair(seed).sign(&ownership_payload(genesis, &who, nonce)).into()
-}
-
-/// A GPU UUID distinct per (`host`, `index`).
-pub fn uuid(host: u8, index: u8) -> GpuUuid {
-	let mut u = [0u8; 16];
-	u[0] = host;
-	u[1] = index;
-	u
+	crate::testing::key_proof_with(seed, &who, genesis, nonce)
 }
 
 /// A host with `gpus` H100s (80 GiB, SXM), UUIDs `uuid(host, 0..gpus)`.
 pub fn profile(host: u8, gpus: u8) -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			vendor: GpuVendor::Nvidia,
-			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap(),
-			vram_mib: 81_559,
-			count: gpus.into(),
-			compute_capability: ComputeCapability { major: 9, minor: 0 },
-			interconnect: Interconnect::Sxm,
-		}]
-		.try_into()
-		.unwrap(),
-		gpu_uuids: (0..gpus).map(|i| uuid(host, i)).collect::<Vec<_>>().try_into().unwrap(),
-		cpu_cores: 64,
-		ram_mib: 512 * 1024,
-		storage_gib: 4_000,
-		bandwidth_mbps: 10_000,
-	}
-}
-
-pub fn endpoint() -> Endpoint {
-	b"https://gpu.example.net:8443".to_vec().try_into().unwrap()
-}
-
-pub fn region() -> Region {
-	Region { country: *b"DE", metro: Some(*b"FRA") }
+	crate::testing::h100_profile(host.into(), gpus.into())
 }
 
 /// Registers `who` with host `host` (`gpus` GPUs), key `seed` and `bond`.
@@ -242,15 +207,7 @@ pub fn register(
 	gpus: u8,
 	bond: Balance,
 ) -> polkadot_sdk::sp_runtime::DispatchResult {
-	Providers::register(
-		RuntimeOrigin::signed(who),
-		profile(host, gpus),
-		key(host),
-		proof(host, who),
-		endpoint(),
-		region(),
-		bond,
-	)
+	crate::testing::register_with_seed::<Test>(&who, host, profile(host, gpus), bond)
 }
 
 /// Advances to block `n`.

@@ -5,8 +5,7 @@
 
 use crate::{
 	mock::*, weights::WeightInfo, AttestationKeyOwner, Error, Event, GpuOwner, HoldReason,
-	ProviderCount, ProviderInspect, ProviderMutate, ProviderRecord, ProviderSlash, ProviderStatus,
-	SlashReason,
+	ProviderInspect, ProviderMutate, ProviderRecord, ProviderSlash, ProviderStatus, SlashReason,
 };
 use crucible_primitives::providers::{
 	ComputeCapability, GpuSpec, GpuVendor, HardwareRequirement, Interconnect, Region, MAX_GPUS,
@@ -64,7 +63,7 @@ fn register_holds_the_bond_and_indexes_key_and_gpus() {
 		for i in 0..8 {
 			assert_eq!(GpuOwner::<Test>::get(uuid(1, i)), Some(ALICE));
 		}
-		assert_eq!(ProviderCount::<Test>::get(), 1);
+		assert_eq!(crate::Providers::<Test>::count(), 1);
 		assert_eq!(last_event(), Event::ProviderRegistered { provider: ALICE, bond: BOND }.into());
 	});
 }
@@ -830,7 +829,7 @@ fn deregister_unbonds_everything_frees_indexes_and_removes_after_withdrawal() {
 		assert!(get(ALICE).is_none());
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
-		assert_eq!(ProviderCount::<Test>::get(), 1);
+		assert_eq!(crate::Providers::<Test>::count(), 1);
 		assert_eq!(last_event(), Event::ProviderRemoved { provider: ALICE }.into());
 	});
 }
@@ -1055,8 +1054,12 @@ fn reputation_moves_with_outcomes_and_decays_towards_neutral() {
 		// The stored score is unchanged; the runtime API's view shows the decayed one.
 		assert_eq!(record(ALICE).reputation.score, Permill::from_percent(75));
 		let view = Providers::provider_view(&ALICE).expect("registered");
-		assert_eq!(view.reputation.score, Permill::from_parts(725_000));
-		assert_eq!(view.reputation.updated_at, 1 + DECAY_PERIOD);
+		assert_eq!(view.reputation, Permill::from_parts(725_000));
+		let stored = record(ALICE);
+		assert_eq!(
+			(view.status, view.profile, view.bond, view.total_bonded),
+			(stored.status, stored.profile.clone(), stored.bond, stored.total_bonded())
+		);
 		assert!(Providers::provider_view(&BOB).is_none());
 		// A failure takes 40% of the current score: 72.5% * 0.6 = 43.5%.
 		assert_ok!(<M as ProviderMutate<_>>::note_failure(&ALICE, Permill::from_percent(40)));
@@ -1134,7 +1137,7 @@ fn slash_of_a_leaving_provider_cuts_every_chunk_and_removes_it_when_nothing_is_l
 		));
 		assert!(get(ALICE).is_none());
 		assert_eq!(held(ALICE), 0);
-		assert_eq!(ProviderCount::<Test>::get(), 0);
+		assert_eq!(crate::Providers::<Test>::count(), 0);
 		assert_eq!(slashed_to_sink(), 2_000);
 	});
 }
@@ -1228,7 +1231,7 @@ fn a_provider_slashed_to_nothing_can_leave_and_its_record_goes_at_once() {
 		// Leaving with nothing bonded: no empty chunk to wait for, nothing stuck.
 		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
 		assert!(get(ALICE).is_none());
-		assert_eq!(ProviderCount::<Test>::get(), 0);
+		assert_eq!(crate::Providers::<Test>::count(), 0);
 		assert_eq!(AttestationKeyOwner::<Test>::get(key(1)), None);
 		assert_eq!(last_event(), Event::ProviderRemoved { provider: ALICE }.into());
 		// And the account may register again (with a fresh proof).
@@ -1420,7 +1423,7 @@ fn try_state_catches_a_broken_index() {
 		GpuOwner::<Test>::insert(uuid(7, 7), ALICE);
 		assert!(Providers::do_try_state().is_err());
 		GpuOwner::<Test>::remove(uuid(7, 7));
-		ProviderCount::<Test>::put(5);
+		crate::migrations::v1::CounterForProviders::<Test>::put(5);
 		assert!(Providers::do_try_state().is_err());
 	});
 }
@@ -1500,4 +1503,194 @@ fn calls_charged_for_the_most_gpus_refund_down_to_the_real_number() {
 				<() as WeightInfo>::force_deregister(MAX_GPUS).ref_time()
 		);
 	});
+}
+
+// ---- the storage migration to a counted `Providers` (version 0 → 1) ----
+
+mod migration {
+	use super::*;
+	use crate::migrations::v1::{
+		CounterForProviders, MigrateToCountedProviders, ProviderCount,
+		UncheckedMigrateToCountedProviders,
+	};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+
+	/// Three providers, stored as version 0 had them: the records and a hand-kept count, no
+	/// map counter, the on-chain storage version 0.
+	fn version_zero_state() {
+		assert_ok!(register(ALICE, 1, 2, BOND));
+		assert_ok!(register(BOB, 2, 1, BOND));
+		assert_ok!(register(CHARLIE, 3, 4, BOND));
+		CounterForProviders::<Test>::kill();
+		ProviderCount::<Test>::put(3);
+		StorageVersion::new(0).put::<Providers>();
+	}
+
+	#[test]
+	fn the_counter_takes_the_old_provider_count_and_the_version_moves_to_one() {
+		build_and_execute(|| {
+			version_zero_state();
+			assert_eq!(crate::Providers::<Test>::count(), 0, "version 0 has no counter");
+			let state = UncheckedMigrateToCountedProviders::<Test>::pre_check().expect("pre");
+
+			MigrateToCountedProviders::<Test>::on_runtime_upgrade();
+
+			UncheckedMigrateToCountedProviders::<Test>::post_check(state).expect("post");
+			assert_eq!(crate::Providers::<Test>::count(), 3);
+			assert_eq!(CounterForProviders::<Test>::get(), 3);
+			assert!(!ProviderCount::<Test>::exists());
+			assert_eq!(Providers::on_chain_storage_version(), StorageVersion::new(1));
+			assert_eq!(Providers::in_code_storage_version(), StorageVersion::new(1));
+			// The records are untouched and the counter keeps counting.
+			assert_eq!(record(BOB).profile, profile(2, 1));
+			assert_ok!(register(DAVE, 4, 1, BOND));
+			assert_eq!(crate::Providers::<Test>::count(), 4);
+		});
+	}
+
+	#[test]
+	fn the_migration_runs_once_and_not_on_a_chain_started_at_version_one() {
+		build_and_execute(|| {
+			// A chain started with this code is at version 1 with a live counter.
+			assert_ok!(register(ALICE, 1, 1, BOND));
+			StorageVersion::new(1).put::<Providers>();
+			ProviderCount::<Test>::put(9);
+			MigrateToCountedProviders::<Test>::on_runtime_upgrade();
+			assert_eq!(crate::Providers::<Test>::count(), 1, "a version-1 chain is not migrated");
+			ProviderCount::<Test>::kill();
+		});
+	}
+
+	#[test]
+	fn the_pre_check_refuses_a_count_that_disagrees_with_the_records() {
+		build_and_execute(|| {
+			version_zero_state();
+			ProviderCount::<Test>::put(2);
+			assert!(UncheckedMigrateToCountedProviders::<Test>::pre_check().is_err());
+			ProviderCount::<Test>::put(3);
+			let state = UncheckedMigrateToCountedProviders::<Test>::pre_check().expect("pre");
+			// A post-check after a migration that did not move the count fails.
+			assert!(UncheckedMigrateToCountedProviders::<Test>::post_check(state.clone()).is_err());
+			MigrateToCountedProviders::<Test>::on_runtime_upgrade();
+			assert_ok!(UncheckedMigrateToCountedProviders::<Test>::post_check(state));
+		});
+	}
+}
+
+// ---- what the node's off-chain workers share: the local provers and their records ----
+
+mod offchain {
+	use super::*;
+	use crate::offchain::{LocalRecord, RESEND_AFTER};
+	use codec::{Decode, Encode};
+	use crucible_primitives::offchain::keys;
+	use crucible_test_support::{insert_attestation_key, worker_ext};
+	use polkadot_sdk::sp_runtime::offchain::storage::StorageValueRef;
+
+	#[test]
+	fn local_provers_are_the_registered_local_keys_in_key_order_up_to_max_local_keys() {
+		let (mut ext, _service, _pool) = worker_ext(new_test_ext());
+		ext.execute_with(|| {
+			// Registered: Alice (key 1), Bob (key 2, then 7), Charlie (3), Dave (4), Eve (6).
+			for (who, seed) in [(ALICE, 1), (BOB, 2), (CHARLIE, 3), (DAVE, 4), (EVE, 6)] {
+				assert_ok!(register(who, seed, 1, BOND));
+			}
+			assert_ok!(Providers::rotate_attestation_key(
+				RuntimeOrigin::signed(BOB),
+				key(7),
+				proof(7, BOB)
+			));
+			assert_ok!(Providers::pause(RuntimeOrigin::signed(DAVE)));
+			// This node holds keys 1–5 and 7: key 2 is no longer Bob's, key 5 is nobody's, Eve's
+			// key 6 is elsewhere.
+			for seed in [1, 2, 3, 4, 5, 7] {
+				insert_attestation_key(seed);
+			}
+			let mut expected = [(key(1), ALICE), (key(3), CHARLIE), (key(4), DAVE), (key(7), BOB)];
+			expected.sort();
+			let provers = <Providers as ProviderInspect<_>>::local_provers();
+			let got: Vec<_> = provers.iter().map(|p| (p.key.clone(), p.provider)).collect();
+			// At most MaxLocalKeys (3), the first in key order, every run the same.
+			assert_eq!(MAX_LOCAL_KEYS, 3);
+			assert_eq!(got, expected[..3].to_vec());
+			for p in &provers {
+				assert_eq!(p.info.attestation_key, p.key);
+				assert_eq!(p.info.profile, record(p.provider).profile);
+			}
+			assert_eq!(<Providers as ProviderInspect<_>>::local_provers(), provers);
+			assert_eq!(LocalRecord::<u32>::new(keys::LOCAL_PROVERS_LEFT_OUT.to_vec()).load(), 1);
+			// A provider that leaves is no longer served; the one left out now is.
+			let gone = got[0].1;
+			assert_ok!(Providers::deregister(RuntimeOrigin::signed(gone)));
+			let now: Vec<_> = <Providers as ProviderInspect<_>>::local_provers()
+				.into_iter()
+				.map(|p| (p.key, p.provider))
+				.collect();
+			assert_eq!(now, expected[1..].to_vec());
+			assert_eq!(LocalRecord::<u32>::new(keys::LOCAL_PROVERS_LEFT_OUT.to_vec()).load(), 0);
+		});
+	}
+
+	#[test]
+	fn a_node_without_keys_has_no_local_provers() {
+		let (mut ext, _service, _pool) = worker_ext(new_test_ext());
+		ext.execute_with(|| {
+			assert_ok!(register(ALICE, 1, 1, BOND));
+			assert!(<Providers as ProviderInspect<_>>::local_provers().is_empty());
+		});
+	}
+
+	#[derive(Encode, Decode, Default, Debug, PartialEq)]
+	struct Record {
+		sent: Option<u32>,
+		logged: bool,
+		n: u32,
+	}
+
+	#[test]
+	fn a_record_claims_each_send_once_until_it_may_be_resent() {
+		let (mut ext, _service, _pool) = worker_ext(new_test_ext());
+		ext.execute_with(|| {
+			let r = LocalRecord::<Record>::of(keys::JOB_RECORD, &ALICE, 7u64);
+			assert!(r.claim_send(10, |r| &mut r.sent));
+			assert!(!r.claim_send(10, |r| &mut r.sent), "a concurrent run does not send again");
+			assert!(!r.claim_send(10 + RESEND_AFTER - 1, |r| &mut r.sent));
+			assert!(r.claim_send(10 + RESEND_AFTER, |r| &mut r.sent), "not on chain: resent");
+			assert_eq!(r.load().sent, Some(10 + RESEND_AFTER));
+			assert!(r.claim_once(|r| &mut r.logged));
+			assert!(!r.claim_once(|r| &mut r.logged));
+			// A refused change writes nothing; an update always writes.
+			assert!(!r.claim(|r| {
+				r.n = 5;
+				false
+			}));
+			assert_eq!(r.load().n, 0);
+			r.update(|r| r.n = 5);
+			assert_eq!(r.load().n, 5);
+			// Another item's record is another record.
+			assert_eq!(
+				LocalRecord::<Record>::of(keys::JOB_RECORD, &ALICE, 8u64).load(),
+				Record::default()
+			);
+			r.clear();
+			assert_eq!(r.load(), Record::default());
+		});
+	}
+
+	#[test]
+	fn records_keep_the_keys_of_earlier_nodes() {
+		let (mut ext, _service, _pool) = worker_ext(new_test_ext());
+		ext.execute_with(|| {
+			// What a node of the previous release wrote (a sealed bid's salt, say) is read back
+			// after an upgrade: the key is `prefix ‖ SCALE(provider) ‖ SCALE(item)` as before.
+			let old = Record { sent: Some(3), logged: true, n: 9 };
+			StorageValueRef::persistent(&(b"crucible::market::job", ALICE, 7u64).encode())
+				.set(&old);
+			assert_eq!(LocalRecord::<Record>::of(keys::JOB_RECORD, &ALICE, 7u64).load(), old);
+			StorageValueRef::persistent(&(b"crucible::poc::worker", BOB, 4u32).encode()).set(&old);
+			assert_eq!(LocalRecord::<Record>::of(keys::CHALLENGE_RECORD, &BOB, 4u32).load(), old);
+		});
+	}
 }

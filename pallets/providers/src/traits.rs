@@ -124,6 +124,10 @@ pub trait ProviderInspect<AccountId> {
 	fn providers_after(after: Option<&AccountId>, limit: u32) -> Vec<AccountId>;
 	/// The weight of `providers_after` for `limit` providers.
 	fn providers_after_weight(limit: u32) -> Weight;
+	/// Off-chain workers only: the registered providers whose current attestation key is in
+	/// this node's keystore, in key order, at most the runtime's `MaxLocalKeys`
+	/// ([`crate::offchain::local_provers`]).
+	fn local_provers() -> Vec<crate::offchain::LocalProver<AccountId, Self::BlockNumber>>;
 }
 
 /// Write access for the pallets that judge providers.

@@ -1,4 +1,4 @@
-//! The registry's records.
+//! The registry's records, and the view of a provider its runtime API returns.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
@@ -147,5 +147,52 @@ impl<T: Config> ProviderRecord<T> {
 		self.unbonding
 			.iter()
 			.fold(self.bond, |sum, chunk| sum.saturating_add(chunk.amount))
+	}
+}
+
+/// A provider as the `ProvidersApi::provider` runtime API shows it (made for its callers, not
+/// the storage record): the reputation as of the block asked about, and the bond totals summed.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct ProviderView<Balance, BlockNumber> {
+	/// Where it stands.
+	pub status: ProviderStatus,
+	/// Since when (or since registration).
+	pub status_since: BlockNumber,
+	/// When it registered.
+	pub registered_at: BlockNumber,
+	/// The declared hardware.
+	pub profile: HardwareProfile,
+	/// The key its node signs proofs and attestations with.
+	pub attestation_key: AttestationKey,
+	/// Where developers reach its workloads.
+	pub endpoint: Endpoint,
+	/// Where the host is.
+	pub region: Region,
+	/// The active bond.
+	pub bond: Balance,
+	/// Everything held for it: the active bond and every unbonding chunk.
+	pub total_bonded: Balance,
+	/// Bond on its way out, oldest first.
+	pub unbonding: alloc::vec::Vec<UnbondingChunk<Balance, BlockNumber>>,
+	/// Its reputation now (decay towards neutral applied up to the block asked about).
+	pub reputation: Permill,
+}
+
+impl<T: Config> ProviderRecord<T> {
+	/// The view of this record with its reputation as of `reputation_now`.
+	pub fn view(&self, reputation_now: Permill) -> ProviderView<BalanceOf<T>, BlockNumberFor<T>> {
+		ProviderView {
+			status: self.status,
+			status_since: self.status_since,
+			registered_at: self.registered_at,
+			profile: self.profile.clone(),
+			attestation_key: self.attestation_key.clone(),
+			endpoint: self.endpoint.clone(),
+			region: self.region,
+			bond: self.bond,
+			total_bonded: self.total_bonded(),
+			unbonding: self.unbonding.to_vec(),
+			reputation: reputation_now,
+		}
 	}
 }
