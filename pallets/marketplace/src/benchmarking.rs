@@ -14,12 +14,9 @@ use crucible_primitives::{
 		NodeBid, NodeBidAction, Refusal, WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN,
 		MAX_REASON_LEN,
 	},
-	providers::{
-		AttestationKey, ComputeCapability, GpuSpec, GpuVendor, HardwareProfile,
-		HardwareRequirement, Interconnect, Region,
-	},
+	providers::{AttestationKey, GpuVendor, HardwareRequirement},
 };
-use pallet_providers::{ProviderMutate, ProviderStatus};
+use pallet_providers::{testing, ProviderMutate, ProviderStatus};
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::{
@@ -34,30 +31,6 @@ use polkadot_sdk::{
 	},
 };
 
-fn profile(host: u32) -> HardwareProfile {
-	let mut uuid = [0xC0u8; 16];
-	for (b, from) in uuid.iter_mut().zip(host.to_le_bytes()) {
-		*b = from;
-	}
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			vendor: GpuVendor::Nvidia,
-			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap_or_default(),
-			vram_mib: 81_559,
-			count: 1,
-			compute_capability: ComputeCapability { major: 9, minor: 0 },
-			interconnect: Interconnect::Sxm,
-		}]
-		.try_into()
-		.unwrap_or_default(),
-		gpu_uuids: vec![uuid].try_into().unwrap_or_default(),
-		cpu_cores: 64,
-		ram_mib: 1 << 19,
-		storage_gib: 4_000,
-		bandwidth_mbps: 10_000,
-	}
-}
-
 /// Enough for every deposit many times over, and the largest escrow the benchmarks post.
 fn fund<T: Config>(who: &T::AccountId) {
 	let deposits = T::JobDeposit::get()
@@ -70,31 +43,14 @@ fn fund<T: Config>(who: &T::AccountId) {
 	);
 }
 
-/// A proven (`Active`) provider with a keystore key.
+/// A proven (`Active`) provider of one H100 with a keystore key.
 fn provider<T: Config + pallet_providers::Config>(
 	index: u32,
 ) -> Result<(T::AccountId, AttestationKey), BenchmarkError> {
 	let who: T::AccountId = account("provider", index, 0);
-	let bond = <T as pallet_providers::Config>::MinBond::get();
 	fund::<T>(&who);
-	<T as pallet_providers::Config>::Currency::mint_into(&who, bond.saturating_mul(1000u32.into()))
-		.map_err(|_| BenchmarkError::Stop("mint"))?;
-	let key = AttestationKey::generate_pair(None);
-	let proof = key
-		.sign(&pallet_providers::Pallet::<T>::ownership_payload_of(&who))
-		.ok_or(BenchmarkError::Stop("no keystore"))?;
-	pallet_providers::Pallet::<T>::register(
-		RawOrigin::Signed(who.clone()).into(),
-		profile(index),
-		key.clone(),
-		proof,
-		vec![b'e'; 64].try_into().unwrap_or_default(),
-		Region { country: *b"DE", metro: None },
-		bond.saturating_mul(10u32.into()),
-	)
-	.map_err(|_| BenchmarkError::Stop("register failed"))?;
-	pallet_providers::Pallet::<T>::set_status(&who, ProviderStatus::Active)
-		.map_err(|_| BenchmarkError::Stop("not proven"))?;
+	let key = testing::register_funded::<T>(&who, testing::h100_profile(index, 1))?;
+	testing::prove::<T>(&who)?;
 	Ok((who, key))
 }
 

@@ -5,6 +5,10 @@ extern crate alloc;
 
 mod impls;
 pub mod offchain;
+/// Random calls for the runtime's property test (the `testing` feature).
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod traits;
 pub mod types;
 pub mod weights;
 
@@ -17,6 +21,7 @@ mod tests;
 
 pub use impls::invalid;
 pub use pallet::*;
+pub use traits::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -85,13 +90,14 @@ pub mod pallet {
 			+ ProviderSlash<Self::AccountId, Balance = BalanceOf<Self>>;
 
 		/// Where the protocol fee of every payment, withdrawn bids' and unrevealed commitments'
-		/// deposits go (burned for now; emissions and the treasury next).
+		/// deposits go (in the runtime: emissions' `FeeSplit`, burned by its governed share, the
+		/// rest to the treasury).
 		type FeeHandler: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
 
 		/// Told of every settled lease's served GPU-blocks (emissions pays for them).
 		type OnLeaseSettled: OnLeaseSettled<Self::AccountId>;
 
-		/// Who resolves disputes (root now, a governance track later).
+		/// Who resolves disputes (in the runtime: Root or the `emissions_admin` track).
 		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The deposit held from a developer per job (storage, and the stake of a dispute).

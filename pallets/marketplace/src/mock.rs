@@ -9,34 +9,27 @@ use crucible_primitives::{
 	marketplace::{
 		signing_payload, AuctionKind, JobId, JobSpec, WorkAttestation, WorkReport, Workload,
 	},
-	providers::{
-		ownership_payload, AttestationKey, AttestationSignature, ComputeCapability, GpuSpec,
-		GpuUuid, GpuVendor, HardwareProfile, HardwareRequirement, Interconnect, Region,
-	},
+	providers::{AttestationKey, AttestationSignature, GpuVendor, HardwareRequirement},
 };
-use pallet_providers::{ProviderMutate, ProviderStatus};
+use pallet_providers::{testing, ProviderMutate, ProviderStatus};
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl,
-		dispatch::{DispatchResultWithPostInfo, GetDispatchInfo},
-		pallet_prelude::TransactionSource,
+		dispatch::DispatchResultWithPostInfo,
 		parameter_types,
 		traits::{
 			fungible::{hold::Inspect as _, Credit, Inspect as _},
 			tokens::imbalance::Imbalance as _,
-			Authorize, ConstU32, ConstU64, OnFinalize, OnInitialize, OnUnbalanced,
+			ConstU32, ConstU64, OnFinalize, OnInitialize, OnUnbalanced,
 		},
-		weights::Weight,
 	},
 	frame_system::{self, EnsureRoot},
 	pallet_balances,
 	sp_core::{sr25519, Pair, H256},
 	sp_io,
 	sp_runtime::{
-		generic,
-		traits::{BlakeTwo256, Dispatchable},
-		transaction_validity::{TransactionValidityError, ValidTransaction},
-		BuildStorage, Permill,
+		generic, traits::BlakeTwo256, transaction_validity::TransactionValidityError, BuildStorage,
+		Permill,
 	},
 };
 
@@ -85,58 +78,21 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ConstU64<1>;
 }
 
-pub const MIN_BOND: Balance = 1_000;
 pub const BOND: Balance = 10_000;
 
 parameter_types! {
-	pub const MinBond: Balance = MIN_BOND;
-	pub const ReputationDecay: Permill = Permill::from_percent(10);
 	pub const ProtocolFee: Permill = Permill::from_percent(10);
 	pub const AbandonSlash: Permill = Permill::from_percent(10);
 	pub const DisputeSlash: Permill = Permill::from_percent(20);
 }
 
+#[derive_impl(pallet_providers::config_preludes::TestDefaultConfig)]
 impl pallet_providers::Config for Test {
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type MinBond = MinBond;
-	type DefaultUnbondingPeriod = ConstU64<5>;
-	type MaxUnbondingPeriod = ConstU64<1_000>;
-	type MaxUnbondingChunks = ConstU32<4>;
-	type ReputationDecay = ReputationDecay;
-	type ReputationDecayPeriod = ConstU64<1_000>;
 	type WorkInFlight = Marketplace;
-	type OnSlash = ();
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type WeightInfo = ();
 }
 
-impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	type RuntimeCall = RuntimeCall;
-	type Extrinsic = Extrinsic;
-}
-
-impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	type Extension = TxExtension;
-	fn create_transaction(call: RuntimeCall, extension: Self::Extension) -> Extrinsic {
-		Extrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	fn create_extension() -> Self::Extension {
-		TxExtension::new()
-	}
-}
+crucible_test_support::impl_authorized_transactions!(Test, RuntimeCall, Extrinsic, TxExtension);
 
 thread_local! {
 	static FEES: core::cell::RefCell<Balance> = const { core::cell::RefCell::new(0) };
@@ -278,55 +234,21 @@ pub fn now() -> u64 {
 	System::block_number()
 }
 
+/// The attestation key pair of provider `who` (seed `who`).
 pub fn key_pair(who: AccountId) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&[who as u8; 32])
+	testing::key_pair(who as u8)
 }
 
 pub fn key(who: AccountId) -> AttestationKey {
-	key_pair(who).public().into()
+	testing::key(who as u8)
 }
 
-fn uuid(host: u8, i: u8) -> GpuUuid {
-	let mut u = [0u8; 16];
-	u[0] = host;
-	u[1] = i;
-	u
-}
-
-/// A host with `gpus` H100s.
-pub fn profile(host: u8, gpus: u8) -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			vendor: GpuVendor::Nvidia,
-			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap(),
-			vram_mib: 81_559,
-			count: gpus.into(),
-			compute_capability: ComputeCapability { major: 9, minor: 0 },
-			interconnect: Interconnect::Sxm,
-		}]
-		.try_into()
-		.unwrap(),
-		gpu_uuids: (0..gpus).map(|i| uuid(host, i)).collect::<Vec<_>>().try_into().unwrap(),
-		cpu_cores: 64,
-		ram_mib: 512 * 1024,
-		storage_gib: 4_000,
-		bandwidth_mbps: 10_000,
-	}
-}
-
-/// Registers `who` (one H100 per unit of `gpus`) with a bond of `BOND`; `Registered`.
+/// Registers `who` (host `who`, `gpus` H100s) with a bond of `BOND`; `Registered`.
 pub fn register(who: AccountId, gpus: u8) {
-	let genesis = System::block_hash(0);
-	let nonce = pallet_providers::KeyNonce::<Test>::get(who);
-	let proof: AttestationSignature =
-		key_pair(who).sign(&ownership_payload(genesis.as_ref(), &who, nonce)).into();
-	pallet_providers::Pallet::<Test>::register(
-		RuntimeOrigin::signed(who),
-		profile(who as u8, gpus),
-		key(who),
-		proof,
-		b"https://gpu.example.net".to_vec().try_into().unwrap(),
-		Region { country: *b"DE", metro: None },
+	testing::register_with_seed::<Test>(
+		&who,
+		who as u8,
+		testing::h100_profile(who as u32, gpus.into()),
 		BOND,
 	)
 	.expect("registers");
@@ -335,7 +257,7 @@ pub fn register(who: AccountId, gpus: u8) {
 /// Registers `who` with one H100 and proves it (`Active`), as passing a challenge does.
 pub fn proven(who: AccountId) {
 	register(who, 1);
-	<Providers as ProviderMutate<_>>::set_status(&who, ProviderStatus::Active).unwrap();
+	testing::prove::<Test>(&who).unwrap();
 }
 
 pub fn set_reputation(who: AccountId, up: bool) {
@@ -443,17 +365,7 @@ pub fn attest_call(who: AccountId, attestation: AttestationOf<Test>) -> Call<Tes
 /// What submitting `call` as a general transaction does: `authorize` (as the pool and block
 /// builder run it), then dispatch with the authorized origin.
 pub fn submit(call: Call<Test>) -> Result<DispatchResultWithPostInfo, TransactionValidityError> {
-	let call: RuntimeCall = call.into();
-	let (_validity, _refund) = validate(&call)?;
-	let _ = call.get_dispatch_info();
-	Ok(call.dispatch(frame_system::RawOrigin::Authorized.into()))
-}
-
-pub fn validate(
-	call: &RuntimeCall,
-) -> Result<(ValidTransaction, Weight), TransactionValidityError> {
-	call.authorize(TransactionSource::External)
-		.expect("the call has an authorize function")
+	crucible_test_support::authorize_and_dispatch::<RuntimeCall, AccountId>(call.into())
 }
 
 /// Attests the lease of `job` from where it stands to `to` (a running report).

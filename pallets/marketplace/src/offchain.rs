@@ -14,8 +14,11 @@
 //!   can serve at the policy's price (open auctions: a bid; sealed: a commitment, revealed in the
 //!   reveal window), while leases and live bids stay under the policy's maximum.
 //!
-//! A per-(provider, job) record in the offchain database, changed with compare-and-set, keeps
-//! concurrent runs from sending the same transaction twice and remembers sealed bids' salts.
+//! The providers it acts for are the registry's local provers (`ProviderInspect::local_provers`:
+//! at most the runtime's `MaxLocalKeys`, the same bound and order as proof of compute's worker).
+//! A per-(provider, job) `LocalRecord` in the offchain database, changed with compare-and-set,
+//! keeps concurrent runs from sending the same transaction twice and remembers sealed bids'
+//! salts.
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
@@ -23,21 +26,24 @@ use codec::{Decode, Encode};
 use crucible_primitives::{
 	marketplace::{
 		bid_commitment, node_bid_payload,
-		service::{BidPolicy, WorkloadReply, WorkloadRequest, POLICY_KEY, WORKLOAD_PATH},
+		service::{BidPolicy, WorkloadReply, WorkloadRequest, WORKLOAD_PATH},
 		signing_payload, AccessDetails, AuctionKind, JobId, JobPhase, NodeBid, NodeBidAction,
 		WorkAttestation, WorkReport, NODE_BID_LIFETIME,
 	},
-	offchain::{endpoint, hex, post},
+	offchain::{endpoint, hex, keys, post},
 	proof_of_compute::GpuClass,
 	providers::AttestationKey,
 };
-use pallet_providers::{ProviderInspect, ProviderStatus};
+use pallet_providers::{
+	offchain::{LocalProver, LocalRecord, RESEND_AFTER},
+	ProviderInspect, ProviderStatus,
+};
 use polkadot_sdk::{
 	frame_support::traits::Get,
 	frame_system::{offchain::SubmitTransaction, pallet_prelude::BlockNumberFor},
 	sp_io::offchain,
 	sp_runtime::{
-		offchain::{storage::StorageValueRef, Duration, StorageKind},
+		offchain::{Duration, StorageKind},
 		traits::Saturating,
 		RuntimeAppPublic, SaturatedConversion,
 	},
@@ -45,12 +51,6 @@ use polkadot_sdk::{
 
 /// The log target of the worker's lines.
 const LOG_TARGET: &str = "marketplace";
-
-/// A transaction not seen on chain this many blocks after it was sent is sent again.
-const RESEND_AFTER: u32 = 3;
-
-/// Most local attestation keys served per run.
-const MAX_LOCAL_KEYS: usize = 8;
 
 /// Most jobs looked at per run for bidding (the newest live jobs are few; this bounds a run).
 const MAX_SCAN: usize = 256;
@@ -77,82 +77,36 @@ pub(crate) struct JobRecord {
 	pub(crate) no_service_logged: bool,
 }
 
-fn record_key(provider: &impl Encode, job: JobId) -> Vec<u8> {
-	(b"crucible::market::job", provider, job).encode()
-}
-
-/// Changes the record of (`provider`, `job`) with `f` if `f` accepts it; returns whether it did.
-fn claim(provider: &impl Encode, job: JobId, f: impl FnOnce(&mut JobRecord) -> bool) -> bool {
-	StorageValueRef::persistent(&record_key(provider, job))
-		.mutate::<JobRecord, (), _>(|current| {
-			let mut record = current.ok().flatten().unwrap_or_default();
-			if f(&mut record) {
-				Ok(record)
-			} else {
-				Err(())
-			}
-		})
-		.is_ok()
-}
-
-/// Claims a send at block `now` in the slot `f` picks: free if never sent or sent at least
-/// `RESEND_AFTER` blocks ago (the pool may have dropped it).
-fn claim_send(
-	provider: &impl Encode,
-	job: JobId,
-	now: u32,
-	slot: impl FnOnce(&mut JobRecord) -> &mut Option<u32>,
-) -> bool {
-	claim(provider, job, |r| {
-		let sent = slot(r);
-		match sent {
-			Some(at) if now < at.saturating_add(RESEND_AFTER) => false,
-			_ => {
-				*sent = Some(now);
-				true
-			},
-		}
-	})
-}
-
-fn load(provider: &impl Encode, job: JobId) -> JobRecord {
-	StorageValueRef::persistent(&record_key(provider, job))
-		.get::<JobRecord>()
-		.ok()
-		.flatten()
-		.unwrap_or_default()
+/// This node's record of (`provider`, `job`).
+fn job_record(provider: &impl Encode, job: JobId) -> LocalRecord<JobRecord> {
+	LocalRecord::of(keys::JOB_RECORD, provider, job)
 }
 
 /// The operator's bid policy, if the node was given one.
 fn policy() -> Option<BidPolicy> {
-	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, POLICY_KEY)?;
+	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, keys::BID_POLICY)?;
 	BidPolicy::decode(&mut &raw[..]).ok().filter(|p| p.max_leases > 0)
 }
 
 /// The worker's entry point, for block `now`.
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
-	let keys = AttestationKey::all();
-	if keys.is_empty() {
+	let provers = T::Providers::local_provers();
+	if provers.is_empty() {
 		return;
 	}
 	let endpoint = endpoint();
 	let policy = policy();
-	for key in keys.into_iter().take(MAX_LOCAL_KEYS) {
-		let Some(provider) = T::Providers::provider_of_key(&key) else { continue };
-		let Some(prover) = T::Providers::prover_info(&provider) else { continue };
-		if prover.attestation_key != key {
-			continue;
-		}
+	for LocalProver { key, provider, info } in provers {
 		let worker = Worker::<T> { now, provider, key };
 		let leases = worker.leases(endpoint.as_deref());
 		if let Some(policy) = &policy {
-			let class = prover
+			let class = info
 				.profile
 				.gpus
 				.first()
 				.map(|g| GpuClass::of(g.vendor, &g.model))
 				.unwrap_or(GpuClass::Other);
-			if prover.status == ProviderStatus::Active {
+			if info.status == ProviderStatus::Active {
 				worker.bid(policy, class, leases);
 			}
 		}
@@ -181,7 +135,7 @@ impl<T: Config> Worker<T> {
 			if job.phase != JobPhase::Running {
 				continue;
 			}
-			if claim(&self.provider, id, |r| !core::mem::replace(&mut r.lease_logged, true)) {
+			if job_record(&self.provider, id).claim_once(|r| &mut r.lease_logged) {
 				log::info!(
 					target: LOG_TARGET,
 					"job {id}: leased to {:?} at {:?} per block, blocks {:?}..{:?}; image 0x{}",
@@ -193,9 +147,7 @@ impl<T: Config> Worker<T> {
 				);
 			}
 			let Some(url) = endpoint else {
-				if claim(&self.provider, id, |r| {
-					!core::mem::replace(&mut r.no_service_logged, true)
-				}) {
+				if job_record(&self.provider, id).claim_once(|r| &mut r.no_service_logged) {
 					log::warn!(
 						target: LOG_TARGET,
 						"job {id}: no compute service on this node (--compute-backend): the workload cannot run"
@@ -247,7 +199,7 @@ impl<T: Config> Worker<T> {
 		};
 		let now = self.block();
 		let from_n: u32 = from.saturated_into();
-		let free = claim(&self.provider, id, |r| match r.attested {
+		let free = job_record(&self.provider, id).claim(|r| match r.attested {
 			Some((f, at)) if f == from_n && now < at.saturating_add(RESEND_AFTER) => false,
 			_ => {
 				r.attested = Some((from_n, now));
@@ -318,9 +270,7 @@ impl<T: Config> Worker<T> {
 			let price_u128 = per_gpu.saturating_mul(gpus);
 			let price: BalanceOf<T> = price_u128.saturated_into();
 			if price > job.spec.max_price_per_block {
-				if claim(&self.provider, id, |r| {
-					!core::mem::replace(&mut r.priced_out_logged, true)
-				}) {
+				if job_record(&self.provider, id).claim_once(|r| &mut r.priced_out_logged) {
 					log::info!(
 						target: LOG_TARGET,
 						"job {id}: not bidding: the policy's {per_gpu} per GPU × {gpus} is above the job's maximum {:?}",
@@ -329,7 +279,7 @@ impl<T: Config> Worker<T> {
 				}
 				continue;
 			}
-			if !claim_send(&self.provider, id, self.block(), |r| &mut r.bid_sent) {
+			if !job_record(&self.provider, id).claim_send(self.block(), |r| &mut r.bid_sent) {
 				live = live.saturating_add(1);
 				continue;
 			}
@@ -338,14 +288,13 @@ impl<T: Config> Worker<T> {
 				AuctionKind::Sealed { .. } => {
 					// A resend commits to the same salt (read and kept in one compare-and-set).
 					let mut salt = [0u8; 32];
-					claim(&self.provider, id, |r| {
+					job_record(&self.provider, id).update(|r| {
 						salt = r
 							.sealed
 							.filter(|(p, _)| *p == price_u128)
 							.map(|(_, s)| s)
 							.unwrap_or_else(offchain::random_seed);
 						r.sealed = Some((price_u128, salt));
-						true
 					});
 					NodeBidAction::Commit {
 						commitment: bid_commitment(id, &self.provider, &price, &salt),
@@ -363,8 +312,9 @@ impl<T: Config> Worker<T> {
 	}
 
 	fn reveal(&self, id: JobId) {
-		let Some((price, salt)) = load(&self.provider, id).sealed else { return };
-		if !claim_send(&self.provider, id, self.block(), |r| &mut r.reveal_sent) {
+		let job = job_record(&self.provider, id);
+		let Some((price, salt)) = job.load().sealed else { return };
+		if !job.claim_send(self.block(), |r| &mut r.reveal_sent) {
 			return;
 		}
 		log::info!(target: LOG_TARGET, "job {id}: revealing the sealed bid of {price} per block");

@@ -1229,27 +1229,57 @@ fn a_node_commits_and_reveals_a_sealed_bid() {
 /// service, attestations when due.
 mod worker {
 	use super::*;
-	use codec::{Decode, Encode};
+	use codec::Encode;
 	use crucible_primitives::{
-		marketplace::service::{
-			BidPolicy, WorkloadReply, WorkloadRequest, POLICY_KEY, WORKLOAD_PATH,
+		marketplace::{
+			service::{BidPolicy, WorkloadReply, WorkloadRequest, WORKLOAD_PATH},
+			JobId,
 		},
-		proof_of_compute::{service::ENDPOINT_KEY, GpuClass},
-		providers::ATTESTATION_KEY_TYPE,
+		proof_of_compute::GpuClass,
 	};
-	use polkadot_sdk::{
-		frame_support::traits::Hooks,
-		sp_core::offchain::{
-			testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
-			OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt,
-		},
-		sp_io,
+	use crucible_test_support::{
+		insert_attestation_key, set_bid_policy, start_compute_service, worker_ext,
 	};
+	use polkadot_sdk::frame_support::traits::Hooks;
 
-	const URL: &str = "http://127.0.0.1:9955";
+	/// A test externality with the attestation keys of `local` in the node's keystore, the
+	/// compute service's address and a policy of 60 per H100 per block (at most `max_leases`);
+	/// `expect_post(request, reply)` scripts the service's next workload request, `submitted()`
+	/// takes the calls the worker put into the pool.
+	#[allow(clippy::type_complexity)]
+	fn harness_for(
+		local: &[AccountId],
+		max_leases: u32,
+	) -> (
+		polkadot_sdk::sp_io::TestExternalities,
+		impl Fn(Vec<u8>, Vec<u8>),
+		impl Fn() -> Vec<Call<Test>>,
+	) {
+		let (mut ext, service, pool) = worker_ext(new_test_ext());
+		ext.execute_with(|| {
+			for who in local {
+				insert_attestation_key(*who as u8);
+			}
+			start_compute_service(b"cpu");
+			let policy = BidPolicy { min_price_per_gpu: vec![(GpuClass::H100, 60)], max_leases };
+			set_bid_policy(&policy.encode());
+		});
+		let expect_post = move |body: Vec<u8>, response: Vec<u8>| {
+			service.expect_post(WORKLOAD_PATH, body, response)
+		};
+		let submitted = move || {
+			pool.take::<Extrinsic>()
+				.into_iter()
+				.map(|xt| match xt.function {
+					RuntimeCall::Marketplace(call) => call,
+					other => panic!("unexpected call {other:?}"),
+				})
+				.collect::<Vec<_>>()
+		};
+		(ext, expect_post, submitted)
+	}
 
-	/// A test externality with P1's attestation key in the keystore, the compute service's
-	/// address and a policy of 60 per H100 per block (at most `max_leases`).
+	/// P1's node.
 	#[allow(clippy::type_complexity)]
 	fn harness(
 		max_leases: u32,
@@ -1258,51 +1288,72 @@ mod worker {
 		impl Fn(Vec<u8>, Vec<u8>),
 		impl Fn() -> Vec<Call<Test>>,
 	) {
-		let mut ext = new_test_ext();
-		let (offchain, http) = TestOffchainExt::new();
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
+		harness_for(&[P1], max_leases)
+	}
+
+	/// One node holding the keys of ten providers, each with a lease: every lease is served
+	/// and attested (a node serving only some keys leaves the other leases unattested, to end
+	/// `Abandoned` with their providers slashed).
+	#[test]
+	fn a_node_with_ten_keys_serves_the_lease_of_every_one() {
+		let providers: Vec<AccountId> = (11..=20).collect();
+		let (mut ext, expect_post, submitted) = harness_for(&providers, 2);
 		ext.execute_with(|| {
-			let seed = format!("0x{}", "0b".repeat(32));
-			sp_io::crypto::sr25519_generate(ATTESTATION_KEY_TYPE, Some(seed.into_bytes()));
-			sp_io::offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				ENDPOINT_KEY,
-				URL.as_bytes(),
-			);
-			let policy = BidPolicy { min_price_per_gpu: vec![(GpuClass::H100, 60)], max_leases };
-			sp_io::offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				POLICY_KEY,
-				&policy.encode(),
-			);
-		});
-		let expect_post = move |body: Vec<u8>, response: Vec<u8>| {
-			http.write().expect_request(PendingRequest {
-				method: "POST".into(),
-				uri: format!("{URL}{WORKLOAD_PATH}"),
-				headers: vec![
-					("Content-Type".into(), "application/octet-stream".into()),
-					("Content-Length".into(), body.len().to_string()),
-				],
-				body,
-				response: Some(response),
-				sent: true,
-				..Default::default()
-			});
-		};
-		let submitted = move || {
-			let txs = std::mem::take(&mut pool_state.write().transactions);
-			txs.into_iter()
-				.map(|tx| match Extrinsic::decode(&mut &tx[..]).expect("an extrinsic").function {
-					RuntimeCall::Marketplace(call) => call,
-					other => panic!("unexpected call {other:?}"),
+			let mut jobs = Vec::new();
+			for p in &providers {
+				proven(*p);
+				let id = post(DEV, open_spec());
+				assert_ok!(bid(*p, id, 60));
+				jobs.push((*p, id));
+			}
+			// The auctions close over the next blocks (at most `MaxClosesPerBlock` a block).
+			run_to_block(20);
+			for (p, id) in &jobs {
+				assert_eq!(lease(*id).provider, *p, "job {id} leased to its bidder");
+			}
+			let due = jobs.iter().map(|(_, id)| lease(*id).start).max().unwrap() + INTERVAL;
+			run_to_block(due);
+			// The service is asked once per lease, in the order of the providers' keys.
+			let mut order = jobs.clone();
+			order.sort_by_key(|(p, _)| key(*p));
+			for (_, id) in &order {
+				let request =
+					WorkloadRequest { job: *id, workload: job(*id).spec.workload, finish: false };
+				let reply = WorkloadReply::Running {
+					gpu_seconds: 5,
+					status: H256::repeat_byte(5),
+					access: None,
+				};
+				expect_post(request.encode(), reply.encode());
+			}
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			let mut attested: Vec<JobId> = calls
+				.iter()
+				.filter_map(|c| match c {
+					Call::attest { attestation, .. } => Some(attestation.job),
+					_ => None,
 				})
-				.collect::<Vec<_>>()
-		};
-		(ext, expect_post, submitted)
+				.collect();
+			attested.sort();
+			let mut all: Vec<JobId> = jobs.iter().map(|(_, id)| *id).collect();
+			all.sort();
+			assert_eq!(attested, all, "every lease attested: {calls:?}");
+			for call in calls {
+				assert_ok!(submit(call).unwrap());
+			}
+			for (p, id) in &jobs {
+				let l = lease(*id);
+				assert_eq!((l.provider, l.attested_through), (*p, due));
+			}
+			// Until the grace period after this attestation every lease runs: none was
+			// abandoned, nobody slashed.
+			run_to_block(due + GRACE - 1);
+			for (p, id) in &jobs {
+				assert_eq!(job(*id).phase, JobPhase::Running, "job {id}");
+				assert_eq!(provider_bond(*p), BOND, "provider {p}");
+			}
+		});
 	}
 
 	#[test]

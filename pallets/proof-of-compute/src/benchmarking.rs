@@ -16,12 +16,9 @@ use alloc::{vec, vec::Vec};
 use crucible_primitives::{
 	challenge::{node_hash, sample_positions, Hash, Keys, Opening, INNER_ALIGN},
 	proof_of_compute::{ChallengeParams, ClassBatches, FailureReason, Outcome},
-	providers::{
-		AttestationKey, AttestationSignature, ComputeCapability, GpuSpec, GpuVendor,
-		HardwareProfile, Interconnect, Region,
-	},
+	providers::{AttestationKey, AttestationSignature},
 };
-use pallet_providers::{ProviderInspect, ProviderStatus};
+use pallet_providers::{testing::h100_profile, ProviderInspect, ProviderStatus};
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::{
@@ -58,62 +55,13 @@ fn params<T: Config>(samples: u32, inner: u32, depth: u32) -> ChallengeParams {
 	}
 }
 
-fn profile(host: u32, gpus: u32) -> HardwareProfile {
-	let uuids: Vec<[u8; 16]> = (0..gpus)
-		.map(|i| {
-			let mut u = [0xB0u8; 16];
-			for (b, from) in u.iter_mut().zip(host.to_le_bytes().into_iter().chain(i.to_le_bytes()))
-			{
-				*b = from;
-			}
-			u
-		})
-		.collect();
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			vendor: GpuVendor::Nvidia,
-			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap_or_default(),
-			vram_mib: 81_559,
-			count: gpus,
-			compute_capability: ComputeCapability { major: 9, minor: 0 },
-			interconnect: Interconnect::Sxm,
-		}]
-		.try_into()
-		.unwrap_or_default(),
-		gpu_uuids: uuids.try_into().unwrap_or_default(),
-		cpu_cores: 64,
-		ram_mib: 1 << 19,
-		storage_gib: 4_000,
-		bandwidth_mbps: 10_000,
-	}
-}
-
-/// A provider with a keystore key, registered through the registry's own call.
+/// A provider of `gpus` H100s with a keystore key, registered through the registry's own call.
 fn provider<T: Config + pallet_providers::Config>(
 	index: u32,
 	gpus: u32,
 ) -> Result<(T::AccountId, AttestationKey), BenchmarkError> {
-	use polkadot_sdk::frame_support::traits::fungible::Mutate;
 	let who: T::AccountId = account("provider", index, 0);
-	let bond = <T as pallet_providers::Config>::MinBond::get();
-	<T as pallet_providers::Config>::Currency::set_balance(
-		&who,
-		bond.saturating_mul(1000u32.into()),
-	);
-	let key = AttestationKey::generate_pair(None);
-	let proof = key
-		.sign(&pallet_providers::Pallet::<T>::ownership_payload_of(&who))
-		.ok_or(BenchmarkError::Stop("no keystore"))?;
-	pallet_providers::Pallet::<T>::register(
-		RawOrigin::Signed(who.clone()).into(),
-		profile(index, gpus),
-		key.clone(),
-		proof,
-		vec![b'e'; 64].try_into().unwrap_or_default(),
-		Region { country: *b"DE", metro: None },
-		bond.saturating_mul(10u32.into()),
-	)
-	.map_err(|_| BenchmarkError::Stop("register failed"))?;
+	let key = pallet_providers::testing::register_funded::<T>(&who, h100_profile(index, gpus))?;
 	Ok((who, key))
 }
 

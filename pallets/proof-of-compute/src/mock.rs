@@ -9,18 +9,14 @@ use crate::{self as pallet_proof_of_compute, *};
 use crucible_primitives::{
 	challenge::{prover, sample_positions, Hash, Keys, Opening, Position, Shape},
 	proof_of_compute::{ChallengeParams, ChallengeView, ClassBatches},
-	providers::{
-		ownership_payload, AttestationKey, AttestationSignature, ComputeCapability, GpuSpec,
-		GpuUuid, GpuVendor, HardwareProfile, Interconnect, Region,
-	},
+	providers::{AttestationKey, AttestationSignature, HardwareProfile},
 };
+use pallet_providers::testing;
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl,
-		dispatch::{DispatchResultWithPostInfo, GetDispatchInfo},
-		pallet_prelude::TransactionSource,
-		parameter_types,
-		traits::{Authorize, ConstU32, ConstU64, OnFinalize, OnIdle, OnInitialize, Randomness},
+		dispatch::DispatchResultWithPostInfo,
+		traits::{ConstU32, ConstU64, OnFinalize, OnIdle, OnInitialize, Randomness},
 		weights::Weight,
 	},
 	frame_system::{self, EnsureRoot},
@@ -30,7 +26,7 @@ use polkadot_sdk::{
 	sp_keystore::{testing::MemoryKeystore, KeystoreExt},
 	sp_runtime::{
 		generic,
-		traits::{BlakeTwo256, Dispatchable},
+		traits::BlakeTwo256,
 		transaction_validity::{TransactionValidityError, ValidTransaction},
 		BuildStorage, Permill,
 	},
@@ -81,27 +77,14 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ConstU64<1>;
 }
 
+/// The registry's test prelude's `MinBond` (checked in `new_test_ext`).
 pub const MIN_BOND: Balance = 1_000;
 pub const BOND: Balance = 10_000;
 
-parameter_types! {
-	pub const MinBond: Balance = MIN_BOND;
-	pub const ReputationDecay: Permill = Permill::from_percent(10);
-}
-
+#[derive_impl(pallet_providers::config_preludes::TestDefaultConfig)]
 impl pallet_providers::Config for Test {
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type MinBond = MinBond;
-	type DefaultUnbondingPeriod = ConstU64<5>;
-	type MaxUnbondingPeriod = ConstU64<1_000>;
-	type MaxUnbondingChunks = ConstU32<4>;
-	type ReputationDecay = ReputationDecay;
-	type ReputationDecayPeriod = ConstU64<1_000>;
 	type WorkInFlight = ProofOfCompute;
-	type OnSlash = ();
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type WeightInfo = ();
 }
 
 /// Randomness that differs per block and subject, and is `Some` like BABE's after genesis.
@@ -121,32 +104,7 @@ thread_local! {
 	pub static SALT: core::cell::RefCell<u64> = const { core::cell::RefCell::new(0) };
 }
 
-impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	type RuntimeCall = RuntimeCall;
-	type Extrinsic = Extrinsic;
-}
-
-impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	type Extension = TxExtension;
-	fn create_transaction(call: RuntimeCall, extension: Self::Extension) -> Extrinsic {
-		Extrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	fn create_extension() -> Self::Extension {
-		TxExtension::new()
-	}
-}
+crucible_test_support::impl_authorized_transactions!(Test, RuntimeCall, Extrinsic, TxExtension);
 
 impl pallet_proof_of_compute::Config for Test {
 	type Providers = Providers;
@@ -161,7 +119,6 @@ impl pallet_proof_of_compute::Config for Test {
 	type MaxUnsweptPeriods = ConstU32<3>;
 	type MaxSweepPerBlock = ConstU32<4>;
 	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
-	type MaxLocalKeys = ConstU32<4>;
 	type WeightInfo = ();
 }
 
@@ -225,6 +182,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(t);
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+	assert_eq!(
+		<<Test as pallet_providers::Config>::MinBond as polkadot_sdk::frame_support::traits::Get<
+			Balance,
+		>>::get(),
+		MIN_BOND
+	);
 	VERIFIED.with(|v| v.borrow_mut().clear());
 	ext.execute_with(|| {
 		System::set_block_number(1);
@@ -279,41 +242,18 @@ pub fn period_start(p: u32) -> u64 {
 	1 + 10 * u64::from(p)
 }
 
-/// An attestation key pair per provider account.
+/// The attestation key pair of provider `who` (seed `who`).
 pub fn key_pair(who: AccountId) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&[who as u8; 32])
+	testing::key_pair(who as u8)
 }
 
 pub fn key(who: AccountId) -> AttestationKey {
-	key_pair(who).public().into()
-}
-
-fn uuid(host: u8, i: u8) -> GpuUuid {
-	let mut u = [0u8; 16];
-	u[0] = host;
-	u[1] = i;
-	u
+	testing::key(who as u8)
 }
 
 /// A host with `gpus` H100s.
 pub fn profile(host: u8, gpus: u8) -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			vendor: GpuVendor::Nvidia,
-			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap(),
-			vram_mib: 81_559,
-			count: gpus.into(),
-			compute_capability: ComputeCapability { major: 9, minor: 0 },
-			interconnect: Interconnect::Sxm,
-		}]
-		.try_into()
-		.unwrap(),
-		gpu_uuids: (0..gpus).map(|i| uuid(host, i)).collect::<Vec<_>>().try_into().unwrap(),
-		cpu_cores: 64,
-		ram_mib: 512 * 1024,
-		storage_gib: 4_000,
-		bandwidth_mbps: 10_000,
-	}
+	testing::h100_profile(host.into(), gpus.into())
 }
 
 /// Registers `who` (host `who`, one H100, key `key(who)`) with a bond of `BOND`.
@@ -322,20 +262,8 @@ pub fn register(who: AccountId) {
 }
 
 pub fn register_with(who: AccountId, gpus: u8, bond: Balance) {
-	let genesis = System::block_hash(0);
-	let nonce = pallet_providers::KeyNonce::<Test>::get(who);
-	let proof: AttestationSignature =
-		key_pair(who).sign(&ownership_payload(genesis.as_ref(), &who, nonce)).into();
-	pallet_providers::Pallet::<Test>::register(
-		RuntimeOrigin::signed(who),
-		profile(who as u8, gpus),
-		key(who),
-		proof,
-		b"https://gpu.example.net".to_vec().try_into().unwrap(),
-		Region { country: *b"DE", metro: None },
-		bond,
-	)
-	.expect("registers");
+	testing::register_with_seed::<Test>(&who, who as u8, profile(who as u8, gpus), bond)
+		.expect("registers");
 }
 
 /// Signs `payload` of `phase` with `who`'s attestation key.
@@ -347,18 +275,14 @@ pub fn sign<P: codec::Encode>(who: AccountId, phase: Phase, payload: &P) -> Atte
 /// What submitting `call` as a general transaction does: `authorize` (as the pool and block
 /// builder run it), then dispatch with the authorized origin.
 pub fn submit(call: Call<Test>) -> Result<DispatchResultWithPostInfo, TransactionValidityError> {
-	let call: RuntimeCall = call.into();
-	let (_validity, _refund) = validate(&call)?;
-	let _ = call.get_dispatch_info();
-	Ok(call.dispatch(frame_system::RawOrigin::Authorized.into()))
+	crucible_test_support::authorize_and_dispatch::<RuntimeCall, AccountId>(call.into())
 }
 
 /// `authorize` of a call, as the pool runs it.
 pub fn validate(
 	call: &RuntimeCall,
 ) -> Result<(ValidTransaction, Weight), TransactionValidityError> {
-	call.authorize(TransactionSource::External)
-		.expect("the call has an authorize function")
+	crucible_test_support::authorize(call)
 }
 
 pub fn commitment_call(who: AccountId, period: u32, root: Hash) -> Call<Test> {

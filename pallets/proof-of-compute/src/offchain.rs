@@ -3,18 +3,19 @@
 //! [`crucible_primitives::proof_of_compute::service`]) and submits what comes back, signed with
 //! the attestation keys in the node's keystore, as free authorized transactions.
 //!
-//! Each run (one per imported block, possibly several at once) does, for each local attestation
-//! key whose provider is registered: a heartbeat once per period; the commitment while the
-//! commit window is open; the openings once the sample seed is fixed; and one log line when
-//! the challenge is settled. A per-(provider, period) record in the offchain database, claimed
-//! with compare-and-set, keeps concurrent runs from repeating work.
+//! Each run (one per imported block, possibly several at once) does, for each of the registry's
+//! local provers (`ProviderInspect::local_provers`: registered providers whose attestation key
+//! is in the keystore, at most the runtime's `MaxLocalKeys`): a heartbeat once per period; the
+//! commitment while the commit window is open; the openings once the sample seed is fixed; and
+//! one log line when the challenge is settled. A per-(provider, period) `LocalRecord` in the
+//! offchain database, claimed with compare-and-set, keeps concurrent runs from repeating work.
 
 use crate::{impls::LOG_TARGET, pallet::*, types::*};
-use alloc::vec::Vec;
+
 use codec::{Decode, Encode};
 use crucible_primitives::{
 	challenge::{sample_positions, Hash},
-	offchain::{endpoint, hex, post},
+	offchain::{endpoint, hex, keys, post},
 	proof_of_compute::{
 		service::{
 			CommitResponse, ComputeRequest, OpenRequest, OpenResponse, COMMIT_PATH, OPEN_PATH,
@@ -23,25 +24,20 @@ use crucible_primitives::{
 	},
 	providers::AttestationKey,
 };
-use pallet_providers::{ProverInfo, ProviderInspect, ProviderStatus};
+use pallet_providers::{
+	offchain::{LocalProver, LocalRecord, RESEND_AFTER},
+	ProverInfo, ProviderInspect,
+};
 use polkadot_sdk::{
 	frame_support::traits::Get,
 	frame_system::{self, offchain::SubmitTransaction, pallet_prelude::BlockNumberFor},
 	sp_io::offchain,
 	sp_runtime::{
-		offchain::{storage::StorageValueRef, Duration, StorageKind, Timestamp},
-		traits::{Saturating, Zero},
+		offchain::{Duration, StorageKind, Timestamp},
+		traits::Saturating,
 		BoundedVec, RuntimeAppPublic, SaturatedConversion,
 	},
 };
-
-/// The key, in the offchain database, of the backend the node runs (`cpu`, `cuda`), written
-/// with the endpoint by the node at startup.
-pub const BACKEND_KEY: &[u8] = b"crucible::compute::backend";
-
-/// A submission not seen on chain this many blocks after it was sent is sent again (the pool
-/// may have dropped it).
-const RESEND_AFTER: u32 = 3;
 
 /// Milliseconds per block, to turn block deadlines into the HTTP deadlines.
 const BLOCK_MILLIS: u64 = crucible_primitives::time::MILLI_SECS_PER_BLOCK;
@@ -63,40 +59,16 @@ pub(crate) struct LocalState {
 	pub(crate) outcome_logged: bool,
 }
 
-pub(crate) fn state_key<T: Config>(provider: &T::AccountId, period: u32) -> Vec<u8> {
-	(b"crucible::poc::worker", provider, period).encode()
-}
-
-/// Changes the record of (`provider`, `period`) with `f` if `f` accepts the current one; returns
-/// whether it did. Compare-and-set: of concurrent workers, one wins.
-fn claim<T: Config>(
+/// This node's record of (`provider`, `period`).
+pub(crate) fn challenge_record<T: Config>(
 	provider: &T::AccountId,
-	period: u32,
-	f: impl FnOnce(&mut LocalState) -> bool,
-) -> bool {
-	let key = state_key::<T>(provider, period);
-	StorageValueRef::persistent(&key)
-		.mutate::<LocalState, (), _>(|current| {
-			let mut state = current.ok().flatten().unwrap_or_default();
-			if f(&mut state) {
-				Ok(state)
-			} else {
-				Err(())
-			}
-		})
-		.is_ok()
-}
-
-fn load<T: Config>(provider: &T::AccountId, period: u32) -> LocalState {
-	StorageValueRef::persistent(&state_key::<T>(provider, period))
-		.get::<LocalState>()
-		.ok()
-		.flatten()
-		.unwrap_or_default()
+	period: PeriodIndex,
+) -> LocalRecord<LocalState> {
+	LocalRecord::of(keys::CHALLENGE_RECORD, provider, period)
 }
 
 fn backend() -> Backend {
-	match offchain::local_storage_get(StorageKind::PERSISTENT, BACKEND_KEY).as_deref() {
+	match offchain::local_storage_get(StorageKind::PERSISTENT, keys::COMPUTE_BACKEND).as_deref() {
 		Some(b"cpu") => Backend::Cpu,
 		Some(b"cuda") => Backend::Cuda,
 		_ => Backend::None,
@@ -105,18 +77,13 @@ fn backend() -> Backend {
 
 /// The worker's entry point, for block `now`.
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
-	let keys = AttestationKey::all();
-	if keys.is_empty() {
+	let Some((period, info)) = Pallet::<T>::current() else { return };
+	let provers = T::Providers::local_provers();
+	if provers.is_empty() {
 		return;
 	}
-	let Some((period, info)) = Pallet::<T>::current() else { return };
 	let endpoint = endpoint();
-	for key in keys.into_iter().take(T::MaxLocalKeys::get() as usize) {
-		let Some(provider) = T::Providers::provider_of_key(&key) else { continue };
-		let Some(prover) = T::Providers::prover_info(&provider) else { continue };
-		if prover.attestation_key != key || prover.status == ProviderStatus::Leaving {
-			continue;
-		}
+	for LocalProver { key, provider, info: prover } in provers {
 		let work = Work::<T> { now, provider, key, prover, period, info: info.clone() };
 		match &endpoint {
 			Some(url) => work.run(url),
@@ -131,7 +98,7 @@ struct Work<T: Config> {
 	provider: T::AccountId,
 	key: AttestationKey,
 	prover: ProverInfo<BlockNumberFor<T>>,
-	period: u32,
+	period: PeriodIndex,
 	info: PeriodInfo<BlockNumberFor<T>>,
 }
 
@@ -157,9 +124,9 @@ impl<T: Config> Work<T> {
 	}
 
 	fn no_backend(&self) {
-		if claim::<T>(&self.provider, self.period, |s| {
-			!core::mem::replace(&mut s.no_backend_logged, true)
-		}) {
+		if challenge_record::<T>(&self.provider, self.period)
+			.claim_once(|s| &mut s.no_backend_logged)
+		{
 			log::warn!(
 				target: LOG_TARGET,
 				"proof of compute, period {}: no compute backend on this node (start it with --compute-backend cpu|cuda); \
@@ -184,13 +151,9 @@ impl<T: Config> Work<T> {
 			Heartbeats::<T>::get(&self.provider).is_some_and(|h| h.period >= self.period);
 		let now = self.now();
 		if on_chain ||
-			!claim::<T>(&self.provider, self.period, |s| match s.heartbeat_sent {
-				Some(at) if now < at.saturating_add(RESEND_AFTER) => false,
-				_ => {
-					s.heartbeat_sent = Some(now);
-					true
-				},
-			}) {
+			!challenge_record::<T>(&self.provider, self.period)
+				.claim_send(now, |s| &mut s.heartbeat_sent)
+		{
 			return;
 		}
 		let payload = HeartbeatPayload {
@@ -215,7 +178,8 @@ impl<T: Config> Work<T> {
 		let now = self.now();
 		let window = self.info.params.commit_window;
 		let mut known = None;
-		let claimed = claim::<T>(&self.provider, self.period, |s| {
+		let record = challenge_record::<T>(&self.provider, self.period);
+		let claimed = record.claim(|s| {
 			let free = match (s.commit_claimed, s.computed) {
 				(None, _) => true,
 				// Sent, not on chain after a few blocks: the pool may have dropped it.
@@ -253,19 +217,13 @@ impl<T: Config> Work<T> {
 							self.provider,
 						);
 						// Let a later run try again while the window is open.
-						claim::<T>(&self.provider, self.period, |s| {
-							s.commit_claimed = None;
-							true
-						});
+						record.update(|s| s.commit_claimed = None);
 						return;
 					},
 				}
 			},
 		};
-		claim::<T>(&self.provider, self.period, |s| {
-			s.computed = Some((root, compute_ms));
-			true
-		});
+		record.update(|s| s.computed = Some((root, compute_ms)));
 		let payload =
 			CommitmentPayload { provider: self.provider.clone(), period: self.period, root };
 		if let Some(signature) = self.sign(Phase::Commit, &payload) {
@@ -284,13 +242,8 @@ impl<T: Config> Work<T> {
 			return;
 		}
 		let now = self.now();
-		if !claim::<T>(&self.provider, self.period, |s| match s.open_sent {
-			Some(at) if now < at.saturating_add(RESEND_AFTER) => false,
-			_ => {
-				s.open_sent = Some(now);
-				true
-			},
-		}) {
+		let record = challenge_record::<T>(&self.provider, self.period);
+		if !record.claim_send(now, |s| &mut s.open_sent) {
 			return;
 		}
 		let shape = self.info.params.shape_for(&self.prover.profile);
@@ -318,10 +271,7 @@ impl<T: Config> Work<T> {
 					self.provider,
 					hex(&commitment.root),
 				);
-				claim::<T>(&self.provider, self.period, |s| {
-					s.open_sent = None;
-					true
-				});
+				record.update(|s| s.open_sent = None);
 				return;
 			},
 		};
@@ -344,12 +294,11 @@ impl<T: Config> Work<T> {
 			if period.saturating_add(1) < self.period {
 				continue;
 			}
-			if !claim::<T>(&self.provider, period, |s| {
-				!core::mem::replace(&mut s.outcome_logged, true)
-			}) {
+			let this = challenge_record::<T>(&self.provider, period);
+			if !this.claim_once(|s| &mut s.outcome_logged) {
 				continue;
 			}
-			let state = load::<T>(&self.provider, period);
+			let state = this.load();
 			let shape = self.info.params.shape_for(&self.prover.profile);
 			let compute = state
 				.computed
@@ -372,7 +321,7 @@ impl<T: Config> Work<T> {
 			);
 			// The record of a period long past is no longer needed.
 			if let Some(old) = period.checked_sub(2) {
-				StorageValueRef::persistent(&state_key::<T>(&self.provider, old)).clear();
+				challenge_record::<T>(&self.provider, old).clear();
 			}
 		}
 	}
@@ -416,6 +365,3 @@ impl<T: Config> Work<T> {
 		}
 	}
 }
-
-#[allow(unused_imports)]
-use Zero as _;

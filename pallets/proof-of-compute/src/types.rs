@@ -1,7 +1,22 @@
 //! Proof of compute's records and the messages providers' workers sign.
+//!
+//! **What a challenge is made of.** Time is cut into periods ([`PeriodIndex`], one
+//! [`PeriodInfo`] each: its first block, whose VRF output fixes the period seed, the parameters
+//! frozen for it, and the sample seed once fixed). In a period every provider that was
+//! `Registered` or `Active` when it began is challenged: its challenge is the batch of int8
+//! products derived from (period seed, provider, period), sized by its declared GPUs
+//! (`ChallengeParams::shape_for`). Its node answers with a [`Commitment`] (the Merkle root of
+//! the whole output, signed as a [`CommitmentPayload`] within the commit window); the VRF output
+//! of the block after the window fixes which entries it must open; its [`OpeningPayload`] opens
+//! them, and the chain recomputes each. The challenge ends in an outcome
+//! (`crucible_primitives::proof_of_compute::Outcome`): passed (verified compute units, reputation,
+//! `Active`), failed (a wrong or withheld opening: slashed) or missed (no commitment: found by
+//! the sweep after the period, slashed lightly). A [`HeartbeatPayload`] once a period says the
+//! node is alive and which backend it runs.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
+pub use crucible_primitives::proof_of_compute::PeriodIndex;
 use crucible_primitives::{
 	challenge::{Hash, Opening},
 	proof_of_compute::{ChallengeParams, ChallengePhase},
@@ -113,7 +128,7 @@ impl<BlockNumber: Copy + Saturating + One + PartialOrd + From<u32>> PeriodInfo<B
 )]
 pub struct Commitment<BlockNumber> {
 	/// The period.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// The Merkle root of the whole output.
 	pub root: Hash,
 	/// The block that included it.
@@ -168,7 +183,7 @@ pub struct NodeReport {
 )]
 pub struct HeartbeatRecord<BlockNumber> {
 	/// The period it was for.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// The block that included it.
 	pub at: BlockNumber,
 	/// What it reported.
@@ -183,7 +198,7 @@ pub struct CommitmentPayload<AccountId> {
 	/// The provider (its attestation key signs).
 	pub provider: AccountId,
 	/// The period.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// The Merkle root of the challenge's output.
 	pub root: Hash,
 }
@@ -207,7 +222,7 @@ pub struct OpeningPayload<AccountId: Clone + PartialEq + Eq + Debug, MaxSamples:
 	/// The provider.
 	pub provider: AccountId,
 	/// The period.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// One opening per sample, in the order of the sample positions.
 	pub openings: BoundedVec<Opening, MaxSamples>,
 }
@@ -220,7 +235,7 @@ pub struct HeartbeatPayload<AccountId> {
 	/// The provider.
 	pub provider: AccountId,
 	/// The period.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// What the node reports.
 	pub report: NodeReport,
 }
@@ -232,7 +247,7 @@ pub struct HeartbeatPayload<AccountId> {
 )]
 pub struct SweepState<AccountId> {
 	/// The oldest period not fully swept.
-	pub period: u32,
+	pub period: PeriodIndex,
 	/// The last provider visited in it (`None`: from the start).
 	pub cursor: Option<AccountId>,
 }

@@ -20,7 +20,7 @@ pub use lease::invalid;
 #[cfg(feature = "runtime-benchmarks")]
 pub(crate) use timers::TIMER_PROBES;
 
-use crate::{pallet::*, types::*, weights::WeightInfo};
+use crate::{pallet::*, traits::*, types::*, weights::WeightInfo};
 use crucible_primitives::marketplace::JobId;
 use polkadot_sdk::{
 	frame_support::{

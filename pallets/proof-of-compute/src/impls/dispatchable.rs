@@ -39,7 +39,7 @@ impl<T: Config> Pallet<T> {
 	fn valid(
 		phase: Phase,
 		provider: &T::AccountId,
-		period: u32,
+		period: PeriodIndex,
 		until: BlockNumberFor<T>,
 	) -> TransactionValidityWithRefund {
 		let now = frame_system::Pallet::<T>::block_number();

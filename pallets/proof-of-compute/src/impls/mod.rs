@@ -43,17 +43,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The current period and its record.
-	pub fn current() -> Option<(u32, PeriodInfo<BlockNumberFor<T>>)> {
+	pub fn current() -> Option<(PeriodIndex, PeriodInfo<BlockNumberFor<T>>)> {
 		CurrentPeriod::<T>::get()
 	}
 
 	/// The current period's index.
-	pub fn current_index() -> Option<u32> {
+	pub fn current_index() -> Option<PeriodIndex> {
 		CurrentPeriod::<T>::get().map(|(period, _)| period)
 	}
 
 	/// The record of `period`: the current one, or a finished one not yet swept.
-	pub fn period_info(period: u32) -> Option<PeriodInfo<BlockNumberFor<T>>> {
+	pub fn period_info(period: PeriodIndex) -> Option<PeriodInfo<BlockNumberFor<T>>> {
 		match CurrentPeriod::<T>::get() {
 			Some((current, info)) if current == period => Some(info),
 			_ => Periods::<T>::get(period),
@@ -75,7 +75,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether `provider`'s challenge of `period` is settled.
-	pub(crate) fn has_outcome(provider: &T::AccountId, period: u32) -> bool {
+	pub(crate) fn has_outcome(provider: &T::AccountId, period: PeriodIndex) -> bool {
 		Outcomes::<T>::get(provider).iter().any(|o| o.period == period)
 	}
 
@@ -83,7 +83,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn provider_seed(
 		info: &PeriodInfo<BlockNumberFor<T>>,
 		provider: &T::AccountId,
-		period: u32,
+		period: PeriodIndex,
 	) -> Hash {
 		challenge_seed(&info.seed, provider, period)
 	}
@@ -92,7 +92,7 @@ impl<T: Config> Pallet<T> {
 	/// the registry (reputation, status, slash).
 	pub(crate) fn settle(
 		provider: &T::AccountId,
-		period: u32,
+		period: PeriodIndex,
 		params: &ChallengeParams,
 		outcome: Outcome,
 	) {
@@ -128,7 +128,7 @@ impl<T: Config> Pallet<T> {
 
 	/// This pallet's part of settling: the outcome in the provider's history, verified compute
 	/// units counted and reported, the event.
-	pub(crate) fn record_outcome(provider: &T::AccountId, period: u32, outcome: Outcome) {
+	pub(crate) fn record_outcome(provider: &T::AccountId, period: PeriodIndex, outcome: Outcome) {
 		let at = frame_system::Pallet::<T>::block_number();
 		Outcomes::<T>::mutate(provider, |recent| {
 			if recent.is_full() {
@@ -404,10 +404,10 @@ impl<T: Config> ProviderWorkInFlight<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> VerifiedComputeInspect<T::AccountId> for Pallet<T> {
-	fn current_period() -> Option<u32> {
+	fn current_period() -> Option<PeriodIndex> {
 		Self::current_index()
 	}
-	fn units_in(provider: &T::AccountId, period: u32) -> u128 {
+	fn units_in(provider: &T::AccountId, period: PeriodIndex) -> u128 {
 		Outcomes::<T>::get(provider)
 			.iter()
 			.find(|o| o.period == period)
@@ -417,7 +417,7 @@ impl<T: Config> VerifiedComputeInspect<T::AccountId> for Pallet<T> {
 			})
 			.unwrap_or(0)
 	}
-	fn period_units(period: u32) -> u128 {
+	fn period_units(period: PeriodIndex) -> u128 {
 		PeriodUnits::<T>::get(period)
 	}
 	fn lifetime_units(provider: &T::AccountId) -> u128 {

@@ -39,7 +39,7 @@ impl<T: Config> Pallet<T> {
 
 	/// 32 bytes of this block's randomness for `subject` and `period`; without BABE (tests,
 	/// benchmarks, the genesis block) the parent hash stands in.
-	fn random(subject: &[u8], period: u32) -> Hash {
+	fn random(subject: &[u8], period: PeriodIndex) -> Hash {
 		let input = (subject, period).encode();
 		let (random, _) = T::Randomness::random(&input);
 		match random {
@@ -147,7 +147,7 @@ impl<T: Config> Pallet<T> {
 	/// Returns whether it settled.
 	pub(crate) fn sweep_one(
 		who: &T::AccountId,
-		period: u32,
+		period: PeriodIndex,
 		info: &PeriodInfo<BlockNumberFor<T>>,
 		current: u32,
 	) -> bool {

@@ -3,66 +3,28 @@
 //! without a backend.
 
 use super::*;
-use codec::{Decode, Encode};
+use codec::Encode;
 use crucible_primitives::{
 	challenge::Opening,
 	proof_of_compute::service::{
-		CommitResponse, ComputeRequest, OpenRequest, OpenResponse, COMMIT_PATH, ENDPOINT_KEY,
-		OPEN_PATH,
+		CommitResponse, ComputeRequest, OpenRequest, OpenResponse, COMMIT_PATH, OPEN_PATH,
 	},
-	providers::ATTESTATION_KEY_TYPE,
 };
-use polkadot_sdk::{
-	frame_support::traits::Hooks,
-	sp_core::offchain::{
-		testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
-		OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt,
-	},
-	sp_io,
-	sp_runtime::BoundedVec,
+use crucible_test_support::{
+	insert_attestation_key, start_compute_service, worker_ext, ComputeService,
 };
+use polkadot_sdk::{frame_support::traits::Hooks, sp_runtime::BoundedVec};
 
-const URL: &str = "http://127.0.0.1:9955";
-
-/// A test externality with the offchain extensions and Alice's attestation key in the
-/// keystore; `expect_post(path, body, response)` scripts the compute service, `submitted()`
-/// takes the calls the worker put into the pool.
-#[allow(clippy::type_complexity)]
-fn harness() -> (
-	polkadot_sdk::sp_io::TestExternalities,
-	impl Fn(&str, Vec<u8>, Vec<u8>),
-	impl Fn() -> Vec<Call<Test>>,
-) {
-	let mut ext = new_test_ext();
-	let (offchain, http) = TestOffchainExt::new();
-	let (pool, pool_state) = TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.execute_with(|| {
-		// Alice's attestation key in the node's keystore.
-		let seed = format!("0x{}", "01".repeat(32));
-		sp_io::crypto::sr25519_generate(ATTESTATION_KEY_TYPE, Some(seed.into_bytes()));
-	});
-	let expect_post = move |path: &str, body: Vec<u8>, response: Vec<u8>| {
-		http.write().expect_request(PendingRequest {
-			method: "POST".into(),
-			uri: format!("{URL}{path}"),
-			headers: vec![
-				("Content-Type".into(), "application/octet-stream".into()),
-				("Content-Length".into(), body.len().to_string()),
-			],
-			body,
-			response: Some(response),
-			sent: true,
-			..Default::default()
-		});
-	};
+/// A test externality with the offchain extensions and Alice's attestation key in the node's
+/// keystore; the scripted compute service and the pool's calls.
+fn harness(
+) -> (polkadot_sdk::sp_io::TestExternalities, ComputeService, impl Fn() -> Vec<Call<Test>>) {
+	let (mut ext, service, pool) = worker_ext(new_test_ext());
+	ext.execute_with(|| insert_attestation_key(ALICE as u8));
 	let submitted = move || {
-		let txs = std::mem::take(&mut pool_state.write().transactions);
-		txs.into_iter()
-			.map(|tx| {
-				let xt = Extrinsic::decode(&mut &tx[..]).expect("an extrinsic");
+		pool.take::<Extrinsic>()
+			.into_iter()
+			.map(|xt| {
 				assert!(
 					matches!(xt.preamble, polkadot_sdk::sp_runtime::generic::Preamble::General(..)),
 					"a general (authorized) transaction"
@@ -74,21 +36,16 @@ fn harness() -> (
 			})
 			.collect::<Vec<_>>()
 	};
-	(ext, expect_post, submitted)
+	(ext, service, submitted)
 }
 
 fn set_endpoint() {
-	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, ENDPOINT_KEY, URL.as_bytes());
-	sp_io::offchain::local_storage_set(
-		StorageKind::PERSISTENT,
-		crate::offchain::BACKEND_KEY,
-		b"cpu",
-	);
+	start_compute_service(b"cpu");
 }
 
 #[test]
 fn without_a_compute_backend_the_worker_submits_nothing() {
-	let (mut ext, _expect_post, submitted) = harness();
+	let (mut ext, _service, submitted) = harness();
 	ext.execute_with(|| {
 		registered_in_period_zero(&[ALICE]);
 		ProofOfCompute::offchain_worker(2);
@@ -99,23 +56,18 @@ fn without_a_compute_backend_the_worker_submits_nothing() {
 
 #[test]
 fn a_node_without_keys_does_nothing() {
-	let mut ext = new_test_ext();
-	let (offchain, _http) = TestOffchainExt::new();
-	let (pool, pool_state) = TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
+	let (mut ext, _service, pool) = worker_ext(new_test_ext());
 	ext.execute_with(|| {
 		registered_in_period_zero(&[ALICE]);
 		set_endpoint();
 		ProofOfCompute::offchain_worker(2);
 	});
-	assert!(pool_state.read().transactions.is_empty());
+	assert!(pool.take::<Extrinsic>().is_empty());
 }
 
 #[test]
 fn the_worker_heartbeats_commits_and_opens_through_the_compute_service() {
-	let (mut ext, expect_post, submitted) = harness();
+	let (mut ext, service, submitted) = harness();
 	ext.execute_with(|| {
 		registered_in_period_zero(&[ALICE]);
 		set_endpoint();
@@ -125,7 +77,7 @@ fn the_worker_heartbeats_commits_and_opens_through_the_compute_service() {
 			shape: prover.shape(),
 			leaf_size: prover.view.leaf_size,
 		};
-		expect_post(
+		service.expect_post(
 			COMMIT_PATH,
 			request.encode(),
 			CommitResponse { root: prover.root, compute_ms: 12 }.encode(),
@@ -152,7 +104,7 @@ fn the_worker_heartbeats_commits_and_opens_through_the_compute_service() {
 			challenge: request,
 			positions: BoundedVec::truncate_from(view.positions.clone()),
 		};
-		expect_post(
+		service.expect_post(
 			OPEN_PATH,
 			open.encode(),
 			OpenResponse { openings: BoundedVec::truncate_from(openings) }.encode(),
@@ -170,7 +122,7 @@ fn the_worker_heartbeats_commits_and_opens_through_the_compute_service() {
 
 #[test]
 fn a_failing_compute_service_is_retried_in_a_later_block() {
-	let (mut ext, expect_post, submitted) = harness();
+	let (mut ext, service, submitted) = harness();
 	ext.execute_with(|| {
 		registered_in_period_zero(&[ALICE]);
 		set_endpoint();
@@ -181,12 +133,12 @@ fn a_failing_compute_service_is_retried_in_a_later_block() {
 			leaf_size: prover.view.leaf_size,
 		};
 		// A malformed answer: nothing is committed, the claim is released.
-		expect_post(COMMIT_PATH, request.encode(), b"not scale".to_vec());
+		service.expect_post(COMMIT_PATH, request.encode(), b"not scale".to_vec());
 		ProofOfCompute::offchain_worker(2);
 		let calls = submitted();
 		assert_eq!(calls.len(), 1, "only the heartbeat");
 		assert!(matches!(calls[0], Call::heartbeat { .. }));
-		expect_post(
+		service.expect_post(
 			COMMIT_PATH,
 			request.encode(),
 			CommitResponse { root: prover.root, compute_ms: 3 }.encode(),
@@ -199,7 +151,7 @@ fn a_failing_compute_service_is_retried_in_a_later_block() {
 
 #[test]
 fn a_run_does_not_compute_again_while_another_still_computes() {
-	let (mut ext, _expect_post, submitted) = harness();
+	let (mut ext, _service, submitted) = harness();
 	ext.execute_with(|| {
 		// A commit window of 6 blocks (a mainnet-like challenge takes several blocks).
 		let mut params = test_params();
@@ -211,10 +163,7 @@ fn a_run_does_not_compute_again_while_another_still_computes() {
 		// waiting for the compute service (no root yet).
 		assert_ok!(submit(heartbeat_call(ALICE, 0)).unwrap());
 		let claimed = crate::offchain::LocalState { commit_claimed: Some(2), ..Default::default() };
-		polkadot_sdk::sp_runtime::offchain::storage::StorageValueRef::persistent(
-			&crate::offchain::state_key::<Test>(&ALICE, 0),
-		)
-		.set(&claimed);
+		crate::offchain::challenge_record::<Test>(&ALICE, 0).update(|s| *s = claimed);
 		// Four blocks later, still inside the window, a run asks nothing (an unexpected HTTP
 		// request would fail the test) and submits nothing.
 		run_to_block(6);

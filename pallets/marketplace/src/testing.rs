@@ -1,0 +1,74 @@
+//! What the runtime's property test needs of the marketplace (the `testing` feature): random
+//! job specs and random developers' and providers' calls.
+
+use crate::{Call, Config, JobSpecOf, OnLeaseSettled};
+use crucible_primitives::{
+	marketplace::{AuctionKind, JobId, JobSpec, Workload},
+	providers::{GpuVendor, HardwareRequirement},
+	testing::Rng,
+};
+use polkadot_sdk::{
+	sp_core::H256,
+	sp_runtime::{Permill, SaturatedConversion},
+};
+
+/// A random job: 1–2 H100-class GPUs of 40 GB, 5–44 blocks at a maximum price spread over
+/// orders of magnitude, a bid window of 2–11 blocks, sealed 30% of the time (reveals in 2–5).
+pub fn random_job_spec<T: Config>(rng: &mut Rng) -> JobSpecOf<T> {
+	let sealed = rng.chance(30);
+	JobSpec {
+		requirement: HardwareRequirement {
+			min_vram_mib: 40_000,
+			min_gpu_count: 1u32.saturating_add(rng.below(2) as u32),
+			vendor: Some(GpuVendor::Nvidia),
+			model: None,
+			country: None,
+		},
+		min_reputation: Permill::zero(),
+		workload: Workload {
+			image: H256::repeat_byte(rng.below(255) as u8),
+			manifest: H256::repeat_byte(1),
+			access_key: [7u8; 32],
+		},
+		duration: 5u32.saturating_add(rng.below(40) as u32).into(),
+		max_price_per_block: rng
+			.amount()
+			.checked_div(1_000)
+			.unwrap_or_default()
+			.saturating_add(1)
+			.saturated_into(),
+		bid_window: 2u32.saturating_add(rng.below(10) as u32).into(),
+		auction: if sealed {
+			AuctionKind::Sealed { reveal_window: 2u32.saturating_add(rng.below(4) as u32).into() }
+		} else {
+			AuctionKind::Open
+		},
+	}
+}
+
+/// A random marketplace call on `job` (or a new one), of 20: posting a job (7), bidding (7),
+/// withdrawing a bid, cancelling a job (1 each), claiming a lease's pay (2), closing an auction
+/// (1); or (1) a lease of `who` settled as the marketplace reports it to `OnLeaseSettled`
+/// (emissions), which is applied here and answers `None`.
+pub fn random_call<T: Config>(rng: &mut Rng, who: &T::AccountId, job: JobId) -> Option<Call<T>> {
+	Some(match rng.below(20) {
+		0..=6 => Call::post_job { spec: random_job_spec::<T>(rng) },
+		7..=13 => Call::place_bid {
+			job,
+			price: rng
+				.amount()
+				.checked_div(1_000)
+				.unwrap_or_default()
+				.saturating_add(1)
+				.saturated_into(),
+		},
+		14 => Call::withdraw_bid { job },
+		15 => Call::cancel_job { job },
+		16..=17 => Call::claim { job },
+		18 => Call::close_auction { job },
+		_ => {
+			T::OnLeaseSettled::on_lease_settled(who, u128::from(rng.below(1_000)));
+			return None;
+		},
+	})
+}
