@@ -25,6 +25,9 @@ use polkadot_sdk::{
 	},
 };
 
+#[cfg(any(feature = "try-runtime", feature = "std", test))]
+use polkadot_sdk::sp_runtime::TryRuntimeError;
+
 const LOG_TARGET: &str = "runtime::emissions";
 
 /// `pool × part / total`, rounded down; 0 when `total` is 0.
@@ -384,28 +387,47 @@ impl<T: Config> Pallet<T> {
 		Eras::<T>::get(era)
 	}
 
-	/// The invariants:
-	/// - the total issuance is `genesis + minted − burned` (nothing mints or burns unseen);
-	/// - the parameters are valid;
-	/// - records live exactly for the eras `OldestEra..=CurrentEra`, and no more than
-	///   `MaxClaimWindow + 2` of them;
-	/// - each closed era paid out no more than its pools, and the pot holds every unclaimed pool;
-	/// - each live era's work sums equal its providers' unclaimed work records plus what was
-	///   claimed.
+	/// Emissions' invariants, each a named check:
+	/// - `try_state_issuance`: the total issuance is `genesis + minted − burned` (nothing mints or
+	///   burns unseen);
+	/// - `try_state_params`: the parameters are valid;
+	/// - `try_state_eras`: records live exactly for the eras `OldestEra..=CurrentEra`, no more than
+	///   `MaxClaimWindow + 2` of them; each paid out no more than its pools, its pools are within
+	///   its mint, and its claimed work within its work;
+	/// - `try_state_pot`: the rewards pot holds every unclaimed pool;
+	/// - `try_state_work`: each live era's work equals its providers' unclaimed work records plus
+	///   what was claimed, and no provider has a record of an era without one.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
-	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		use alloc::collections::BTreeMap;
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		Self::try_state_issuance()?;
+		Self::try_state_params()?;
+		Self::try_state_eras()?;
+		Self::try_state_pot()?;
+		Self::try_state_work()
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn try_state_issuance() -> Result<(), TryRuntimeError> {
 		let totals = Totals::<T>::get();
 		ensure!(
 			T::Currency::total_issuance() ==
 				totals.genesis.saturating_add(totals.minted).saturating_sub(totals.burned),
 			"total issuance != genesis + minted - burned"
 		);
+		Ok(())
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn try_state_params() -> Result<(), TryRuntimeError> {
 		Self::validate(&Params::<T>::get()).map_err(|_| "invalid parameters")?;
+		Ok(())
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn try_state_eras() -> Result<(), TryRuntimeError> {
 		let (oldest, current) = (OldestEra::<T>::get(), CurrentEra::<T>::get());
 		ensure!(oldest <= current, "oldest era after the current one");
 		let mut live = 0u32;
-		let mut unclaimed: Balance = 0;
 		for (era, record) in Eras::<T>::iter() {
 			ensure!(era >= oldest && era <= current, "an era record outside the live range");
 			live.saturating_inc();
@@ -417,18 +439,33 @@ impl<T: Config> Pallet<T> {
 				record.claimed_gpu_blocks <= record.lease_gpu_blocks,
 				"claimed GPU-blocks above the era's"
 			);
-			unclaimed.saturating_accrue(pools.saturating_sub(record.claimed));
 		}
 		ensure!(
 			live == current.saturating_sub(oldest).saturating_add(1),
 			"a live era has no record"
 		);
 		ensure!(live <= T::MaxClaimWindow::get().saturating_add(2), "too many live eras");
+		Ok(())
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn try_state_pot() -> Result<(), TryRuntimeError> {
+		let unclaimed = Eras::<T>::iter_values().fold(0 as Balance, |sum, record| {
+			let pools = record.compute_pool.saturating_add(record.lease_pool);
+			sum.saturating_add(pools.saturating_sub(record.claimed))
+		});
 		ensure!(
 			T::Currency::reducible_balance(&Self::pot(), Preservation::Preserve, Fortitude::Polite) >=
 				unclaimed,
 			"the pot holds less than the unclaimed pools"
 		);
+		Ok(())
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn try_state_work() -> Result<(), TryRuntimeError> {
+		use alloc::collections::BTreeMap;
+		let oldest = OldestEra::<T>::get();
 		let mut sums: BTreeMap<EraIndex, (u128, u128)> = BTreeMap::new();
 		for (_, list) in ProviderWork::<T>::iter() {
 			ensure!(!list.is_empty(), "an empty work list is stored");

@@ -4,6 +4,9 @@
 extern crate alloc;
 
 mod impls;
+/// Random calls for the runtime's property test (the `testing` feature).
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 pub mod weights;
 
@@ -240,7 +243,7 @@ pub mod pallet {
 		}
 	}
 
-	#[pallet::call]
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Pays the caller its share of a closed era's providers' pools: pro rata to its
 		/// verified compute units in the era's compute pool, to its settled leased GPU-blocks
@@ -266,7 +269,6 @@ pub mod pallet {
 		///   window, 1% of `initial` for the floor).
 		/// - `params`: the shares sum to 100%; 1 ≤ `claim_window` ≤ `MaxClaimWindow`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf) -> DispatchResult {
 			let bounded = match T::UnboundedOrigin::try_origin(origin) {
 				Ok(_) => false,
