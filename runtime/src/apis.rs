@@ -184,9 +184,9 @@ impl_runtime_apis! {
 	impl crucible_primitives::providers::ProvidersApi<
 		Block,
 		AccountId,
-		pallet_providers::ProviderRecord<Runtime>,
+		pallet_providers::ProviderView<Balance, crate::BlockNumber>,
 	> for Runtime {
-		fn provider(who: AccountId) -> Option<pallet_providers::ProviderRecord<Runtime>> {
+		fn provider(who: AccountId) -> Option<pallet_providers::ProviderView<Balance, crate::BlockNumber>> {
 			pallet_providers::Pallet::<Runtime>::provider_view(&who)
 		}
 

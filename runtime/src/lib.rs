@@ -6,8 +6,10 @@
 //! candidates with the highest bonds.
 //!
 //! The layout follows the polkadot-sdk templates: the runtime is declared here with
-//! `#[frame_support::runtime]`, each pallet's configuration lives in [`configs`], runtime APIs in
-//! [`apis`] and genesis presets in [`genesis_config_presets`].
+//! `#[frame_support::runtime]`, each pallet's configuration lives in [`configs`] (OpenGov's in
+//! [`governance`], with its origins and tracks), runtime APIs in [`apis`], the benchmarked
+//! pallets in `benchmarks.rs`, genesis presets in [`genesis_config_presets`], and the runtime's
+//! tests under `tests/`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`-generated code recurses deeply.
@@ -19,6 +21,8 @@ extern crate alloc;
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod governance;
@@ -62,7 +66,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("crucible"),
 	impl_name: alloc::borrow::Cow::Borrowed("crucible-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -114,8 +118,13 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade (none yet).
-type Migrations = ();
+/// The storage migrations of the next runtime upgrade, each run once (a versioned migration does
+/// nothing on a chain already at its target version, such as one started from this runtime's
+/// genesis).
+type Migrations = (
+	// spec 103: the registry's `Providers` counts its own records.
+	pallet_providers::migrations::v1::MigrateToCountedProviders<Runtime>,
+);
 
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<
@@ -176,6 +185,11 @@ mod runtime {
 	#[runtime::pallet_index(20)]
 	pub type Utility = pallet_utility;
 
+	/// Development networks only (the `development` preset sets a key): elsewhere Root is a
+	/// referendum on the `root` track.
+	#[runtime::pallet_index(30)]
+	pub type Sudo = pallet_sudo;
+
 	// GPU compute.
 	#[runtime::pallet_index(40)]
 	pub type Providers = pallet_providers;
@@ -186,12 +200,8 @@ mod runtime {
 	#[runtime::pallet_index(42)]
 	pub type Marketplace = pallet_marketplace;
 
-	/// Dev and test networks only: governance (OpenGov) replaces it.
 	#[runtime::pallet_index(43)]
 	pub type Emissions = pallet_emissions;
-
-	#[runtime::pallet_index(30)]
-	pub type Sudo = pallet_sudo;
 
 	#[runtime::pallet_index(50)]
 	pub type Preimage = pallet_preimage;
@@ -212,39 +222,5 @@ mod runtime {
 	pub type Treasury = pallet_treasury;
 }
 
-/// The pallets whose benchmarks `crucible-node benchmark pallet` runs.
-#[cfg(feature = "runtime-benchmarks")]
-mod benchmarks {
-	polkadot_sdk::frame_benchmarking::define_benchmarks!(
-		[frame_system, SystemBench::<Runtime>]
-		[pallet_balances, Balances]
-		[pallet_timestamp, Timestamp]
-		[pallet_utility, Utility]
-		[pallet_sudo, Sudo]
-		[pallet_collator_selection, CollatorSelection]
-		[pallet_providers, Providers]
-		[pallet_proof_of_compute, ProofOfCompute]
-		[pallet_marketplace, Marketplace]
-		[pallet_emissions, Emissions]
-	);
-
-	use super::{AccountId, Runtime, SessionKeys};
-	use alloc::vec::Vec;
-	use codec::Encode;
-
-	impl polkadot_sdk::frame_system_benchmarking::Config for Runtime {}
-
-	// Collator-selection's candidacy benchmarks set real session keys first, so they need keys
-	// whose ownership proof the session pallet accepts.
-	impl polkadot_sdk::cumulus_pallet_session_benchmarking::Config for Runtime {
-		fn generate_session_keys_and_proof(owner: AccountId) -> (SessionKeys, Vec<u8>) {
-			let generated = SessionKeys::generate(&owner.encode(), None);
-			(generated.keys, generated.proof.encode())
-		}
-	}
-}
-
-#[cfg(test)]
-mod fuzz;
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,7 @@
-//! The GPU compute pallets: the provider registry, proof of compute and the marketplace (later
-//! emissions).
+//! The GPU compute pallets: the provider registry, proof of compute and the marketplace, and
+//! how they report verified work to emissions.
 
-use crate::{
-	Balances, BlockNumber, ProofOfCompute, Runtime, RuntimeCall, RuntimeHoldReason,
-	UncheckedExtrinsic,
-};
+use crate::{Balances, BlockNumber, ProofOfCompute, Runtime, RuntimeHoldReason};
 use crucible_primitives::{
 	challenge::MAX_INNER,
 	currency::UNITS,
@@ -16,9 +13,9 @@ use polkadot_sdk::{
 		parameter_types,
 		traits::{ConstU32, EitherOf},
 	},
-	frame_system::{self, EnsureRoot},
-	pallet_babe, pallet_transaction_payment,
-	sp_runtime::{generic::Era, transaction_validity::TransactionPriority, Permill},
+	frame_system::EnsureRoot,
+	pallet_babe,
+	sp_runtime::{transaction_validity::TransactionPriority, Permill},
 };
 
 /// Root (the `root` track; sudo on development networks) or the `emissions_admin` track.
@@ -122,6 +119,8 @@ impl pallet_providers::Config for Runtime {
 	type MaxUnbondingPeriod = ProviderMaxUnbondingPeriod;
 	type MaxUnbondingChunks = ConstU32<16>;
 	type ReputationDecay = ReputationDecay;
+	/// One node's workers act for at most 16 providers whose keys its keystore holds.
+	type MaxLocalKeys = ConstU32<16>;
 	type ReputationDecayPeriod = ReputationDecayPeriod;
 	/// Open challenges keep a provider from leaving or stepping out; leases from leaving.
 	type WorkInFlight = (ProofOfCompute, crate::Marketplace);
@@ -149,48 +148,5 @@ impl pallet_proof_of_compute::Config for Runtime {
 	type MaxUnsweptPeriods = ConstU32<4>;
 	type MaxSweepPerBlock = ConstU32<512>;
 	type UnsignedPriority = ProofPriority;
-	type MaxLocalKeys = ConstU32<16>;
 	type WeightInfo = pallet_proof_of_compute::weights::SubstrateWeight<Runtime>;
-}
-
-// Off-chain workers build free, authorized transactions of the runtime's own format.
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
-where
-	RuntimeCall: From<C>,
-{
-	type RuntimeCall = RuntimeCall;
-	type Extrinsic = UncheckedExtrinsic;
-}
-
-impl<C> frame_system::offchain::CreateTransaction<C> for Runtime
-where
-	RuntimeCall: From<C>,
-{
-	type Extension = crate::TxExtension;
-
-	fn create_transaction(call: RuntimeCall, extension: crate::TxExtension) -> UncheckedExtrinsic {
-		UncheckedExtrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Runtime
-where
-	RuntimeCall: From<C>,
-{
-	/// The extensions of a general transaction: nobody signs it, `AuthorizeCall` checks it
-	/// (the call's `authorize`), no nonce is used and no fee charged.
-	fn create_extension() -> crate::TxExtension {
-		(
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-			frame_system::CheckNonce::<Runtime>::from(0),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			frame_system::WeightReclaim::<Runtime>::new(),
-		)
-	}
 }

@@ -89,7 +89,8 @@ impl pallet_session::Config for Runtime {
 impl pallet_collator_selection::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	/// Invulnerables and the candidacy bond are set by root (sudo now, governance later).
+	/// Invulnerables and the candidacy bond are set by Root (sudo on development networks, a
+	/// referendum on the `root` track elsewhere).
 	type UpdateOrigin = EnsureRoot<AccountId>;
 	type PotId = ValidatorPotId;
 	type MaxCandidates = ConstU32<MAX_VALIDATORS>;

@@ -1,18 +1,18 @@
-//! Each pallet's configuration, one module per domain.
+//! Each pallet's configuration, one module per domain (OpenGov's is [`crate::governance`]); here
+//! frame-system's, the transactions the off-chain workers build, and the small utility pallets.
 
 mod compute;
 mod consensus;
-mod governance;
 mod monetary;
 
 pub use compute::*;
 pub use consensus::*;
-pub use governance::*;
 pub use monetary::*;
 
 use crate::{
 	AccountId, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeOrigin, RuntimeTask, MAXIMUM_BLOCK_WEIGHT, SLOT_DURATION, VERSION,
+	RuntimeEvent, RuntimeOrigin, RuntimeTask, UncheckedExtrinsic, MAXIMUM_BLOCK_WEIGHT,
+	SLOT_DURATION, VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -23,7 +23,7 @@ use polkadot_sdk::{
 		weights::constants::ParityDbWeight,
 	},
 	frame_system::limits::{BlockLength, BlockWeights},
-	sp_runtime::Perbill,
+	sp_runtime::{generic::Era, Perbill},
 	sp_version::RuntimeVersion,
 	*,
 };
@@ -76,6 +76,48 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+}
+
+// Off-chain workers build free, authorized transactions of the runtime's own format.
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = UncheckedExtrinsic;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = crate::TxExtension;
+
+	fn create_transaction(call: RuntimeCall, extension: crate::TxExtension) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	/// The extensions of a general transaction: nobody signs it, `AuthorizeCall` checks it
+	/// (the call's `authorize`), no nonce is used and no fee charged.
+	fn create_extension() -> crate::TxExtension {
+		(
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(0),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		)
+	}
 }
 
 impl pallet_timestamp::Config for Runtime {

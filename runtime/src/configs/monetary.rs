@@ -143,7 +143,7 @@ impl pallet_emissions::Config for Runtime {
 	type Currency = Balances;
 	/// The validators' share joins the pot that pays block authors.
 	type ValidatorRewards = ResolveTo<super::ValidatorPotAccount, Balances>;
-	type TreasuryAccount = super::TreasuryAccount;
+	type TreasuryAccount = crate::governance::TreasuryAccount;
 	type PalletId = EmissionsPalletId;
 	/// The `emissions_admin` track: bounded changes.
 	type GovernanceOrigin = crate::governance::EmissionsAdmin;

@@ -1,8 +1,11 @@
 // Tests may panic: that is how they fail.
 #![allow(clippy::arithmetic_side_effects)]
 
-//! Runtime-level tests: genesis presets build, the pallets' integrity checks hold, and fees are
-//! split and priced as configured.
+//! Runtime-level tests: genesis presets build, the pallets' integrity checks hold, fees are
+//! split and priced as configured, the storage migrations run; and (`random_calls`) the
+//! seeded property test of random calls across every pallet.
+
+mod random_calls;
 
 use crate::{
 	configs::{DealWithFees, ValidatorPotAccount, WeightToFee},
@@ -81,7 +84,8 @@ fn every_preset_builds_a_consistent_genesis() {
 			assert_eq!(crate::governance::dev_timings(), dev, "{id}: governance timings");
 			// The treasury and the rewards pot exist; the issuance equation starts here.
 			assert!(
-				Balances::balance(&crate::configs::TreasuryAccount::get()) >= EXISTENTIAL_DEPOSIT
+				Balances::balance(&crate::governance::TreasuryAccount::get()) >=
+					EXISTENTIAL_DEPOSIT
 			);
 			assert!(
 				Balances::balance(&pallet_emissions::Pallet::<Runtime>::pot()) >=
@@ -158,16 +162,13 @@ fn the_minimum_provider_bond_pays_for_the_largest_record_and_its_indexes() {
 
 #[test]
 fn a_workers_heartbeat_is_free_uses_no_nonce_and_goes_before_ordinary_transactions() {
-	use crate::{Providers, Runtime, RuntimeCall, RuntimeOrigin, UncheckedExtrinsic};
+	use crate::{Runtime, RuntimeCall, UncheckedExtrinsic};
 	use codec::Encode;
-	use crucible_primitives::providers::{
-		ComputeCapability, GpuSpec, GpuVendor, HardwareProfile, Interconnect, Region,
-	};
 	use pallet_proof_of_compute::{signing_payload, HeartbeatPayload, NodeReport, Phase};
 	use polkadot_sdk::{
 		frame_support::{dispatch::GetDispatchInfo, traits::OnFinalize},
 		frame_system::offchain::CreateAuthorizedTransaction,
-		sp_core::{sr25519, Pair},
+		sp_core::Pair,
 		sp_runtime::{
 			traits::{Applyable, Checkable},
 			transaction_validity::TransactionSource,
@@ -176,32 +177,11 @@ fn a_workers_heartbeat_is_free_uses_no_nonce_and_goes_before_ordinary_transactio
 	ext_from_preset(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
 		let eve = Sr25519Keyring::Eve.to_account_id();
-		let key = sr25519::Pair::from_seed(&[42u8; 32]);
-		let proof = key.sign(&Providers::ownership_payload_of(&eve));
-		let profile = HardwareProfile {
-			gpus: vec![GpuSpec {
-				vendor: GpuVendor::Nvidia,
-				model: b"NVIDIA L4".to_vec().try_into().unwrap(),
-				vram_mib: 23_034,
-				count: 1,
-				compute_capability: ComputeCapability { major: 8, minor: 9 },
-				interconnect: Interconnect::Pcie(4),
-			}]
-			.try_into()
-			.unwrap(),
-			gpu_uuids: vec![[1u8; 16]].try_into().unwrap(),
-			cpu_cores: 8,
-			ram_mib: 32_768,
-			storage_gib: 500,
-			bandwidth_mbps: 1_000,
-		};
-		Providers::register(
-			RuntimeOrigin::signed(eve.clone()),
-			profile,
-			key.public().into(),
-			proof.into(),
-			b"https://l4.example.net".to_vec().try_into().unwrap(),
-			Region { country: *b"FR", metro: None },
+		let key = pallet_providers::testing::key_pair(42);
+		pallet_providers::testing::register_with_seed::<Runtime>(
+			&eve,
+			42,
+			pallet_providers::testing::h100_profile(42, 1),
 			crate::configs::ProviderMinBond::get(),
 		)
 		.unwrap();
@@ -248,8 +228,8 @@ fn a_workers_heartbeat_is_free_uses_no_nonce_and_goes_before_ordinary_transactio
 	});
 }
 
-/// The scale budget of `../shared/DESIGN.md`: proving 50,000 hosts an hour takes at most 25% of
-/// the normal block weight. One host's hour is what the runtime charges for its commitment, its
+/// The scale budget (the proof-of-compute README): proving 50,000 hosts an hour takes at most 25%
+/// of the normal block weight. One host's hour is what the runtime charges for its commitment, its
 /// opening at the mainnet parameters (for an 8-GPU host: the longest path a typical host has) and
 /// its heartbeat, each with its `authorize`, the base weight of an extrinsic and the transaction
 /// extensions a general transaction is charged for (the nonce and the fee are refunded).
@@ -306,4 +286,51 @@ fn proving_fifty_thousand_hosts_an_hour_fits_a_quarter_of_the_blocks() {
 		budget.ref_time() / 1_000_000,
 	);
 	assert!(host_hour.all_lte(budget), "{host_hour:?} > {budget:?}");
+}
+
+/// The chain's first storage migration, as a runtime upgrade runs it: on a state with providers
+/// stored as the registry's version 0 had them (a hand-kept `ProviderCount`, no map counter),
+/// the runtime's `Migrations` move the count into the counted map's counter, with its pre- and
+/// post-upgrade checks; run again, they do nothing.
+#[test]
+fn the_runtime_upgrade_migrates_the_provider_count() {
+	use pallet_providers::{
+		migrations::v1::{CounterForProviders, ProviderCount, UncheckedMigrateToCountedProviders},
+		testing,
+	};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	ext_from_preset(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		assert_eq!(crate::Providers::on_chain_storage_version(), StorageVersion::new(1));
+		for (seed, who) in [Sr25519Keyring::Eve, Sr25519Keyring::Ferdie, Sr25519Keyring::Dave]
+			.into_iter()
+			.enumerate()
+		{
+			let seed = seed as u8 + 1;
+			testing::register_with_seed::<Runtime>(
+				&who.to_account_id(),
+				seed,
+				testing::h100_profile(seed.into(), 2),
+				crate::configs::ProviderMinBond::get(),
+			)
+			.unwrap();
+		}
+		// The state of a chain that ran spec 102.
+		CounterForProviders::<Runtime>::kill();
+		ProviderCount::<Runtime>::put(3);
+		StorageVersion::new(0).put::<crate::Providers>();
+
+		let state = UncheckedMigrateToCountedProviders::<Runtime>::pre_check().unwrap();
+		<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+		UncheckedMigrateToCountedProviders::<Runtime>::post_check(state).unwrap();
+		assert_eq!(pallet_providers::Providers::<Runtime>::count(), 3);
+		assert_eq!(crate::Providers::on_chain_storage_version(), StorageVersion::new(1));
+		pallet_providers::Pallet::<Runtime>::do_try_state().unwrap();
+		// Once is enough: a second upgrade leaves the counter alone.
+		ProviderCount::<Runtime>::put(7);
+		<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+		assert_eq!(pallet_providers::Providers::<Runtime>::count(), 3);
+	});
 }
