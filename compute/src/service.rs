@@ -9,7 +9,7 @@
 //! Bad input is answered `400` with a reason, a failing backend `500`; work runs on a blocking
 //! thread and a panic in it becomes a `500`, never the node's end. Bodies are bounded.
 
-use crate::{runner::Runner, Engine, Error};
+use crate::{workload::Runner, Engine, Error};
 use bytes::Bytes;
 use codec::{Decode, Encode};
 use crucible_primitives::{
@@ -201,5 +201,56 @@ impl Service {
 				text(500, "the backend panicked")
 			},
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		test_support::{cpu_engine, hex, known_request, post},
+		workload::{NoRunner, Runner},
+	};
+	use crucible_primitives::{
+		challenge::{known_answer, sample_positions, Shape},
+		proof_of_compute::service::{CommitResponse, ComputeRequest, OpenRequest, OpenResponse},
+	};
+
+	#[test]
+	fn the_service_commits_opens_and_refuses_hostile_requests() {
+		let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+		runtime.block_on(async {
+			let engine = Arc::new(cpu_engine(None));
+			let runner: Arc<dyn Runner> = Arc::new(NoRunner);
+			let (addr, serve) = bind(engine, runner, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+			tokio::spawn(serve);
+
+			let (code, body) = post(addr, COMMIT_PATH, known_request().encode()).await;
+			assert_eq!(code, 200);
+			let committed = CommitResponse::decode(&mut &body[..]).unwrap();
+			assert_eq!(hex(&committed.root), known_answer::ROOT);
+
+			let positions = sample_positions(&[1u8; 32], &1u64, 1, &known_answer::SHAPE, 3);
+			let open = OpenRequest {
+				challenge: known_request(),
+				positions: positions.try_into().unwrap(),
+			};
+			let (code, body) = post(addr, OPEN_PATH, open.encode()).await;
+			assert_eq!(code, 200);
+			assert_eq!(OpenResponse::decode(&mut &body[..]).unwrap().openings.len(), 3);
+
+			// Garbage, an invalid shape, an unknown path, a body over the limit.
+			assert_eq!(post(addr, COMMIT_PATH, b"garbage".to_vec()).await.0, 400);
+			let bad = ComputeRequest {
+				shape: Shape { batch: 0, ..known_answer::SHAPE },
+				..known_request()
+			};
+			let (code, body) = post(addr, COMMIT_PATH, bad.encode()).await;
+			assert_eq!(code, 400, "{}", String::from_utf8_lossy(&body));
+			assert_eq!(post(addr, "/v1/nothing", vec![]).await.0, 404);
+			assert_eq!(post(addr, COMMIT_PATH, vec![0u8; MAX_BODY + 1]).await.0, 413);
+			// Still serving after all that.
+			assert_eq!(post(addr, COMMIT_PATH, known_request().encode()).await.0, 200);
+		});
 	}
 }

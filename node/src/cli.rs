@@ -26,14 +26,14 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 
-	/// GPU providers: put the attestation key into the keystore and print it with its
-	/// ownership proof for `providers.register`.
-	AttestationKey(crate::attestation_key::AttestationKeyCmd),
-
-	/// GPU providers' tools: `detect` the GPUs, `bench` a challenge, `serve` the compute
-	/// service alone.
+	/// GPU providers' tools: the `attestation-key` for `providers.register`, `detect` the GPUs,
+	/// `bench` a challenge, `serve` the compute service alone.
 	#[command(subcommand)]
 	Provider(crate::provider::ProviderCmd),
+
+	/// Deprecated spelling of `provider attestation-key`, kept for operators' scripts.
+	#[command(hide = true)]
+	AttestationKey(crate::provider::attestation_key::AttestationKeyCmd),
 
 	/// Build a chain specification (deprecated in favour of `export-chain-spec`, kept for
 	/// operators' scripts).

@@ -67,8 +67,13 @@ pub fn run() -> sc_cli::Result<()> {
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
-		Some(Subcommand::AttestationKey(cmd)) => cmd.run(&cli),
-		Some(Subcommand::Provider(cmd)) => cmd.run(),
+		Some(Subcommand::AttestationKey(cmd)) => {
+			eprintln!(
+				"`crucible-node attestation-key` is now `crucible-node provider attestation-key`"
+			);
+			cmd.run(&cli)
+		},
+		Some(Subcommand::Provider(cmd)) => cmd.run(&cli),
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))

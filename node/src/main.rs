@@ -5,7 +5,6 @@
 // subcommand: their size is not ours to change.
 #![allow(clippy::result_large_err)]
 
-mod attestation_key;
 mod chain_spec;
 mod cli;
 mod command;

@@ -235,7 +235,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 
 	// A GPU provider's compute service, for its off-chain worker (which finds it through the
 	// offchain database). A backend that cannot start is logged; the node runs on.
-	crate::provider::start_service(
+	crate::provider::compute::start_service(
 		compute,
 		backend.offchain_storage(),
 		&task_manager.spawn_handle(),

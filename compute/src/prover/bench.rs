@@ -1,7 +1,7 @@
 //! `crucible-node provider bench`: one challenge computed locally, with progress, then opened
 //! and verified as the chain would, and a report of where the time went.
 
-use crate::{Engine, Error, Timings};
+use super::{Engine, Error, Timings};
 use crucible_primitives::{
 	challenge::{sample_positions, verify_opening, Keys, Shape},
 	proof_of_compute::service::{ComputeRequest, OpenRequest},

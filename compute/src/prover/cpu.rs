@@ -6,7 +6,7 @@
 //! over contiguous rows and columns, blocked along the inner dimension to stay in cache), and
 //! the tiles' leaf hashes and subtree roots.
 
-use crate::{add_timings, Backend, Error, Lie, Timings};
+use super::{add_timings, Backend, Error, Lie, Timings};
 use crucible_primitives::challenge::{fill_a_row, fill_b_col, prover, Hash, Keys, Shape};
 use rayon::prelude::*;
 use std::time::Instant;

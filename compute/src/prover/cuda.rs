@@ -14,7 +14,7 @@
 // allocated with the sizes the launch reads and writes.
 #![allow(unsafe_code)]
 
-use crate::{Backend, Error, Lie, Timings};
+use super::{Backend, Error, Lie, Timings};
 use crucible_primitives::challenge::{Hash, Keys, Shape};
 use cudarc::{
 	cublas::{sys as cublas_sys, CudaBlas},
@@ -31,7 +31,7 @@ use std::{
 };
 
 /// The kernels' source.
-pub const KERNELS: &str = include_str!("../kernels/crucible.cu");
+pub const KERNELS: &str = include_str!("../../kernels/crucible.cu");
 
 /// Threads per block of the element-wise kernels.
 const THREADS: u32 = 256;
@@ -420,5 +420,150 @@ impl Backend for CudaBackend {
 		let device = self.devices.first().ok_or_else(|| Error::Backend("no GPU".into()))?;
 		let mut device = device.lock().map_err(|_| Error::Backend("GPU lock poisoned".into()))?;
 		device.tile(keys, shape, tile)
+	}
+}
+
+/// The CUDA backend failing cleanly on a host without a driver (and matching the cpu bit for
+/// bit on one with a GPU), and its kernels' arithmetic compiled as C against the Rust reference.
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		test_support::{cpu_engine, hex, known_request},
+		Engine,
+	};
+	use crucible_primitives::{
+		challenge::{known_answer, prover},
+		proof_of_compute::service::ComputeRequest,
+	};
+
+	#[test]
+	fn the_cuda_backend_fails_cleanly_without_a_driver_and_matches_the_cpu_with_one() {
+		match unavailable() {
+			Some(why) => {
+				// No driver here: a clear reason, and no panic.
+				assert!(
+					why.contains("NVIDIA") || why.contains("cuBLAS") || why.contains("NVRTC"),
+					"{why}"
+				);
+				match CudaBackend::new() {
+					Err(Error::Backend(e)) => assert_eq!(e, why),
+					Err(other) => panic!("unexpected error {other:?}"),
+					Ok(_) => panic!("a CUDA backend without CUDA"),
+				}
+			},
+			None => {
+				// A GPU host: the CUDA backend's root is the CPU backend's, bit for bit.
+				let gpu = Engine::new(Arc::new(CudaBackend::new().expect("CUDA backend")), None);
+				assert_eq!(hex(&gpu.commit(&known_request()).unwrap().root), known_answer::ROOT);
+				let request = ComputeRequest {
+					seed: [8u8; 32],
+					shape: Shape { batch: 3, rows: 512, inner: 1024, cols: 512 },
+					leaf_size: 32,
+				};
+				assert_eq!(
+					gpu.commit(&request).unwrap().root,
+					cpu_engine(None).commit(&request).unwrap().root
+				);
+			},
+		}
+	}
+
+	/// The CUDA kernels' device functions compiled as C with the host compiler, run over the known
+	/// challenge: generator words, every leaf hash and every tile root must be the Rust
+	/// reference's. (The kernels' launch geometry and cuBLAS run only on a GPU host.)
+	#[test]
+	fn the_cuda_kernels_arithmetic_matches_the_reference() {
+		kernel_harness(known_answer::SEED, known_answer::SHAPE, known_answer::LEAF_SIZE);
+		// Two tiles across, two rows each: the tile-major leaf numbering.
+		kernel_harness([11u8; 32], Shape { batch: 1, rows: 2, inner: 64, cols: 512 }, 16);
+	}
+
+	fn kernel_harness(seed: Hash, shape: Shape, leaf: u32) {
+		let keys = Keys::from_seed(&seed);
+		// Product 0's output, row-major, as cuBLAS would leave it.
+		let product: Vec<i32> = (0..shape.rows)
+			.flat_map(|r| {
+				(0..shape.cols).map(move |c| {
+					crucible_primitives::challenge::entry(
+						&keys,
+						&shape,
+						&crucible_primitives::challenge::Position { batch: 0, row: r, col: c },
+					)
+				})
+			})
+			.collect();
+		let values: Vec<String> = product.iter().map(|v| format!("{v}")).collect();
+		let (_, across) = shape.tile_grid();
+		let leaves = shape.leaves_per_tile(leaf) * u64::from(across);
+		let harness = format!(
+			r#"{kernels}
+	#include <stdio.h>
+	static const i32 C[] = {{ {values} }};
+	int main(void) {{
+		u64 key = {key}ULL;
+		printf("a %016llx\n", (unsigned long long)cru_a_word(key, {rows}, {words}, 1, 2, 3));
+		printf("b %016llx\n", (unsigned long long)cru_b_word(key, {cols}, {words}, 1, 5, 7));
+		u8 hashes[{leaves}][32];
+		for (u64 j = 0; j < {leaves}; j++) cru_leaf(C, {cols}, {tr}, {tc}, {across}, {leaf}, j, hashes[j]);
+		u64 n = {leaves};
+		for (u32 level = 0; level < {depth}; level++) {{
+			for (u64 i = 0; i < n / 2; i++) cru_node(hashes[2 * i], hashes[2 * i + 1], hashes[i]);
+			n /= 2;
+		}}
+		for (u64 t = 0; t < n; t++) {{
+			printf("root ");
+			for (int i = 0; i < 32; i++) printf("%02x", hashes[t][i]);
+			printf("\n");
+		}}
+		return 0;
+	}}
+	"#,
+			kernels = KERNELS,
+			values = values.join(", "),
+			key = keys.key,
+			rows = shape.rows,
+			cols = shape.cols,
+			words = shape.inner / 8,
+			leaves = leaves,
+			tr = shape.tile_rows(),
+			tc = shape.tile_cols(),
+			across = across,
+			leaf = leaf,
+			depth = shape.tile_depth(leaf),
+		);
+		let dir = std::env::temp_dir().join(format!("crucible-kernel-test-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let source = dir.join("harness.c");
+		let binary = dir.join("harness");
+		std::fs::write(&source, harness).unwrap();
+		let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+		let built = std::process::Command::new(&cc)
+			.args(["-std=c99", "-O1", "-Wall", "-Werror", "-o"])
+			.arg(&binary)
+			.arg(&source)
+			.output()
+			.unwrap_or_else(|e| {
+				panic!("a C compiler ({cc}) is needed for this test (scripts/setup.sh installs one): {e}")
+			});
+		assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+		let run = std::process::Command::new(&binary).output().unwrap();
+		assert!(run.status.success());
+		let out = String::from_utf8(run.stdout).unwrap();
+		let _ = std::fs::remove_dir_all(&dir);
+
+		let mut lines = out.lines();
+		let a = crucible_primitives::challenge::a_word(&keys, &shape, 1, 2, 3);
+		let b = crucible_primitives::challenge::b_word(&keys, &shape, 1, 5, 7);
+		assert_eq!(lines.next(), Some(format!("a {a:016x}").as_str()));
+		assert_eq!(lines.next(), Some(format!("b {b:016x}").as_str()));
+		let expected: Vec<String> = (0..u64::from(across))
+			.map(|t| {
+				let tile = prover::reference_tile(&keys, &shape, t);
+				format!("root {}", hex(&prover::tile_root(&shape, leaf, &tile)))
+			})
+			.collect();
+		let got: Vec<String> = lines.map(String::from).collect();
+		assert_eq!(got, expected);
 	}
 }

@@ -1,10 +1,9 @@
-//! Leased workloads: the runner trait the compute service asks, and the `exec` runner.
-//!
-//! The node never runs a command taken from the chain. A lease names a workload by its image
-//! digest; the `exec` runner runs only what its operator's workload map (`--workloads FILE`)
-//! maps that digest to, and refuses the rest (the chain then ends the lease and refunds the
-//! developer). Container runners (OCI images pulled by digest) come later behind the same trait.
+//! The `exec` runner: the node never runs a command taken from the chain. A lease names a
+//! workload by its image digest; this runner runs only what its operator's workload map
+//! (`--workloads FILE`) maps that digest to, and refuses the rest (the chain then ends the lease
+//! and refunds the developer).
 
+use super::{seal, Runner, LOG_TARGET};
 use crucible_primitives::{
 	challenge::hash,
 	marketplace::{
@@ -21,23 +20,11 @@ use std::{
 	time::Instant,
 };
 
-/// The log target.
-const LOG_TARGET: &str = "runner";
-
 /// The most output bytes of a workload kept for its result digest.
 pub const MAX_OUTPUT: usize = 1 << 20;
 
 /// Finished workloads remembered (their results answer repeated `finish` requests).
 const MAX_FINISHED: usize = 64;
-
-/// Runs leased workloads for the compute service.
-pub trait Runner: Send + Sync {
-	/// The runner's name, for logs.
-	fn name(&self) -> &'static str;
-	/// Starts the request's workload if it does not run yet, reports its status, or stops it
-	/// and reports its result when the request says the lease ended.
-	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply;
-}
 
 /// What the operator maps one workload digest to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -225,7 +212,7 @@ impl ExecRunner {
 			});
 		}
 		let access = entry.access.as_ref().and_then(|text| {
-			crate::seal::seal(&request.workload.access_key, text.as_bytes())
+			seal::seal(&request.workload.access_key, text.as_bytes())
 				.map_err(
 					|e| log::warn!(target: LOG_TARGET, "job {}: access not sealed: {e}", request.job),
 				)
@@ -309,23 +296,5 @@ impl Drop for ExecRunner {
 				}
 			}
 		}
-	}
-}
-
-/// A runner that runs nothing: every workload is refused (a node without `--workloads`).
-pub struct NoRunner;
-
-impl Runner for NoRunner {
-	fn name(&self) -> &'static str {
-		"none"
-	}
-
-	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply {
-		log::warn!(
-			target: LOG_TARGET,
-			"job {}: REFUSED: this node runs no workloads (start it with --workloads FILE)",
-			request.job,
-		);
-		WorkloadReply::Refused { reason: Refusal::UnknownWorkload }
 	}
 }

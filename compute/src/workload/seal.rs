@@ -6,8 +6,9 @@
 use aes_gcm::{aead::Aead, Aes256Gcm, KeyInit};
 use rand::RngCore;
 
-/// Bytes added to the plaintext.
-pub const OVERHEAD: usize = 32 + 12 + 16;
+/// Bytes added to the plaintext (ephemeral key, nonce, tag): the one constant the chain's
+/// `MAX_ACCESS_PLAINTEXT` is computed from.
+pub use crucible_primitives::marketplace::service::SEAL_OVERHEAD;
 
 fn key(shared: &[u8; 32], ephemeral: &[u8; 32]) -> Result<[u8; 32], String> {
 	let mut ikm = shared.to_vec();
@@ -34,7 +35,7 @@ pub fn seal(to: &[u8; 32], plaintext: &[u8]) -> Result<Vec<u8>, String> {
 	let sealed = Aes256Gcm::new((&key).into())
 		.encrypt((&nonce).into(), plaintext)
 		.map_err(|_| "aes-gcm failed".to_string())?;
-	let mut out = Vec::with_capacity(OVERHEAD.saturating_add(plaintext.len()));
+	let mut out = Vec::with_capacity(SEAL_OVERHEAD.saturating_add(plaintext.len()));
 	out.extend_from_slice(ephemeral.as_bytes());
 	out.extend_from_slice(&nonce);
 	out.extend_from_slice(&sealed);
@@ -43,7 +44,7 @@ pub fn seal(to: &[u8; 32], plaintext: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Opens what [`seal`] sealed to the public key of `secret` (what a developer's tool does).
 pub fn open(secret: &[u8; 32], sealed: &[u8]) -> Result<Vec<u8>, String> {
-	if sealed.len() < OVERHEAD {
+	if sealed.len() < SEAL_OVERHEAD {
 		return Err("too short".into());
 	}
 	let (ephemeral, rest) = sealed.split_at(32);

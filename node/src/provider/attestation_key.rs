@@ -1,5 +1,6 @@
-//! `crucible-node attestation-key`: puts a GPU provider's attestation key into the node's
-//! keystore and prints what `providers.register` needs: the public key and its ownership proof.
+//! `crucible-node provider attestation-key`: puts a GPU provider's attestation key into the
+//! node's keystore and prints what `providers.register` needs: the public key and its ownership
+//! proof.
 
 use crucible_primitives::{
 	providers::{ownership_payload, ATTESTATION_KEY_TYPE},
