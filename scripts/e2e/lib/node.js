@@ -5,7 +5,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
@@ -218,4 +220,70 @@ export function submit(api, tx, signer) {
 export function cleanup(path) {
   if (process.env.CRUCIBLE_E2E_KEEP) return;
   rmSync(path, { recursive: true, force: true });
+}
+
+/**
+ * The nodes of one test file. `before` every test, `start(net)` creates nodes with `net.node()`
+ * (each on a fresh base path unless given one) and starts them with `net.start()`; `after` the
+ * last test — passed or failed — every API is disconnected, every node stopped and every base
+ * path removed. `net.api` is whatever `start` puts there (the file's main connection).
+ */
+export function withNodes(start) {
+  const net = {
+    api: null,
+    nodes: [],
+    apis: [],
+    paths: [],
+    /** A fresh temporary base path, removed after the file. */
+    path() {
+      const p = tempBasePath();
+      net.paths.push(p);
+      return p;
+    },
+    /** A node (not started) on `basePath` (default: a fresh one). */
+    node(extraArgs = [], chainArgs = ['--dev'], basePath = net.path()) {
+      const node = new DevNode(basePath, extraArgs, chainArgs);
+      net.nodes.push(node);
+      return node;
+    },
+    /** Starts `node`; its API is disconnected after the file. */
+    async start(node) {
+      const api = await node.start();
+      net.apis.push(api);
+      return api;
+    },
+    /** Stops `node` and starts it again on the same base path and ports; the new API. */
+    async restart(node, api = net.api) {
+      if (api) await api.disconnect();
+      await node.stop();
+      const again = await net.start(node);
+      if (api === net.api) net.api = again;
+      return again;
+    },
+  };
+  before(async () => {
+    await cryptoWaitReady();
+    await start(net);
+  });
+  after(async () => {
+    await Promise.all(net.apis.map((api) => api.disconnect().catch(() => {})));
+    await Promise.all(net.nodes.map((node) => node.stop()));
+    net.paths.forEach(cleanup);
+  });
+  return net;
+}
+
+/**
+ * One dev-chain node for a test file (`withNodes` with one node): `prepare(basePath)` runs on
+ * its base path first (the provider's attestation key, say), then the node starts with `args`,
+ * then `ready(api, net)`. `net.main` is the node, `net.api` its API.
+ */
+export function withDevNode({ args = [], prepare, ready } = {}) {
+  return withNodes(async (net) => {
+    const basePath = net.path();
+    if (prepare) await prepare(basePath);
+    net.main = net.node(args, ['--dev'], basePath);
+    net.api = await net.start(net.main);
+    if (ready) await ready(net.api, net);
+  });
 }

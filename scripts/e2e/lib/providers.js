@@ -2,8 +2,10 @@
 // runtime checks it (crucible_primitives::providers::ownership_payload): the context tag, the
 // chain's genesis hash, the SCALE-encoded account (for 32-byte accounts, the raw public key) and
 // the account's key nonce (`providers.keyNonce`, u32 little-endian).
+import assert from 'node:assert/strict';
 import { decodeAddress } from '@polkadot/util-crypto';
 import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { runCli } from './node.js';
 
 export const OWNERSHIP_PROOF_CONTEXT = 'crucible:attestation-key-owner:';
 
@@ -43,4 +45,16 @@ export function h100Host(uuidOf, gpus, { cpuCores = 32, ramMib = 256 * 1024, sto
     storageGib,
     bandwidthMbps: 10_000,
   };
+}
+
+/**
+ * What a provider does on its GPU host before its node starts: `crucible-node provider
+ * attestation-key` puts a new attestation key into the keystore under `basePath` and prints it
+ * with its ownership proof for `address` (at key nonce `nonce`) on `chain`.
+ */
+export function nodeAttestationKey(basePath, address, { chain = 'dev', nonce = 0 } = {}) {
+  const out = runCli(['provider', 'attestation-key', '--chain', chain, '--base-path', basePath,
+    '--account', address, '--nonce', String(nonce)]);
+  assert.equal(out.status, 0, out.stderr);
+  return JSON.parse(out.stdout);
 }

@@ -122,7 +122,7 @@ async function main() {
     });
     const refused = registrations.filter(Boolean);
     if (refused.length) console.log(`${refused.length} registrations refused, e.g. ${refused[0]}`);
-    await until(api, async () => (await api.query.providers.providerCount()).toNumber() >= PROVIDERS,
+    await until(api, async () => (await api.query.providers.counterForProviders()).toNumber() >= PROVIDERS,
       'registrations');
     console.log(`${PROVIDERS} providers registered`);
 

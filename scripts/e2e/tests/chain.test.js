@@ -1,17 +1,14 @@
 // The dev chain as a user meets it through @polkadot/api: blocks, transfers, finality, errors,
 // and a restart on the same base path.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import {
-  DevNode, tempBasePath, waitForBlock, waitForFinalized, submit, cleanup,
+  withDevNode, waitForBlock, waitForFinalized, submit,
 } from '../lib/node.js';
 
 const CRU = 10n ** 12n;
-let basePath;
-let node;
 let api;
 // Neither is the dev chain's validator: Alice authors every block and collects author rewards,
 // which would blur exact balance checks.
@@ -19,21 +16,14 @@ let sender;
 let receiver;
 let operator;
 
-before(async () => {
-  await cryptoWaitReady();
-  const keyring = new Keyring({ type: 'sr25519' });
-  sender = keyring.addFromUri('//Bob');
-  receiver = keyring.addFromUri('//Charlie');
-  operator = keyring.addFromUri('//Dave');
-  basePath = tempBasePath();
-  node = new DevNode(basePath);
-  api = await node.start();
-});
-
-after(async () => {
-  if (api) await api.disconnect();
-  if (node) await node.stop();
-  cleanup(basePath);
+const dev = withDevNode({
+  ready: (connected) => {
+    api = connected;
+    const keyring = new Keyring({ type: 'sr25519' });
+    sender = keyring.addFromUri('//Bob');
+    receiver = keyring.addFromUri('//Charlie');
+    operator = keyring.addFromUri('//Dave');
+  },
 });
 
 const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
@@ -135,11 +125,7 @@ test('a validator operator registers session keys and becomes a candidate', asyn
 test('a restart on the same base path keeps the chain and the balances', async () => {
   const receiverBefore = await free(receiver);
   const height = (await api.rpc.chain.getHeader()).number.toNumber();
-  await api.disconnect();
-  await node.stop();
-
-  node = new DevNode(basePath);
-  api = await node.start();
+  api = await dev.restart(dev.main);
   const after = (await api.rpc.chain.getHeader()).number.toNumber();
   assert.ok(after >= height, `height ${after} after restart, ${height} before`);
   assert.equal(await free(receiver), receiverBefore);

@@ -43,14 +43,14 @@ test('an unknown --chain path is a clear error and a non-zero exit', () => {
   assert.match(out.stderr, /unknown chain '\/nonexistent\/crucible-spec\.json'/);
 });
 
-test('attestation-key puts the given key into the keystore and proves it for the account', async () => {
+test('provider attestation-key puts the given key into the keystore and proves it for the account', async () => {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
   const account = keyring.addFromUri('//Bob').address;
   const key = keyring.addFromUri('//Bob//attestation');
   const basePath = tempBasePath();
   try {
-    const out = runCli(['attestation-key', '--chain', 'local', '--base-path', basePath,
+    const out = runCli(['provider', 'attestation-key', '--chain', 'local', '--base-path', basePath,
       '--account', account, '--suri', '//Bob//attestation']);
     assert.equal(out.status, 0, out.stderr);
     const made = JSON.parse(out.stdout);
@@ -64,9 +64,15 @@ test('attestation-key puts the given key into the keystore and proves it for the
     const otherNonce = ownershipPayload(made.genesisHash, account, 1);
     assert.ok(!signatureVerify(otherNonce, made.keyProof, made.attestationKey).isValid, 'for nonce 0 only');
     // The dev chain is another chain: another genesis hash.
-    const dev = JSON.parse(runCli(['attestation-key', '--dev', '--base-path', basePath,
+    const dev = JSON.parse(runCli(['provider', 'attestation-key', '--dev', '--base-path', basePath,
       '--account', account, '--suri', '//Bob//attestation']).stdout);
     assert.notEqual(dev.genesisHash, made.genesisHash);
+    // The old spelling (`crucible-node attestation-key`) still answers, and says where it went.
+    const old = runCli(['attestation-key', '--dev', '--base-path', basePath,
+      '--account', account, '--suri', '//Bob//attestation']);
+    assert.equal(old.status, 0, old.stderr);
+    assert.deepEqual(JSON.parse(old.stdout), dev);
+    assert.match(old.stderr, /now `crucible-node provider attestation-key`/);
     // Stored under the Crucible key type `crat` (hex 63726174) in the chain's keystore.
     const files = readdirSync(join(basePath, 'chains', 'crucible_local', 'keystore'));
     assert.ok(files.includes(`63726174${made.attestationKey.slice(2)}`), files.join(','));
@@ -75,10 +81,10 @@ test('attestation-key puts the given key into the keystore and proves it for the
   }
 });
 
-test('attestation-key refuses a malformed account with a clear error', () => {
+test('provider attestation-key refuses a malformed account with a clear error', () => {
   const basePath = tempBasePath();
   try {
-    const out = runCli(['attestation-key', '--dev', '--base-path', basePath, '--account', 'not-an-address']);
+    const out = runCli(['provider', 'attestation-key', '--dev', '--base-path', basePath, '--account', 'not-an-address']);
     assert.notEqual(out.status, 0);
     assert.match(out.stderr, /--account not-an-address/);
   } finally {

@@ -4,21 +4,18 @@
 //  - a referendum that moves the decay past the bound is enacted but its call fails by name;
 //  - Eve's host (on Alice's validator node) proves itself and claims its share of the era;
 //  - fees burn: `tokenomics()` and the total issuance agree (genesis + minted − burned).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { DevNode, tempBasePath, submit, cleanup, runCli } from '../lib/node.js';
+import { withDevNode, submit } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
-import { h100Host } from '../lib/providers.js';
+import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 const CRU = 10n ** 12n;
 const BOND = 1_000n * CRU;
 const PERBILL = 1_000_000_000n;
 
-let node;
-let basePath;
 let api;
 let alice;
 let bob;
@@ -26,25 +23,19 @@ let eve;
 let eventsSince;
 let waitForEvents;
 
-after(async () => {
-  if (api) await api.disconnect();
-  if (node) await node.stop();
-  if (basePath) cleanup(basePath);
-});
-
-before(async () => {
-  await cryptoWaitReady();
-  const keyring = new Keyring({ type: 'sr25519' });
-  alice = keyring.addFromUri('//Alice');
-  bob = keyring.addFromUri('//Bob');
-  eve = keyring.addFromUri('//Eve');
-  basePath = tempBasePath();
-  const out = runCli(['attestation-key', '--chain', 'dev', '--base-path', basePath, '--account', eve.address]);
-  assert.equal(out.status, 0, out.stderr);
-  eve.made = JSON.parse(out.stdout);
-  node = new DevNode(basePath, ['--compute-backend', 'cpu']);
-  api = await node.start();
-  ({ eventsSince, waitForEvents } = eventLog(api));
+withDevNode({
+  args: ['--compute-backend', 'cpu'],
+  prepare: (basePath) => {
+    const keyring = new Keyring({ type: 'sr25519' });
+    alice = keyring.addFromUri('//Alice');
+    bob = keyring.addFromUri('//Bob');
+    eve = keyring.addFromUri('//Eve');
+    eve.made = nodeAttestationKey(basePath, eve.address);
+  },
+  ready: (connected) => {
+    api = connected;
+    ({ eventsSince, waitForEvents } = eventLog(api));
+  },
 });
 
 const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();

@@ -1,37 +1,26 @@
 // The `--chain local` network: four validator nodes (Alice, Bob, Charlie, Dave) find each other,
 // take turns producing blocks with BABE and finalize them with GRANDPA.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DevNode, tempBasePath, freePort, waitForFinalized, cleanup, sleep,
-} from '../lib/node.js';
+import { withNodes, freePort, waitForFinalized, sleep } from '../lib/node.js';
 
 // Alice's node key is fixed (0x…01), so her peer id is known and the others can dial her.
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
-const nodes = [];
 const apis = [];
-const paths = [];
 
-after(async () => {
-  await Promise.all(apis.map((api) => api.disconnect()));
-  await Promise.all(nodes.map((n) => n.stop()));
-  paths.forEach(cleanup);
-});
-
-test('four validators connect, author in turn and finalize', { timeout: 300_000 }, async () => {
+withNodes(async (net) => {
   const alicePort = await freePort();
   const who = ['alice', 'bob', 'charlie', 'dave'];
   for (const [i, name] of who.entries()) {
-    const basePath = tempBasePath();
-    paths.push(basePath);
     const extra = ['--node-key', (i + 1).toString(16).padStart(64, '0')];
     if (name !== 'alice') extra.push('--bootnodes', `/ip4/127.0.0.1/tcp/${alicePort}/p2p/${ALICE_PEER}`);
-    const node = new DevNode(basePath, extra, ['--chain', 'local', `--${name}`, '--validator']);
+    const node = net.node(extra, ['--chain', 'local', `--${name}`, '--validator']);
     if (name === 'alice') node.p2pPort = alicePort;
-    nodes.push(node);
   }
-  for (const node of nodes) apis.push(await node.start());
+  for (const node of net.nodes) apis.push(await net.start(node));
+});
 
+test('four validators connect, author in turn and finalize', { timeout: 300_000 }, async () => {
   // Everyone sees the three others.
   const deadline = Date.now() + 120_000;
   for (;;) {

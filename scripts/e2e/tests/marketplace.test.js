@@ -8,7 +8,7 @@
 // auction (the winner is paid the second price); a job only Dave can serve (Dave's node stops:
 // the lease fails after the grace period, Bob is refunded and compensated from the slash); a
 // workload no operator mapped (refused, refunded). Hostile calls fail by name and hold nothing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync,
@@ -16,13 +16,10 @@ import {
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import {
-  DevNode, tempBasePath, freePort, submit, cleanup, runCli,
-} from '../lib/node.js';
+import { withNodes, freePort, submit } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
-import { h100Host } from '../lib/providers.js';
+import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
 const CRU = 10n ** 12n;
@@ -35,7 +32,6 @@ const UNMAPPED = `0x${'66'.repeat(32)}`;
 const ACCESS = 'ssh://gpu.example.net:2222 user=crucible';
 
 const nodes = {};
-const paths = [];
 let api;
 let keyring;
 let eventsSince;
@@ -45,12 +41,6 @@ const jobs = {};
 // The developer's x25519 key pair: access details are sealed to its public half.
 const access = generateKeyPairSync('x25519');
 const accessKey = Buffer.from(access.publicKey.export({ format: 'jwk' }).x, 'base64url');
-
-after(async () => {
-  if (api) await api.disconnect();
-  await Promise.all(Object.values(nodes).map((n) => n.stop()));
-  paths.forEach(cleanup);
-});
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([0xd0, host, i, ...new Array(13).fill(0x22)]));
 
@@ -97,8 +87,7 @@ async function post(s) {
 const held = async (account) => (await api.query.balances.holds(account.address))
   .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
 
-before(async () => {
-  await cryptoWaitReady();
+const net = withNodes(async () => {
   keyring = new Keyring({ type: 'sr25519' });
   for (const name of ['alice', 'bob', 'charlie', 'dave', 'eve']) {
     who[name] = keyring.addFromUri(`//${name[0].toUpperCase()}${name.slice(1)}`);
@@ -110,12 +99,8 @@ before(async () => {
     dave: { chain: ['--chain', 'dev'], extra: ['--bootnodes', boot, '--offchain-worker', 'always'], price: 10n * MILLI },
   };
   for (const [name, host] of Object.entries(hosts)) {
-    const basePath = tempBasePath();
-    paths.push(basePath);
-    const out = runCli(['attestation-key', '--chain', 'dev', '--base-path', basePath,
-      '--account', who[name].address]);
-    assert.equal(out.status, 0, out.stderr);
-    who[name].made = JSON.parse(out.stdout);
+    const basePath = net.path();
+    who[name].made = nodeAttestationKey(basePath, who[name].address);
     // The operator's files: what this host runs, and how it bids.
     const workloads = join(basePath, 'workloads.json');
     writeFileSync(workloads, JSON.stringify({
@@ -123,11 +108,11 @@ before(async () => {
     }));
     const policy = join(basePath, 'bid-policy.json');
     writeFileSync(policy, JSON.stringify({ minPricePerGpu: { H100: host.price.toString() }, maxLeases: 4 }));
-    nodes[name] = new DevNode(basePath, [...host.extra, '--compute-backend', 'cpu',
-      '--workloads', workloads, '--bid-policy', policy], host.chain);
+    nodes[name] = net.node([...host.extra, '--compute-backend', 'cpu',
+      '--workloads', workloads, '--bid-policy', policy], host.chain, basePath);
     if (name === 'eve') nodes[name].p2pPort = alicePort;
   }
-  api = await nodes.eve.start();
+  api = await net.start(nodes.eve);
   ({ eventsSince, waitForEvents } = eventLog(api));
   await (await nodes.dave.start()).disconnect();
 });
@@ -179,11 +164,7 @@ test('hostile calls fail by name and hold nothing', { timeout: 180_000 }, async 
 let keyCache = null;
 async function runCliKey(p) {
   if (keyCache) return keyCache;
-  const basePath = tempBasePath();
-  paths.push(basePath);
-  const out = runCli(['attestation-key', '--chain', 'dev', '--base-path', basePath, '--account', p.address]);
-  assert.equal(out.status, 0, out.stderr);
-  keyCache = JSON.parse(out.stdout);
+  keyCache = nodeAttestationKey(net.path(), p.address);
   return keyCache;
 }
 

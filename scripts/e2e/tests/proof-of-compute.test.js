@@ -5,17 +5,16 @@
 //  - Ferdie's node lies (a test-only flag corrupts 75% of its output): it is caught and slashed;
 //  - Dave's node proves itself, then is stopped: it misses, is slashed and loses reputation.
 // A worker's commitment replayed to the pool is refused; the node logs one line per challenge.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import {
-  DevNode, tempBasePath, freePort, submit, cleanup, sleep, runCli,
+  withNodes, freePort, submit, sleep,
 } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
-import { h100Host } from '../lib/providers.js';
+import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 // Alice's node key is fixed (0x…01), so her peer id is known and the others can dial her.
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
@@ -23,16 +22,9 @@ const CRU = 10n ** 12n;
 const BOND = 1_000n * CRU;
 
 const nodes = {};
-const paths = [];
 let api;
 let keyring;
 const providers = {};
-
-after(async () => {
-  if (api) await api.disconnect();
-  await Promise.all(Object.values(nodes).map((n) => n.stop()));
-  paths.forEach(cleanup);
-});
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([0xc0, host, i, ...new Array(13).fill(0x11)]));
 
@@ -44,8 +36,7 @@ let waitForEvents;
 const of = (who, section, method) => (e) => e.event.section === section && e.event.method === method &&
   e.event.data[0].toString() === who.address;
 
-before(async () => {
-  await cryptoWaitReady();
+withNodes(async (net) => {
   keyring = new Keyring({ type: 'sr25519' });
   providers.eve = keyring.addFromUri('//Eve');
   providers.ferdie = keyring.addFromUri('//Ferdie');
@@ -61,17 +52,13 @@ before(async () => {
       '--compute-backend', 'cpu'] },
   };
   for (const [name, { chain, extra }] of Object.entries(layout)) {
-    const basePath = tempBasePath();
-    paths.push(basePath);
+    const basePath = net.path();
     // On the GPU host, before the node starts: the attestation key and its proof.
-    const out = runCli(['attestation-key', '--chain', 'dev', '--base-path', basePath,
-      '--account', providers[name].address]);
-    assert.equal(out.status, 0, out.stderr);
-    providers[name].made = JSON.parse(out.stdout);
-    nodes[name] = new DevNode(basePath, extra, chain);
+    providers[name].made = nodeAttestationKey(basePath, providers[name].address);
+    nodes[name] = net.node(extra, chain, basePath);
     if (name === 'eve') nodes[name].p2pPort = alicePort;
   }
-  api = await nodes.eve.start();
+  api = await net.start(nodes.eve);
   ({ eventsSince, waitForEvents } = eventLog(api));
   const others = await Promise.all([nodes.ferdie.start(), nodes.dave.start()]);
   await Promise.all(others.map((a) => a.disconnect()));

@@ -1,38 +1,28 @@
 // A GPU provider's life on the dev chain through @polkadot/api: its node makes the attestation
 // key, it registers with a bond (held), the runtime API finds it, it bonds more, unbonds, waits
 // out the dev unbonding period and withdraws. Bad registrations fail by name and hold nothing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import {
-  DevNode, tempBasePath, waitForBlock, submit, cleanup, runCli,
+  withDevNode, waitForBlock, submit, runCli,
 } from '../lib/node.js';
 import { jsAttestationKey, h100Host } from '../lib/providers.js';
 
 const CRU = 10n ** 12n;
-let basePath;
-let node;
 let api;
 let keyring;
 let provider; // registers through its node's attestation key
 let other; // the one whose attempts fail
 
-before(async () => {
-  await cryptoWaitReady();
-  keyring = new Keyring({ type: 'sr25519' });
-  provider = keyring.addFromUri('//Eve');
-  other = keyring.addFromUri('//Ferdie');
-  basePath = tempBasePath();
-  node = new DevNode(basePath);
-  api = await node.start();
-});
-
-after(async () => {
-  if (api) await api.disconnect();
-  if (node) await node.stop();
-  cleanup(basePath);
+const dev = withDevNode({
+  ready: (connected) => {
+    api = connected;
+    keyring = new Keyring({ type: 'sr25519' });
+    provider = keyring.addFromUri('//Eve');
+    other = keyring.addFromUri('//Ferdie');
+  },
 });
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([host, i, ...new Array(14).fill(0xab)]));
@@ -59,13 +49,14 @@ const jsKey = (seed, who) => jsAttestationKey(api, keyring, seed, who);
 
 test('a provider registers with the key its node made, and the bond is held', async () => {
   // 1. On the GPU host: the node puts the attestation key in its keystore and proves it.
-  const out = runCli(['attestation-key', '--dev', '--base-path', basePath, '--account', provider.address]);
+  const basePath = dev.main.basePath;
+  const out = runCli(['provider', 'attestation-key', '--dev', '--base-path', basePath, '--account', provider.address]);
   assert.equal(out.status, 0, out.stderr);
   const made = JSON.parse(out.stdout);
   assert.match(made.attestationKey, /^0x[0-9a-f]{64}$/);
   assert.match(made.keyProof, /^0x[0-9a-f]{128}$/);
   // Run again, it answers with the same key (the one in the keystore).
-  const again = JSON.parse(runCli(['attestation-key', '--dev', '--base-path', basePath, '--account', provider.address]).stdout);
+  const again = JSON.parse(runCli(['provider', 'attestation-key', '--dev', '--base-path', basePath, '--account', provider.address]).stdout);
   assert.equal(again.attestationKey, made.attestationKey);
 
   // 2. From the provider's funded account: register with a bond.
