@@ -46,14 +46,9 @@ cargo test --locked -p pallet-providers -p pallet-proof-of-compute -p pallet-mar
 step "e2e (@polkadot/api against target/debug/crucible-node)"
 export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"
 # The files run side by side (each starts its own nodes on free ports and base paths), the
-# longest first so that the short ones fill in beside them. CRUCIBLE_E2E_CONCURRENCY files at
+# longest first so that the short ones fill in beside them; CRUCIBLE_E2E_CONCURRENCY files at
 # once (default 3: what a 2-core machine runs without its nodes missing block slots).
-cd scripts/e2e
-mapfile -t e2e_files < <({
-	printf '%s\n' tests/marketplace.test.js tests/proof-of-compute.test.js tests/governance.test.js
-	ls tests/*.test.js
-} | awk '!seen[$0]++')
-node --test --test-concurrency="${CRUCIBLE_E2E_CONCURRENCY:-3}" --test-reporter=spec "${e2e_files[@]}"
-cd - >/dev/null
+(cd scripts/e2e && node run.mjs --concurrency "${CRUCIBLE_E2E_CONCURRENCY:-3}" \
+	tests/marketplace.test.js tests/proof-of-compute.test.js tests/governance.test.js)
 
 step "all tests passed"
