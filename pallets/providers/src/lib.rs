@@ -25,7 +25,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 // The pallet macros' generated code (storage info, metadata, error encoding) calls `expect`;
-// the calls here only check the origin and hand over to `impls.rs`, where the lint applies.
+// the calls here only check the origin and hand over to `impls/`, where the lint applies.
 #[allow(clippy::expect_used)]
 #[polkadot_sdk::frame_support::pallet]
 pub mod pallet {
