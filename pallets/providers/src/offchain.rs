@@ -45,7 +45,6 @@ pub struct LocalProver<AccountId, BlockNumber> {
 pub fn local_provers<AccountId, P>(max: u32) -> Vec<LocalProver<AccountId, P::BlockNumber>>
 where
 	P: ProviderInspect<AccountId>,
-	AccountId: core::fmt::Debug,
 {
 	let mut local = AttestationKey::all();
 	if local.is_empty() {

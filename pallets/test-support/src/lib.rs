@@ -7,7 +7,7 @@
 //! tests; never by the runtime.
 
 // Test support may panic: that is how a test fails.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::expect_used)]
 
 use codec::Decode;
 use crucible_primitives::{offchain::keys, providers::ATTESTATION_KEY_TYPE};
