@@ -742,6 +742,40 @@ fn the_sweep_forgets_a_leaving_provider_once_its_outcomes_are_old() {
 	});
 }
 
+/// A miss that the sweep settles only after the provider's next challenge was settled by its
+/// opening (blocks were full meanwhile) goes before it: outcomes stay in period order.
+#[test]
+fn a_miss_settled_late_by_the_sweep_keeps_the_outcomes_in_period_order() {
+	build_and_execute(|| {
+		registered_in_period_zero(&[ALICE]);
+		let prover = commit(ALICE, Prover::honest(ALICE));
+		assert_ok!(open(ALICE, &prover).unwrap());
+		assert_eq!(status(ALICE), Some(pallet_providers::ProviderStatus::Active));
+		// Alice does not answer period 1; no block leaves room for the sweep until period 2's
+		// challenge is committed, opened and settled.
+		while System::block_number() < period_start(2) + 1 {
+			next_block_without_idle();
+		}
+		let prover = commit(ALICE, Prover::honest(ALICE));
+		while System::block_number() < period_start(2) + 4 {
+			next_block_without_idle();
+		}
+		assert_ok!(submit(opening_call(ALICE, 2, prover.openings(ALICE))).unwrap());
+		// Now the sweep reaches period 1.
+		for _ in 0..3 {
+			next_block();
+		}
+		assert!(
+			matches!(
+				outcomes(ALICE).as_slice(),
+				[(0, Outcome::Passed { .. }), (1, Outcome::Missed), (2, Outcome::Passed { .. })]
+			),
+			"{:?}",
+			outcomes(ALICE)
+		);
+	});
+}
+
 // ---- the runtime API ----
 
 #[test]

@@ -131,11 +131,17 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn record_outcome(provider: &T::AccountId, period: PeriodIndex, outcome: Outcome) {
 		let at = frame_system::Pallet::<T>::block_number();
 		Outcomes::<T>::mutate(provider, |recent| {
-			if recent.is_full() {
-				recent.remove(0);
+			// In period order: the sweep may settle a missed period after the provider's next
+			// challenge was already settled by its opening. When full, the oldest goes.
+			let index = recent.iter().position(|o| o.period > period).unwrap_or(recent.len());
+			if recent
+				.force_insert_keep_right(index, OutcomeRecord { period, at, outcome })
+				.is_err()
+			{
+				// Older than every kept outcome of a full list: the sweep lags at most
+				// `MaxUnsweptPeriods` periods, fewer than `RECENT_OUTCOMES` (`integrity_test`).
+				polkadot_sdk::frame_support::defensive!("an outcome older than every kept one");
 			}
-			// Cannot fail: there is room now.
-			let _ = recent.try_push(OutcomeRecord { period, at, outcome });
 		});
 		match outcome {
 			Outcome::Passed { units } => {
