@@ -256,7 +256,8 @@ pub fn signing_payload<A: Encode>(genesis: &[u8], attestation: &A) -> Vec<u8> {
 pub const NODE_BID_CONTEXT: &[u8] = b"crucible:market:bid:v1";
 
 /// The most blocks a node bid stays valid after it is signed (`NodeBid::valid_until`): a
-/// replay of a signed bid (after it was withdrawn or evicted) is refused past it.
+/// replay of a signed bid (after it was evicted, say) is refused past it. A withdrawal voids
+/// the provider's signed bids at once (`NodeBid::withdrawals`).
 pub const NODE_BID_LIFETIME: u32 = 10;
 
 /// What a provider's node does in an auction for its operator (`bid_from_node`).
@@ -286,6 +287,10 @@ pub struct NodeBid<AccountId, Balance, BlockNumber> {
 	pub action: NodeBidAction<Balance>,
 	/// The last block the bid may be included in (at most `NODE_BID_LIFETIME` ahead).
 	pub valid_until: BlockNumber,
+	/// How many bids the provider had withdrawn when this one was signed (the marketplace's
+	/// `BidWithdrawals`): a withdrawal voids every node bid signed before it, so that nobody
+	/// replays a withdrawn bid and holds its deposit again.
+	pub withdrawals: u32,
 }
 
 /// What the attestation key signs for a node bid: `SCALE(NODE_BID_CONTEXT, genesis hash, bid)`.

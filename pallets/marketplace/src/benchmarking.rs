@@ -466,12 +466,14 @@ mod benchmarks {
 		let id = post::<T>(AuctionKind::Open)?;
 		bids::<T>(id, T::MaxBidsPerJob::get(), 0)?;
 		let (who, key) = provider::<T>(10_000)?;
+		let withdrawals = BidWithdrawals::<T>::get(&who);
 		let bid = NodeBid {
 			provider: who,
 			job: id,
 			action: NodeBidAction::Place { price: 100u32.into() },
 			// Within the lifetime whichever block the measurement runs in.
 			valid_until: System::<T>::block_number().saturating_add(5u32.into()),
+			withdrawals,
 		};
 		let genesis = System::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let signature = key

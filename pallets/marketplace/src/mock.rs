@@ -163,6 +163,7 @@ impl pallet_marketplace::Config for Test {
 	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
 	type LowEscrowBlocks = ConstU64<8>;
 	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
+	type NodeBidPriority = ConstU64<{ 1 << 19 }>;
 	type WeightInfo = ();
 }
 

@@ -327,6 +327,7 @@ impl<T: Config> Worker<T> {
 			job: id,
 			action,
 			valid_until: self.now.saturating_add(NODE_BID_LIFETIME.into()),
+			withdrawals: BidWithdrawals::<T>::get(&self.provider),
 		};
 		let payload = node_bid_payload(Pallet::<T>::genesis_hash().as_ref(), &bid);
 		let Some(signature) = self.key.sign(&payload) else {

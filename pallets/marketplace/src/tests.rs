@@ -924,6 +924,14 @@ mod property {
 			p: u8,
 			job: u8,
 		},
+		/// A node bid (0 place, 1 commit, 2 reveal), with the right salt or not.
+		NodeBid {
+			p: u8,
+			job: u8,
+			kind: u8,
+			price: u64,
+			right_salt: bool,
+		},
 		Dispute {
 			dev: u8,
 			job: u8,
@@ -970,6 +978,15 @@ mod property {
 				|(job, blocks, complete, refuse)| Action::Attest { job, blocks, complete, refuse }
 			),
 			(0..5u8, 0..8u8).prop_map(|(p, job)| Action::Claim { p, job }),
+			(0..5u8, 0..8u8, 0..3u8, 0..220u64, prop::bool::weighted(0.8)).prop_map(
+				|(p, job, kind, price, right_salt)| Action::NodeBid {
+					p,
+					job,
+					kind,
+					price,
+					right_salt
+				}
+			),
 			(0..3u8, 0..8u8).prop_map(|(dev, job)| Action::Dispute { dev, job }),
 			(0..8u8, any::<bool>()).prop_map(|(job, developer)| Action::Resolve { job, developer }),
 			(0..5u8, any::<bool>(), prop::bool::weighted(0.2))
@@ -1049,6 +1066,23 @@ mod property {
 				}
 			},
 			Action::Claim { p, job: j } => Marketplace::claim(o(provider(p)), job(j)),
+			Action::NodeBid { p, job: j, kind, price, right_salt } => {
+				let who = provider(p);
+				let s = if right_salt { salt(who, job(j)) } else { [0xee; 32] };
+				let action = match kind {
+					0 => NodeBidAction::Place { price },
+					1 => NodeBidAction::Commit {
+						commitment: bid_commitment(job(j), &who, &price, &s),
+					},
+					_ => NodeBidAction::Reveal { price, salt: s },
+				};
+				// A free call the pool takes must not fail in the block: it would be free
+				// block space, valid again next block.
+				if let Ok(result) = submit(node_bid(who, job(j), action)) {
+					result.expect("an authorized node bid dispatches");
+				}
+				Ok(())
+			},
 			Action::Dispute { dev, job: j } =>
 				Marketplace::dispute(o(developer(dev)), job(j), b"bad".to_vec().try_into().unwrap()),
 			Action::Resolve { job: j, developer } => Marketplace::resolve_dispute(
@@ -1104,7 +1138,8 @@ mod property {
 }
 
 fn node_bid(who: AccountId, job: u64, action: NodeBidAction<Balance>) -> Call<Test> {
-	let bid = NodeBid { provider: who, job, action, valid_until: now() + 5 };
+	let withdrawals = BidWithdrawals::<Test>::get(who);
+	let bid = NodeBid { provider: who, job, action, valid_until: now() + 5, withdrawals };
 	let signature = key_pair(who).sign(&node_bid_payload(System::block_hash(0).as_ref(), &bid));
 	Call::bid_from_node { bid, signature: signature.into() }
 }
@@ -1131,6 +1166,7 @@ fn a_node_bids_for_its_provider_with_the_attestation_key_and_the_deposit_is_held
 			job: id,
 			action: NodeBidAction::Place { price: 55 },
 			valid_until: now() + 5,
+			withdrawals: 0,
 		};
 		let signature = key_pair(P1).sign(&node_bid_payload(System::block_hash(0).as_ref(), &bid));
 		let forged = Call::bid_from_node { bid: bid.clone(), signature: signature.into() };
@@ -1149,6 +1185,7 @@ fn a_node_bids_for_its_provider_with_the_attestation_key_and_the_deposit_is_held
 				job: id,
 				action: NodeBidAction::Place { price: 55 },
 				valid_until,
+				withdrawals: 0,
 			};
 			let signature =
 				key_pair(P2).sign(&node_bid_payload(System::block_hash(0).as_ref(), &bid));
@@ -1167,10 +1204,10 @@ fn a_node_bids_for_its_provider_with_the_attestation_key_and_the_deposit_is_held
 			submit(node_bid(P2, 99, NodeBidAction::Place { price: 1 })).unwrap_err(),
 			InvalidTransaction::Custom(invalid::NOT_BIDDABLE).into()
 		);
-		// The call's own checks still apply: above the maximum is a named error, nothing held.
+		// The call's own checks run in the pool: above the maximum is refused, nothing held.
 		assert_eq!(
-			submit(node_bid(P2, id, NodeBidAction::Place { price: 101 })).unwrap(),
-			Err(Error::<Test>::BidAboveMaxPrice.into())
+			submit(node_bid(P2, id, NodeBidAction::Place { price: 101 })).unwrap_err(),
+			would_fail(Error::<Test>::BidAboveMaxPrice)
 		);
 		assert_eq!(held(HoldReason::BidDeposit, P2), 0);
 		// Not authorized: refused.
@@ -1179,13 +1216,14 @@ fn a_node_bids_for_its_provider_with_the_attestation_key_and_the_deposit_is_held
 			job: id,
 			action: NodeBidAction::Place { price: 5 },
 			valid_until: 9,
+			withdrawals: 0,
 		};
 		assert!(Marketplace::bid_from_node(RuntimeOrigin::signed(P2), bid, sign_any()).is_err());
 		// Unproven providers cannot bid through their nodes either.
 		register(P5, 1);
 		assert_eq!(
-			submit(node_bid(P5, id, NodeBidAction::Place { price: 5 })).unwrap(),
-			Err(Error::<Test>::NotEligible.into())
+			submit(node_bid(P5, id, NodeBidAction::Place { price: 5 })).unwrap_err(),
+			would_fail(Error::<Test>::NotEligible)
 		);
 	});
 }
@@ -1205,10 +1243,10 @@ fn a_node_commits_and_reveals_a_sealed_bid() {
 		assert_ok!(submit(node_bid(P1, id, NodeBidAction::Commit { commitment })).unwrap());
 		commit(P2, id, 80);
 		assert_eq!(held(HoldReason::BidDeposit, P1), BID_DEPOSIT);
-		// Revealing in the bid window is not biddable yet.
+		// Revealing in the bid window: the wrong phase.
 		assert_eq!(
 			submit(node_bid(P1, id, NodeBidAction::Reveal { price: 70, salt })).unwrap_err(),
-			InvalidTransaction::Custom(invalid::NOT_BIDDABLE).into()
+			would_fail(Error::<Test>::WrongPhase)
 		);
 		run_to_block(11);
 		assert_ok!(submit(node_bid(P1, id, NodeBidAction::Reveal { price: 70, salt })).unwrap());
@@ -1221,6 +1259,169 @@ fn a_node_commits_and_reveals_a_sealed_bid() {
 		run_to_block(16);
 		let l = lease(id);
 		assert_eq!((l.provider, l.price_per_block), (P1, 80));
+	});
+}
+
+/// What `authorize` answers for a free call its dispatch would refuse with `error`.
+fn would_fail(
+	error: Error<Test>,
+) -> polkadot_sdk::sp_runtime::transaction_validity::TransactionValidityError {
+	invalid::refusal(error)
+}
+
+#[test]
+fn a_node_bid_its_call_would_refuse_is_not_taken_for_free() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3, P4, P5] {
+			proven(p);
+		}
+		register(STRANGER, 1);
+		let id = post(DEV, open_spec());
+		let picky = post(DEV, JobSpec { min_reputation: Permill::from_percent(90), ..open_spec() });
+		let place = |price| NodeBidAction::Place { price };
+		let cases = [
+			(P1, id, place(101), Error::<Test>::BidAboveMaxPrice),
+			(P1, picky, place(50), Error::<Test>::ReputationTooLow),
+			(STRANGER, id, place(50), Error::<Test>::NotEligible),
+		];
+		for (who, job, action, error) in cases {
+			assert_eq!(submit(node_bid(who, job, action)).unwrap_err(), would_fail(error));
+		}
+		// A provider whose free balance cannot hold the deposit.
+		let held_before = held(HoldReason::BidDeposit, P5);
+		<Balances as polkadot_sdk::frame_support::traits::fungible::Mutate<_>>::set_balance(
+			&P5,
+			BID_DEPOSIT - 1,
+		);
+		assert_eq!(
+			submit(node_bid(P5, id, place(50))).unwrap_err(),
+			would_fail(Error::<Test>::InsufficientFunds)
+		);
+		assert_eq!(held(HoldReason::BidDeposit, P5), held_before);
+		<Balances as polkadot_sdk::frame_support::traits::fungible::Mutate<_>>::set_balance(
+			&P5, ENDOWMENT,
+		);
+		// A full list (four bids at 50) takes no bid that does not beat the worst.
+		for p in [P1, P2, P3, P4] {
+			assert_ok!(submit(node_bid(p, id, place(50))).unwrap());
+		}
+		assert_eq!(
+			submit(node_bid(P5, id, place(50))).unwrap_err(),
+			would_fail(Error::<Test>::BidNotCompetitive)
+		);
+		// Sealed: a full set of commitments, then reveals that do not match.
+		let sealed = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		let salt = [9u8; 32];
+		let commit_of = |who: AccountId, price: Balance| NodeBidAction::Commit {
+			commitment: bid_commitment(sealed, &who, &price, &salt),
+		};
+		for p in [P1, P2, P3, P4] {
+			assert_ok!(submit(node_bid(p, sealed, commit_of(p, 70))).unwrap());
+		}
+		assert_eq!(
+			submit(node_bid(P5, sealed, commit_of(P5, 70))).unwrap_err(),
+			would_fail(Error::<Test>::TooManyBids)
+		);
+		// Two closes per block: the third job's comes at block 12.
+		run_to_block(12);
+		assert!(matches!(job(sealed).phase, JobPhase::Revealing { .. }));
+		let reveals = [
+			(P1, NodeBidAction::Reveal { price: 71, salt }, Error::<Test>::RevealMismatch),
+			(P2, NodeBidAction::Reveal { price: 70, salt: [1; 32] }, Error::<Test>::RevealMismatch),
+		];
+		for (who, action, error) in reveals {
+			assert_eq!(submit(node_bid(who, sealed, action)).unwrap_err(), would_fail(error));
+		}
+		// Demoted between commit and reveal: no longer eligible, refused before the block.
+		demote(P3);
+		assert_eq!(
+			submit(node_bid(P3, sealed, NodeBidAction::Reveal { price: 70, salt })).unwrap_err(),
+			would_fail(Error::<Test>::NotEligible)
+		);
+		assert_ok!(submit(node_bid(P4, sealed, NodeBidAction::Reveal { price: 70, salt })).unwrap());
+	});
+}
+
+#[test]
+fn a_withdrawn_node_bid_cannot_be_replayed() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		let call = node_bid(P1, id, NodeBidAction::Place { price: 60 });
+		assert_ok!(submit(call.clone()).unwrap());
+		assert_ok!(Marketplace::withdraw_bid(RuntimeOrigin::signed(P1), id));
+		let held_after_withdrawal = held(HoldReason::BidDeposit, P1);
+		// The same signed bid, within its lifetime: the withdrawal voided it.
+		assert_eq!(submit(call).unwrap_err(), InvalidTransaction::Custom(invalid::EXPIRED).into());
+		assert_eq!(held(HoldReason::BidDeposit, P1), held_after_withdrawal);
+		assert!(bidders(id).is_empty());
+		// The node may bid again with a bid signed after the withdrawal.
+		assert_ok!(submit(node_bid(P1, id, NodeBidAction::Place { price: 65 })).unwrap());
+		assert_eq!(bidders(id), vec![(P1, 65)]);
+	});
+}
+
+#[test]
+fn node_bids_queue_behind_proofs_and_attestations() {
+	build_and_execute(|| {
+		let id = leased();
+		let bid_on = post(DEV, open_spec());
+		let (bid_validity, _) = crucible_test_support::authorize(&RuntimeCall::from(node_bid(
+			P2,
+			bid_on,
+			NodeBidAction::Place { price: 60 },
+		)))
+		.unwrap();
+		run_to_block(11 + INTERVAL);
+		let a = attestation(P1, id, 11, 11 + INTERVAL, running(1));
+		let (attest_validity, _) =
+			crucible_test_support::authorize(&RuntimeCall::from(attest_call(P1, a))).unwrap();
+		assert_eq!(attest_validity.priority, <<Test as Config>::UnsignedPriority as polkadot_sdk::frame_support::traits::Get<u64>>::get());
+		assert!(bid_validity.priority < attest_validity.priority);
+		assert_eq!(bid_validity.priority, <<Test as Config>::NodeBidPriority as polkadot_sdk::frame_support::traits::Get<u64>>::get());
+	});
+}
+
+#[test]
+fn an_attestation_for_a_lease_that_is_not_running_is_not_taken_for_free() {
+	build_and_execute(|| {
+		let id = leased();
+		for to in [20, 30, 40, 50] {
+			run_to_block(to);
+			attest_to(id, to);
+		}
+		run_to_block(51);
+		let a = attestation(P1, id, 50, 51, completed());
+		assert_ok!(submit(attest_call(P1, a)).unwrap());
+		assert!(matches!(job(id).phase, JobPhase::Completed { .. }));
+		// A refusal of the completed lease: its stretch fits, its phase does not.
+		let refusal =
+			attestation(P1, id, 51, 51, WorkReport::Refused { reason: Refusal::RunnerFailed });
+		assert_eq!(
+			submit(attest_call(P1, refusal.clone())).unwrap_err(),
+			would_fail(Error::<Test>::WrongPhase)
+		);
+		assert_ok!(Marketplace::dispute(
+			RuntimeOrigin::signed(DEV),
+			id,
+			b"bad".to_vec().try_into().unwrap()
+		));
+		assert_eq!(
+			submit(attest_call(P1, refusal)).unwrap_err(),
+			would_fail(Error::<Test>::WrongPhase)
+		);
+	});
+}
+
+#[test]
+fn a_job_that_asks_for_no_gpu_is_refused() {
+	build_and_execute(|| {
+		let mut s = open_spec();
+		s.requirement.min_gpu_count = 0;
+		assert_noop!(
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), s),
+			Error::<Test>::InvalidRequirement
+		);
 	});
 }
 

@@ -150,7 +150,8 @@ pub mod pallet {
 		StorageMap<_, Blake2_128Concat, T::AccountId, Commitment<BlockNumberFor<T>>, OptionQuery>;
 
 	/// Each provider's last `RECENT_OUTCOMES` settled challenges, oldest first. Written when a
-	/// challenge is settled; removed by the sweep once the provider is leaving.
+	/// challenge is settled; removed by the sweep once the provider is leaving, or with its
+	/// registry record.
 	#[pallet::storage]
 	pub type Outcomes<T: Config> = StorageMap<
 		_,
@@ -177,7 +178,7 @@ pub mod pallet {
 	pub type PeriodUnits<T: Config> = StorageMap<_, Twox64Concat, PeriodIndex, u128, ValueQuery>;
 
 	/// Each provider's verified compute units over its life. Written when a challenge passes;
-	/// removed by the sweep once the provider is leaving.
+	/// removed by the sweep once the provider is leaving, or with its registry record.
 	#[pallet::storage]
 	pub type ProviderUnits<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u128, ValueQuery>;

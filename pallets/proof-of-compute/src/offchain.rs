@@ -150,7 +150,9 @@ impl<T: Config> Work<T> {
 		let on_chain =
 			Heartbeats::<T>::get(&self.provider).is_some_and(|h| h.period >= self.period);
 		let now = self.now();
+		// Only hosts in the challenge pool send one (the chain refuses the rest).
 		if on_chain ||
+			!self.prover.status.is_challengeable() ||
 			!challenge_record::<T>(&self.provider, self.period)
 				.claim_send(now, |s| &mut s.heartbeat_sent)
 		{

@@ -494,9 +494,29 @@ fn unregistered_paused_and_suspended_providers_are_not_challenged() {
 		run_to_block(period_start(1) + 1);
 		assert!(outcomes(BOB).is_empty() && outcomes(CHARLIE).is_empty());
 		assert_eq!((bond(BOB), bond(CHARLIE)), (BOND, BOND));
-		// A paused provider's node may still report in; a stranger's may not.
-		assert_ok!(submit(heartbeat_call(BOB, 1)).unwrap());
+		// Heartbeats are for hosts in the challenge pool: a paused or suspended provider's
+		// node, or an underbonded one's, would only take free block space.
+		for who in [BOB, CHARLIE] {
+			assert_eq!(
+				submit(heartbeat_call(who, 1)).unwrap_err(),
+				refused(invalid::NOT_CHALLENGEABLE)
+			);
+		}
+		register(ALICE);
+		assert_ok!(<Providers as pallet_providers::ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_parts(999_999),
+			pallet_providers::SlashReason::Governance
+		));
+		assert_eq!(status(ALICE), Some(pallet_providers::ProviderStatus::Underbonded));
+		assert_eq!(
+			submit(heartbeat_call(ALICE, 1)).unwrap_err(),
+			refused(invalid::NOT_CHALLENGEABLE)
+		);
 		assert_eq!(submit(heartbeat_call(DAVE, 1)).unwrap_err(), refused(invalid::NOT_REGISTERED));
+		// Resumed: back in the pool, its node reports in.
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(BOB)));
+		assert_ok!(submit(heartbeat_call(BOB, 1)).unwrap());
 	});
 }
 
@@ -824,3 +844,25 @@ fn try_state_catches_a_commitment_of_a_settled_challenge() {
 
 mod random;
 mod worker;
+
+#[test]
+fn a_provider_that_leaves_and_withdraws_at_once_leaves_nothing_behind() {
+	build_and_execute(|| {
+		registered_in_period_zero(&[ALICE]);
+		let prover = commit(ALICE, Prover::honest(ALICE));
+		assert_ok!(open(ALICE, &prover).unwrap());
+		assert_ok!(submit(heartbeat_call(ALICE, 0)).unwrap());
+		assert!(!outcomes(ALICE).is_empty());
+		assert!(Heartbeats::<Test>::contains_key(ALICE));
+		assert!(ProviderUnits::<Test>::get(ALICE) > 0);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
+		// Unbonded (five blocks) long before the sweep would forget it (`RECENT_OUTCOMES`
+		// periods later).
+		run_to_block(System::block_number() + 6);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(status(ALICE), None);
+		assert!(outcomes(ALICE).is_empty());
+		assert!(!Heartbeats::<Test>::contains_key(ALICE));
+		assert!(!ProviderUnits::<Test>::contains_key(ALICE));
+	});
+}

@@ -278,4 +278,6 @@ pub mod invalid {
 	pub const NO_COMMITMENT: u8 = 3;
 	/// Not one opening per sample, or an opening of the wrong size.
 	pub const MALFORMED: u8 = 4;
+	/// A heartbeat of a provider outside the challenge pool (paused, suspended, underbonded).
+	pub const NOT_CHALLENGEABLE: u8 = 5;
 }

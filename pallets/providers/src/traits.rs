@@ -53,6 +53,12 @@ pub trait ProviderWorkInFlight<AccountId> {
 	fn has_open_challenge(_provider: &AccountId) -> bool {
 		false
 	}
+
+	/// The provider's record is gone (it left and withdrew, or was slashed to nothing while
+	/// leaving): forget what was kept of it, so that nothing orphaned stays in storage. At
+	/// most a few removals (its weight is part of the registry's benchmarks, which run with the
+	/// runtime's answerers).
+	fn on_provider_removed(_provider: &AccountId) {}
 }
 
 impl<AccountId> ProviderWorkInFlight<AccountId> for () {
@@ -72,6 +78,10 @@ where
 	}
 	fn has_open_challenge(provider: &AccountId) -> bool {
 		A::has_open_challenge(provider) || B::has_open_challenge(provider)
+	}
+	fn on_provider_removed(provider: &AccountId) {
+		A::on_provider_removed(provider);
+		B::on_provider_removed(provider);
 	}
 }
 

@@ -53,6 +53,9 @@ parameter_types! {
 	/// Workers' free submissions go before ordinary transactions: a commitment that misses its
 	/// window is slashed, however busy the chain is.
 	pub const ProofPriority: TransactionPriority = TransactionPriority::MAX / 2;
+	/// Node bids are free too, but go behind every proof and attestation (and still before
+	/// ordinary transactions): a stream of bids cannot push a proof past its window.
+	pub const NodeBidPriority: TransactionPriority = TransactionPriority::MAX / 4;
 
 	/// Held from a developer per job (returned when it ends): its records and a stake that
 	/// keeps the job queue from being flooded.
@@ -104,6 +107,7 @@ impl pallet_marketplace::Config for Runtime {
 	type DisputeWindow = ConstU32<{ 2 * MINUTES }>;
 	type LowEscrowBlocks = ConstU32<{ 5 * MINUTES }>;
 	type UnsignedPriority = ProofPriority;
+	type NodeBidPriority = NodeBidPriority;
 	type WeightInfo = pallet_marketplace::weights::SubstrateWeight<Runtime>;
 }
 

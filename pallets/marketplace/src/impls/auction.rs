@@ -13,7 +13,10 @@ use crucible_primitives::{
 };
 use pallet_providers::ProviderInspect;
 use polkadot_sdk::{
-	frame_support::{ensure, traits::Get},
+	frame_support::{
+		ensure,
+		traits::{fungible::hold::Inspect as _, Get},
+	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
 	sp_runtime::{
@@ -44,7 +47,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(window_ok(reveal_window), Error::<T>::InvalidBidWindow);
 		}
 		ensure!(!spec.max_price_per_block.is_zero(), Error::<T>::ZeroPrice);
-		ensure!(spec.requirement.min_gpu_count <= MAX_GPUS, Error::<T>::InvalidRequirement);
+		let gpus = spec.requirement.min_gpu_count;
+		ensure!(gpus > 0 && gpus <= MAX_GPUS, Error::<T>::InvalidRequirement);
 		let duration: BalanceOf<T> = spec.duration.saturated_into::<u32>().into();
 		spec.max_price_per_block
 			.checked_mul(&duration)
@@ -76,10 +80,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The job, if it takes bids now; with its kind checked.
-	fn biddable(id: JobId, sealed: bool) -> Result<JobOf<T>, DispatchError> {
+	fn biddable(id: JobId, sealed: bool) -> Result<JobOf<T>, Error<T>> {
 		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		let JobPhase::Bidding { closes_at } = job.phase else {
-			return Err(Error::<T>::JobNotOpen.into());
+			return Err(Error::<T>::JobNotOpen);
 		};
 		ensure!(Self::now() < closes_at, Error::<T>::AuctionClosed);
 		ensure!(
@@ -90,12 +94,36 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The bidder's reputation, if it may bid on `job`.
-	fn eligible(who: &T::AccountId, job: &JobOf<T>) -> Result<Permill, DispatchError> {
+	fn eligible(who: &T::AccountId, job: &JobOf<T>) -> Result<Permill, Error<T>> {
 		// One read of the provider's record: status, hardware and reputation.
 		let reputation =
 			T::Providers::eligibility(who, &job.spec.requirement).ok_or(Error::<T>::NotEligible)?;
 		ensure!(reputation >= job.spec.min_reputation, Error::<T>::ReputationTooLow);
 		Ok(reputation)
+	}
+
+	/// Whether `who`'s free balance can take a bid deposit's hold.
+	fn can_hold_deposit(who: &T::AccountId) -> Result<BalanceOf<T>, Error<T>> {
+		let deposit = T::BidDeposit::get();
+		ensure!(
+			deposit.is_zero() ||
+				T::Currency::can_hold(&HoldReason::BidDeposit.into(), who, deposit),
+			Error::<T>::InsufficientFunds
+		);
+		Ok(deposit)
+	}
+
+	/// Whether `bid` would find a place in `bids` (a full list takes only a bid that beats its
+	/// worst one).
+	fn competitive(bids: &BidsOf<T>, bid: &BidOf<T>) -> Result<(), Error<T>> {
+		if bids.is_full() {
+			let key = rank(bid);
+			ensure!(
+				bids.partition_point(|b| rank(b) <= key) < bids.len(),
+				Error::<T>::BidNotCompetitive
+			);
+		}
+		Ok(())
 	}
 
 	/// Puts `bid` in its place in `bids`; in a full list, evicts the worst bid (returning its
@@ -114,18 +142,31 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Every check of `place_bid`, writing nothing: the job's bids and the new bid, which
+	/// `do_place_bid` cannot fail to place. Node bids are authorized by it.
+	pub(crate) fn check_place_bid(
+		who: &T::AccountId,
+		id: JobId,
+		price: BalanceOf<T>,
+	) -> Result<(BidsOf<T>, BidOf<T>), Error<T>> {
+		let job = Self::biddable(id, false)?;
+		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
+		let reputation = Self::eligible(who, &job)?;
+		let bids = Bids::<T>::get(id);
+		ensure!(!bids.iter().any(|b| b.provider == *who), Error::<T>::AlreadyBid);
+		let deposit = Self::can_hold_deposit(who)?;
+		let bid = Bid { provider: who.clone(), price, reputation, placed_at: Self::now(), deposit };
+		Self::competitive(&bids, &bid)?;
+		Ok((bids, bid))
+	}
+
 	pub(crate) fn do_place_bid(
 		who: T::AccountId,
 		id: JobId,
 		price: BalanceOf<T>,
 	) -> DispatchResult {
-		let job = Self::biddable(id, false)?;
-		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
-		let reputation = Self::eligible(&who, &job)?;
-		let mut bids = Bids::<T>::get(id);
-		ensure!(!bids.iter().any(|b| b.provider == who), Error::<T>::AlreadyBid);
-		let deposit = T::BidDeposit::get();
-		let bid = Bid { provider: who.clone(), price, reputation, placed_at: Self::now(), deposit };
+		let (mut bids, bid) = Self::check_place_bid(&who, id, price)?;
+		let deposit = bid.deposit;
 		Self::insert_bid(id, &mut bids, bid)?;
 		Self::hold(HoldReason::BidDeposit, &who, deposit)?;
 		Bids::<T>::insert(id, bids);
@@ -170,16 +211,27 @@ impl<T: Config> Pallet<T> {
 			bid.deposit
 		};
 		let forfeited = Self::forfeit(HoldReason::BidDeposit, &who, deposit);
+		// Voids the node bids the provider's key signed before (they sign this count).
+		BidWithdrawals::<T>::mutate(&who, |n| *n = n.saturating_add(1));
 		Self::deposit_event(Event::BidWithdrawn { job: id, provider: who, forfeited });
 		Ok(())
 	}
 
-	pub(crate) fn do_commit_bid(who: T::AccountId, id: JobId, commitment: H256) -> DispatchResult {
-		let mut job = Self::biddable(id, true)?;
-		Self::eligible(&who, &job)?;
-		ensure!(!SealedBids::<T>::contains_key(id, &who), Error::<T>::AlreadyBid);
+	/// Every check of `commit_bid`, writing nothing: the job and the deposit.
+	pub(crate) fn check_commit_bid(
+		who: &T::AccountId,
+		id: JobId,
+	) -> Result<(JobOf<T>, BalanceOf<T>), Error<T>> {
+		let job = Self::biddable(id, true)?;
+		Self::eligible(who, &job)?;
+		ensure!(!SealedBids::<T>::contains_key(id, who), Error::<T>::AlreadyBid);
 		ensure!(job.sealed < T::MaxBidsPerJob::get(), Error::<T>::TooManyBids);
-		let deposit = T::BidDeposit::get();
+		let deposit = Self::can_hold_deposit(who)?;
+		Ok((job, deposit))
+	}
+
+	pub(crate) fn do_commit_bid(who: T::AccountId, id: JobId, commitment: H256) -> DispatchResult {
+		let (mut job, deposit) = Self::check_commit_bid(&who, id)?;
 		Self::hold(HoldReason::BidDeposit, &who, deposit)?;
 		SealedBids::<T>::insert(id, &who, SealedBid { commitment, deposit });
 		job.sealed = job.sealed.saturating_add(1);
@@ -188,25 +240,26 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_reveal_bid(
-		who: T::AccountId,
+	/// Every check of `reveal_bid`, writing nothing: the job, its bids and the revealed bid.
+	pub(crate) fn check_reveal_bid(
+		who: &T::AccountId,
 		id: JobId,
 		price: BalanceOf<T>,
-		salt: [u8; 32],
-	) -> DispatchResult {
-		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		salt: &[u8; 32],
+	) -> Result<Reveal<T>, Error<T>> {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		let JobPhase::Revealing { closes_at } = job.phase else {
-			return Err(Error::<T>::WrongPhase.into());
+			return Err(Error::<T>::WrongPhase);
 		};
 		ensure!(Self::now() < closes_at, Error::<T>::AuctionClosed);
-		let sealed = SealedBids::<T>::get(id, &who).ok_or(Error::<T>::NoBid)?;
+		let sealed = SealedBids::<T>::get(id, who).ok_or(Error::<T>::NoBid)?;
 		ensure!(
-			bid_commitment(id, &who, &price, &salt) == sealed.commitment,
+			bid_commitment(id, who, &price, salt) == sealed.commitment,
 			Error::<T>::RevealMismatch
 		);
 		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
-		let reputation = Self::eligible(&who, &job)?;
-		let mut bids = Bids::<T>::get(id);
+		let reputation = Self::eligible(who, &job)?;
+		let bids = Bids::<T>::get(id);
 		let bid = Bid {
 			provider: who.clone(),
 			price,
@@ -215,6 +268,17 @@ impl<T: Config> Pallet<T> {
 			deposit: sealed.deposit,
 		};
 		// Commitments are at most `MaxBidsPerJob`: every reveal has room.
+		Self::competitive(&bids, &bid)?;
+		Ok((job, bids, bid))
+	}
+
+	pub(crate) fn do_reveal_bid(
+		who: T::AccountId,
+		id: JobId,
+		price: BalanceOf<T>,
+		salt: [u8; 32],
+	) -> DispatchResult {
+		let (mut job, mut bids, bid) = Self::check_reveal_bid(&who, id, price, &salt)?;
 		Self::insert_bid(id, &mut bids, bid)?;
 		Bids::<T>::insert(id, bids);
 		SealedBids::<T>::remove(id, &who);
@@ -406,6 +470,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 }
+
+/// A checked reveal: the job, its bids, and the revealed bid.
+pub(crate) type Reveal<T> = (JobOf<T>, BidsOf<T>, BidOf<T>);
 
 /// A job's bid list.
 pub(crate) type BidsOf<T> =

@@ -43,12 +43,17 @@ impl<T: Config> Pallet<T> {
 	///   registered, listed once in `ProviderLeases`, and nothing else listed there;
 	/// - `timers`: each live job that is not disputed is in exactly one queue, the one at its
 	///   `timer`; a disputed job in none; queues hold only live jobs; no job id at or above
-	///   `NextJobId`.
+	///   `NextJobId`;
+	/// - `withdrawals`: a withdrawal count only for a provider with a registry record.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		Self::try_state_money()?;
 		Self::try_state_bids()?;
 		Self::try_state_leases()?;
-		Self::try_state_timers()
+		Self::try_state_timers()?;
+		check(
+			BidWithdrawals::<T>::iter_keys().all(|who| T::Providers::status(&who).is_some()),
+			"withdrawals: a count of a provider with no record",
+		)
 	}
 
 	fn try_state_money() -> Result<(), TryRuntimeError> {

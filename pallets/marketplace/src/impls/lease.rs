@@ -38,8 +38,30 @@ pub mod invalid {
 	pub const NOT_BIDDABLE: u8 = 5;
 	/// A node bid from a provider that already bid (or has no commitment to reveal).
 	pub const ALREADY_BID: u8 = 6;
-	/// A node bid whose `valid_until` has passed or lies too far ahead.
+	/// A node bid whose `valid_until` has passed or lies too far ahead, or that was signed
+	/// before the provider's last withdrawal.
 	pub const EXPIRED: u8 = 7;
+	/// A free call its dispatch would refuse with another of the pallet's errors:
+	/// `CALL_FAILS` + that error's index in the pallet's `Error` (as in the metadata).
+	pub const CALL_FAILS: u8 = 64;
+
+	/// What `authorize` answers for a free call its dispatch would refuse with `error`: the
+	/// codes above where one fits, `CALL_FAILS + index` otherwise.
+	pub fn refusal<T: crate::Config>(
+		error: crate::Error<T>,
+	) -> polkadot_sdk::sp_runtime::transaction_validity::TransactionValidityError {
+		use crate::Error as E;
+		let code = match error {
+			E::UnknownJob | E::JobNotOpen | E::AuctionClosed | E::WrongAuctionKind => NOT_BIDDABLE,
+			E::AlreadyBid | E::NoBid => ALREADY_BID,
+			E::BidExpired => EXPIRED,
+			other => {
+				let index = codec::Encode::encode(&other).first().copied().unwrap_or_default();
+				CALL_FAILS.saturating_add(index)
+			},
+		};
+		super::refuse(code)
+	}
 }
 
 pub(crate) fn refuse(code: u8) -> TransactionValidityError {
@@ -86,6 +108,13 @@ impl<T: Config> Pallet<T> {
 	) -> TransactionValidityWithRefund {
 		let lease = Leases::<T>::get(attestation.job).ok_or(refuse(invalid::NO_LEASE))?;
 		Self::check_stretch(attestation, &lease)?;
+		// As the call: only a running job takes attestations (a completed or disputed one
+		// would refuse it in the block, and the same call would be valid again next block).
+		let running =
+			Jobs::<T>::get(attestation.job).is_some_and(|job| job.phase == JobPhase::Running);
+		if !running {
+			return Err(invalid::refusal(Error::<T>::WrongPhase));
+		}
 		let key = T::Providers::attestation_key(&attestation.provider)
 			.ok_or(refuse(invalid::NOT_REGISTERED))?;
 		let payload = signing_payload(Self::genesis_hash().as_ref(), attestation);

@@ -2,11 +2,13 @@
 //! it signs with the provider's attestation key, and the call is a free authorized
 //! transaction whose deposit is held from the provider's account, as for a bid the provider
 //! signs itself. Each signed bid is good for `NODE_BID_LIFETIME` blocks, once per (job,
-//! provider, action).
+//! provider, action), until the provider withdraws a bid. Authorization runs every check of
+//! the call, so a node bid the pool takes cannot fail in the block, and node bids queue behind
+//! proofs and attestations (`NodeBidPriority`).
 
 use super::{lease::refuse, *};
 use crucible_primitives::{
-	marketplace::{node_bid_payload, AuctionKind, JobPhase, NodeBidAction, NODE_BID_LIFETIME},
+	marketplace::{node_bid_payload, NodeBidAction, NODE_BID_LIFETIME},
 	providers::AttestationSignature,
 };
 use pallet_providers::ProviderInspect;
@@ -15,8 +17,7 @@ use polkadot_sdk::{
 	sp_runtime::{
 		traits::SaturatedConversion,
 		transaction_validity::{
-			InvalidTransaction, TransactionValidityError, TransactionValidityWithRefund,
-			ValidTransaction,
+			InvalidTransaction, TransactionValidityWithRefund, ValidTransaction,
 		},
 		RuntimeAppPublic,
 	},
@@ -24,40 +25,26 @@ use polkadot_sdk::{
 
 impl<T: Config> Pallet<T> {
 	/// Whether `bid` is within its validity: not past `valid_until`, which is at most
-	/// `NODE_BID_LIFETIME` blocks ahead.
+	/// `NODE_BID_LIFETIME` blocks ahead, and signed after the provider's last withdrawal.
 	fn bid_is_current(bid: &NodeBidOf<T>) -> bool {
 		let now = Self::now();
-		bid.valid_until >= now && bid.valid_until <= now.saturating_add(NODE_BID_LIFETIME.into())
+		bid.valid_until >= now &&
+			bid.valid_until <= now.saturating_add(NODE_BID_LIFETIME.into()) &&
+			bid.withdrawals == BidWithdrawals::<T>::get(&bid.provider)
 	}
 
-	/// Whether the job takes `bid`'s action from its provider now (cheap checks that keep the
-	/// pool clean; the call checks everything again).
-	fn check_node_bid(bid: &NodeBidOf<T>) -> Result<(), TransactionValidityError> {
-		if !Self::bid_is_current(bid) {
-			return Err(refuse(invalid::EXPIRED));
+	/// Every check the call makes, writing nothing: a node bid the pool takes cannot fail in
+	/// the block (a failed free call changes nothing, so it would be valid again in the next).
+	fn check_node_bid(bid: &NodeBidOf<T>) -> Result<(), Error<T>> {
+		ensure!(Self::bid_is_current(bid), Error::<T>::BidExpired);
+		match &bid.action {
+			NodeBidAction::Place { price } =>
+				Self::check_place_bid(&bid.provider, bid.job, *price).map(|_| ()),
+			NodeBidAction::Commit { .. } =>
+				Self::check_commit_bid(&bid.provider, bid.job).map(|_| ()),
+			NodeBidAction::Reveal { price, salt } =>
+				Self::check_reveal_bid(&bid.provider, bid.job, *price, salt).map(|_| ()),
 		}
-		let job = Jobs::<T>::get(bid.job).ok_or(refuse(invalid::NOT_BIDDABLE))?;
-		let now = Self::now();
-		let sealed = matches!(job.spec.auction, AuctionKind::Sealed { .. });
-		match (&bid.action, job.phase) {
-			(NodeBidAction::Place { .. }, JobPhase::Bidding { closes_at })
-				if !sealed && now < closes_at =>
-				if Bids::<T>::get(bid.job).iter().any(|b| b.provider == bid.provider) {
-					return Err(refuse(invalid::ALREADY_BID));
-				},
-			(NodeBidAction::Commit { .. }, JobPhase::Bidding { closes_at })
-				if sealed && now < closes_at =>
-				if SealedBids::<T>::contains_key(bid.job, &bid.provider) {
-					return Err(refuse(invalid::ALREADY_BID));
-				},
-			(NodeBidAction::Reveal { .. }, JobPhase::Revealing { closes_at })
-				if now < closes_at =>
-				if !SealedBids::<T>::contains_key(bid.job, &bid.provider) {
-					return Err(refuse(invalid::ALREADY_BID));
-				},
-			_ => return Err(refuse(invalid::NOT_BIDDABLE)),
-		}
-		Ok(())
 	}
 
 	pub(crate) fn authorize_node_bid(
@@ -65,7 +52,8 @@ impl<T: Config> Pallet<T> {
 		bid: &NodeBidOf<T>,
 		signature: &AttestationSignature,
 	) -> TransactionValidityWithRefund {
-		Self::check_node_bid(bid)?;
+		// State first (a few reads), the signature last.
+		Self::check_node_bid(bid).map_err(invalid::refusal)?;
 		let key =
 			T::Providers::attestation_key(&bid.provider).ok_or(refuse(invalid::NOT_REGISTERED))?;
 		let payload = node_bid_payload(Self::genesis_hash().as_ref(), bid);
@@ -83,7 +71,7 @@ impl<T: Config> Pallet<T> {
 			.saturated_into::<u64>()
 			.saturating_add(1);
 		ValidTransaction::with_tag_prefix("CrucibleNodeBid")
-			.priority(T::UnsignedPriority::get())
+			.priority(T::NodeBidPriority::get())
 			.and_provides((bid.job, &bid.provider, action))
 			.longevity(longevity)
 			.propagate(true)

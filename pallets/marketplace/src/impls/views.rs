@@ -106,4 +106,9 @@ impl<T: Config> ProviderWorkInFlight<T::AccountId> for Pallet<T> {
 	fn has_work_in_flight(provider: &T::AccountId) -> bool {
 		!ProviderLeases::<T>::get(provider).is_empty()
 	}
+	/// Its withdrawal count goes with its record (its signed node bids expired long before:
+	/// leaving takes the unbonding period).
+	fn on_provider_removed(provider: &T::AccountId) {
+		BidWithdrawals::<T>::remove(provider);
+	}
 }

@@ -142,6 +142,12 @@ impl<T: Config> Pallet<T> {
 		let prover = T::Providers::prover_info(&heartbeat.provider)
 			.filter(|p| p.status != ProviderStatus::Leaving)
 			.ok_or(refuse(invalid::NOT_REGISTERED))?;
+		// A heartbeat says a host in the challenge pool is up and which backend it runs: a
+		// paused, suspended or underbonded provider has nothing to be proven for, and would
+		// only take free block space.
+		if !prover.status.is_challengeable() {
+			return Err(refuse(invalid::NOT_CHALLENGEABLE));
+		}
 		if !Self::signed_by(&prover.attestation_key, Phase::Heartbeat, heartbeat, signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}

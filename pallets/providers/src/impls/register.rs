@@ -219,6 +219,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn remove_record(who: &T::AccountId) {
 		Providers::<T>::remove(who);
+		T::WorkInFlight::on_provider_removed(who);
 		Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
 	}
 }
