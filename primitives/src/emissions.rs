@@ -85,20 +85,22 @@ impl<Balance: Copy + polkadot_sdk::sp_runtime::traits::AtLeast32BitUnsigned>
 pub struct EraRecord<Balance> {
 	/// Verified compute units proof of compute credited in the era.
 	pub compute_units: u128,
-	/// GPU-blocks of leases the marketplace settled in the era.
-	pub lease_gpu_blocks: u128,
+	/// Protocol fees of the leases the marketplace settled in the era: the weight of the lease
+	/// pool's claims, and its cap (the pool is never more than what was paid in fees, so that
+	/// a wash lease earns back at most its fees).
+	pub lease_fees: Balance,
 	/// Minted when the era closed (all shares).
 	pub minted: Balance,
 	/// The providers' pool for compute units (set when the era closes).
 	pub compute_pool: Balance,
-	/// The providers' pool for leased GPU-blocks (set when the era closes).
+	/// The providers' pool for settled leases (set when the era closes; at most `lease_fees`).
 	pub lease_pool: Balance,
 	/// Paid out of the two pools so far.
 	pub claimed: Balance,
 	/// Compute units whose rewards were claimed.
 	pub claimed_units: u128,
-	/// GPU-blocks whose rewards were claimed.
-	pub claimed_gpu_blocks: u128,
+	/// Lease fees whose rewards were claimed.
+	pub claimed_lease_fees: Balance,
 	/// Burned during the era (fees' burn share, transaction fees' burn share, dust).
 	pub burned: Balance,
 	/// Slashed to the treasury during the era.

@@ -112,17 +112,20 @@ impl<T: Config> Pallet<T> {
 		let validators = params.validators.mul_floor(emission);
 		let treasury = params.treasury.mul_floor(emission);
 		let providers = emission.saturating_sub(validators).saturating_sub(treasury);
-		let (compute_pool, lease_pool) =
-			match (record.compute_units > 0, record.lease_gpu_blocks > 0) {
-				(true, true) => {
-					let lease = params.market_weight.mul_floor(providers);
-					(providers.saturating_sub(lease), lease)
-				},
-				(true, false) => (providers, 0),
-				(false, true) => (0, providers),
-				// No verified work: the providers' share is not minted.
-				(false, false) => (0, 0),
-			};
+		// The lease pool is at most the era's lease fees: whoever leases to itself (or to an
+		// account it owns) earns back at most the fees it paid. The rest of the market's part
+		// goes to verified compute, or is not minted when there is none.
+		let lease_cap = record.lease_fees;
+		let (compute_pool, lease_pool) = match (record.compute_units > 0, record.lease_fees > 0) {
+			(true, true) => {
+				let lease = params.market_weight.mul_floor(providers).min(lease_cap);
+				(providers.saturating_sub(lease), lease)
+			},
+			(true, false) => (providers, 0),
+			(false, true) => (0, providers.min(lease_cap)),
+			// No verified work: the providers' share is not minted.
+			(false, false) => (0, 0),
+		};
 
 		let mut minted: Balance = 0;
 		if !validators.is_zero() {
@@ -198,10 +201,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Credits `provider` with work in the current era: `compute_units` from proof of
-	/// compute, `lease_gpu_blocks` from the marketplace. Constant cost: the era's running
-	/// sums and the provider's own list.
-	pub fn note_work(provider: &T::AccountId, compute_units: u128, lease_gpu_blocks: u128) {
-		if compute_units == 0 && lease_gpu_blocks == 0 {
+	/// compute, `lease_fees` (the protocol fees of its settled leases) from the marketplace.
+	/// Constant cost: the era's running sums and the provider's own list.
+	pub fn note_work(provider: &T::AccountId, compute_units: u128, lease_fees: Balance) {
+		if compute_units == 0 && lease_fees == 0 {
 			return;
 		}
 		let era = CurrentEra::<T>::get();
@@ -210,10 +213,10 @@ impl<T: Config> Pallet<T> {
 			list.retain(|r| r.era >= oldest);
 			if let Some(last) = list.last_mut().filter(|r| r.era == era) {
 				last.compute_units.saturating_accrue(compute_units);
-				last.lease_gpu_blocks.saturating_accrue(lease_gpu_blocks);
+				last.lease_fees.saturating_accrue(lease_fees);
 				return true;
 			}
-			list.try_push(WorkRecord { era, compute_units, lease_gpu_blocks }).is_ok()
+			list.try_push(WorkRecord { era, compute_units, lease_fees }).is_ok()
 		});
 		if !credited {
 			defensive!("a provider's work records are full");
@@ -222,7 +225,7 @@ impl<T: Config> Pallet<T> {
 		Eras::<T>::mutate(era, |record| {
 			let record = record.get_or_insert_with(Default::default);
 			record.compute_units.saturating_accrue(compute_units);
-			record.lease_gpu_blocks.saturating_accrue(lease_gpu_blocks);
+			record.lease_fees.saturating_accrue(lease_fees);
 		});
 	}
 
@@ -246,10 +249,8 @@ impl<T: Config> Pallet<T> {
 			.find(|(_, r)| r.era == era)
 			.map(|(i, r)| (i, r.clone()))
 			.ok_or(Error::<T>::NothingToClaim)?;
-		let amount =
-			pro_rata(record.compute_pool, work.compute_units, record.compute_units).saturating_add(
-				pro_rata(record.lease_pool, work.lease_gpu_blocks, record.lease_gpu_blocks),
-			);
+		let amount = pro_rata(record.compute_pool, work.compute_units, record.compute_units)
+			.saturating_add(pro_rata(record.lease_pool, work.lease_fees, record.lease_fees));
 		Ok((amount, index, work))
 	}
 
@@ -278,7 +279,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(r) = record {
 				r.claimed.saturating_accrue(amount);
 				r.claimed_units.saturating_accrue(work.compute_units);
-				r.claimed_gpu_blocks.saturating_accrue(work.lease_gpu_blocks);
+				r.claimed_lease_fees.saturating_accrue(work.lease_fees);
 			}
 		});
 		Self::deposit_event(Event::Claimed { provider: provider.clone(), era, amount });
@@ -393,7 +394,8 @@ impl<T: Config> Pallet<T> {
 	/// - `try_state_params`: the parameters are valid;
 	/// - `try_state_eras`: records live exactly for the eras `OldestEra..=CurrentEra`, no more than
 	///   `MaxClaimWindow + 2` of them; each paid out no more than its pools, its pools are within
-	///   its mint, and its claimed work within its work;
+	///   its mint, its lease pool within its lease fees (the market pool pays only for what was
+	///   paid), and its claimed work within its work;
 	/// - `try_state_pot`: the rewards pot holds every unclaimed pool;
 	/// - `try_state_work`: each live era's work equals its providers' unclaimed work records plus
 	///   what was claimed, and no provider has a record of an era without one.
@@ -436,9 +438,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(pools <= record.minted, "an era's pools exceed its mint");
 			ensure!(record.claimed_units <= record.compute_units, "claimed units above the era's");
 			ensure!(
-				record.claimed_gpu_blocks <= record.lease_gpu_blocks,
-				"claimed GPU-blocks above the era's"
+				record.claimed_lease_fees <= record.lease_fees,
+				"claimed lease fees above the era's"
 			);
+			// The market pool pays for what was paid: never more than the era's lease fees.
+			ensure!(record.lease_pool <= record.lease_fees, "a lease pool above the era's fees");
 		}
 		ensure!(
 			live == current.saturating_sub(oldest).saturating_add(1),
@@ -472,18 +476,18 @@ impl<T: Config> Pallet<T> {
 			for r in list.iter().filter(|r| r.era >= oldest) {
 				let entry = sums.entry(r.era).or_default();
 				entry.0.saturating_accrue(r.compute_units);
-				entry.1.saturating_accrue(r.lease_gpu_blocks);
+				entry.1.saturating_accrue(r.lease_fees);
 			}
 		}
 		for (era, record) in Eras::<T>::iter() {
-			let (units, blocks) = sums.remove(&era).unwrap_or_default();
+			let (units, fees) = sums.remove(&era).unwrap_or_default();
 			ensure!(
 				units.saturating_add(record.claimed_units) == record.compute_units,
 				"an era's compute units disagree with its providers'"
 			);
 			ensure!(
-				blocks.saturating_add(record.claimed_gpu_blocks) == record.lease_gpu_blocks,
-				"an era's GPU-blocks disagree with its providers'"
+				fees.saturating_add(record.claimed_lease_fees) == record.lease_fees,
+				"an era's lease fees disagree with its providers'"
 			);
 		}
 		ensure!(sums.is_empty(), "work records of an era without a record");

@@ -64,10 +64,11 @@ fn providers_are_paid_pro_rata_to_their_work_in_two_pools() {
 	build_and_execute(|| {
 		Emissions::note_work(&ALICE, 3_000, 0);
 		Emissions::note_work(&BOB, 1_000, 0);
-		Emissions::note_work(&BOB, 0, 50);
-		Emissions::note_work(&CHARLIE, 0, 150);
+		// Lease fees well above the market's part: the cap does not bind.
+		Emissions::note_work(&BOB, 0, 500_000);
+		Emissions::note_work(&CHARLIE, 0, 1_500_000);
 		close_era();
-		// Providers' 700,000: 40% (280,000) for leased GPU-blocks, 420,000 for compute units.
+		// Providers' 700,000: 40% (280,000) for settled leases, 420,000 for compute units.
 		let record = Eras::<Test>::get(0).unwrap();
 		assert_eq!((record.compute_pool, record.lease_pool), (420_000, 280_000));
 		assert_eq!(record.minted, 1_000_000);
@@ -93,9 +94,9 @@ fn one_kind_of_work_takes_the_whole_providers_share() {
 		Emissions::note_work(&ALICE, 10, 0);
 		close_era();
 		assert_eq!(Emissions::claimable(&ALICE, 0), 700_000);
-		Emissions::note_work(&BOB, 0, 7);
+		Emissions::note_work(&BOB, 0, 7_000_000);
 		close_era();
-		// Era 1 mints 900,000: providers 630,000, all for leases.
+		// Era 1 mints 900,000: providers 630,000, all for leases (their fees are above it).
 		assert_eq!(Emissions::claimable(&BOB, 1), 630_000);
 	});
 }
@@ -461,4 +462,32 @@ mod property {
 			})?;
 		}
 	}
+}
+
+#[test]
+fn the_lease_pool_is_never_more_than_the_fees_the_leases_paid() {
+	build_and_execute(|| {
+		// A wash trader leases to itself: 16 leases whose fees sum to 1,600 (5% of 32,000 paid
+		// from one of its accounts to another). It would take the whole providers' share
+		// (700,000) if the pool were weighted by GPU-blocks or paid value alone.
+		for _ in 0..16 {
+			Emissions::note_work(&ALICE, 0, 100);
+		}
+		close_era();
+		let record = Eras::<Test>::get(0).unwrap();
+		assert_eq!(record.lease_pool, 1_600, "capped at the fees");
+		assert_eq!(Emissions::claimable(&ALICE, 0), 1_600, "its fees back, nothing more");
+		// The providers' share above the cap is not minted (no verified compute this era).
+		assert_eq!(record.compute_pool, 0);
+		assert_eq!(record.minted, 300_000 + 1_600);
+
+		// With verified compute in the era, the market's part above the cap goes to it.
+		Emissions::note_work(&BOB, 10, 0);
+		Emissions::note_work(&ALICE, 0, 1_000);
+		close_era();
+		let record = Eras::<Test>::get(1).unwrap();
+		assert_eq!(record.lease_pool, 1_000);
+		assert_eq!(record.compute_pool, 630_000 - 1_000);
+		assert_eq!(Emissions::claimable(&ALICE, 1), 1_000);
+	});
 }

@@ -21,8 +21,8 @@ pub struct WorkRecord {
 	pub era: EraIndex,
 	/// Verified compute units (proof of compute).
 	pub compute_units: u128,
-	/// GPU-blocks of settled leases (the marketplace).
-	pub lease_gpu_blocks: u128,
+	/// Protocol fees of settled leases (the marketplace).
+	pub lease_fees: Balance,
 }
 
 /// How many eras a provider's unclaimed work may span: the claim window, the current era, and

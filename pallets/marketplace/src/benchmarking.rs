@@ -549,6 +549,19 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn set_min_price() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let price: BalanceOf<T> = 7u32.into();
+
+		#[extrinsic_call]
+		set_min_price(origin as T::RuntimeOrigin, price);
+
+		assert_eq!(MinPrice::<T>::get(), price);
+		Ok(())
+	}
+
+	#[benchmark]
 	fn timers_base() {
 		let now = System::<T>::block_number().saturating_add(One::one());
 		to_block::<T>(now);

@@ -94,11 +94,18 @@ pub mod pallet {
 		/// rest to the treasury).
 		type FeeHandler: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
 
-		/// Told of every settled lease's served GPU-blocks (emissions pays for them).
-		type OnLeaseSettled: OnLeaseSettled<Self::AccountId>;
+		/// Told of what every settled lease paid and its fees (emissions pays for them).
+		type OnLeaseSettled: OnLeaseSettled<Self::AccountId, BalanceOf<Self>>;
 
 		/// Who resolves disputes (in the runtime: Root or the `emissions_admin` track).
 		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who sets the minimum price per GPU-block (in the runtime: Root, the root track).
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The minimum price per block and per GPU asked for, until `set_min_price` changes it.
+		#[pallet::constant]
+		type DefaultMinPrice: Get<BalanceOf<Self>>;
 
 		/// The deposit held from a developer per job (storage, and the stake of a dispute).
 		#[pallet::constant]
@@ -266,6 +273,18 @@ pub mod pallet {
 	pub type Disputes<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, Dispute<BalanceOf<T>>, OptionQuery>;
 
+	/// The lowest price per block and per GPU a job may offer or a bid ask (a lease is real
+	/// work, never free: a zero-price lease would hold a provider's GPUs for nothing). Written
+	/// by `set_min_price`.
+	#[pallet::storage]
+	pub type MinPrice<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery, T::DefaultMinPrice>;
+
+	/// The GPUs each provider's leases take (the sum of their jobs' GPU counts), at most its
+	/// declared GPUs: leases take GPUs, they do not share them. Written at the award and when a
+	/// lease ends; removed at 0.
+	#[pallet::storage]
+	pub type LeasedGpus<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// How many bids each provider has withdrawn; a node bid signs the count it saw
 	/// (`NodeBid::withdrawals`), so a withdrawal voids the provider's signed node bids. Written
 	/// by `withdraw_bid`; removed with the provider's registry record (at most one per
@@ -353,6 +372,8 @@ pub mod pallet {
 		},
 		/// A job ended: `refunded` (escrow and deposits) went back to its owner.
 		JobEnded { job: JobId, end: JobEnd, refunded: BalanceOf<T> },
+		/// The minimum price per block and per GPU changed.
+		MinPriceSet { price: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -416,6 +437,10 @@ pub mod pallet {
 		NotDisputed,
 		/// A node bid's `valid_until` has passed (or is too far ahead).
 		BidExpired,
+		/// The job's maximum price per block is below `MinPrice` × its GPUs.
+		PriceBelowMinimum,
+		/// The bid is below `MinPrice` × the job's GPUs.
+		BidBelowMinimum,
 	}
 
 	#[pallet::hooks]
@@ -640,6 +665,19 @@ pub mod pallet {
 			polkadot_sdk::frame_system::ensure_authorized(origin)?;
 			let _ = signature;
 			Self::do_node_bid(bid)
+		}
+
+		/// Sets the minimum price per block and per GPU (`MinPrice`) for jobs posted and bids
+		/// made from now on.
+		///
+		/// - `origin`: `ParamsOrigin`.
+		/// - `price`: the new minimum.
+		#[pallet::call_index(13)]
+		pub fn set_min_price(origin: OriginFor<T>, price: BalanceOf<T>) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			MinPrice::<T>::put(price);
+			Self::deposit_event(Event::MinPriceSet { price });
+			Ok(())
 		}
 	}
 }

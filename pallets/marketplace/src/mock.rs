@@ -107,19 +107,19 @@ impl OnUnbalanced<Credit<AccountId, Balances>> for FeeSink {
 }
 
 thread_local! {
-	static SETTLED: core::cell::RefCell<Vec<(AccountId, u128)>> = const { core::cell::RefCell::new(Vec::new()) };
+	static SETTLED: core::cell::RefCell<Vec<(AccountId, Balance, Balance)>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
-/// Records every settled lease's GPU-blocks, as emissions would credit them.
+/// Records every settled lease's value and fees, as emissions would credit them.
 pub struct SettledLog;
-impl crate::OnLeaseSettled<AccountId> for SettledLog {
-	fn on_lease_settled(provider: &AccountId, gpu_blocks: u128) {
-		SETTLED.with(|s| s.borrow_mut().push((*provider, gpu_blocks)));
+impl crate::OnLeaseSettled<AccountId, Balance> for SettledLog {
+	fn on_lease_settled(provider: &AccountId, value: Balance, fees: Balance) {
+		SETTLED.with(|s| s.borrow_mut().push((*provider, value, fees)));
 	}
 }
 
-/// The settled leases told so far.
-pub fn settled() -> Vec<(AccountId, u128)> {
+/// The settled leases told so far: (provider, value paid, fees).
+pub fn settled() -> Vec<(AccountId, Balance, Balance)> {
 	SETTLED.with(|s| s.borrow().clone())
 }
 
@@ -144,6 +144,8 @@ impl pallet_marketplace::Config for Test {
 	type FeeHandler = FeeSink;
 	type OnLeaseSettled = SettledLog;
 	type DisputeOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type DefaultMinPrice = ConstU64<1>;
 	type JobDeposit = ConstU64<JOB_DEPOSIT>;
 	type BidDeposit = ConstU64<BID_DEPOSIT>;
 	type DisputeDeposit = ConstU64<DISPUTE_DEPOSIT>;
@@ -255,9 +257,10 @@ pub fn register(who: AccountId, gpus: u8) {
 	.expect("registers");
 }
 
-/// Registers `who` with one H100 and proves it (`Active`), as passing a challenge does.
+/// Registers `who` with two H100s (as many as `MaxLeasesPerProvider` one-GPU leases) and proves
+/// it (`Active`), as passing a challenge does.
 pub fn proven(who: AccountId) {
-	register(who, 1);
+	register(who, 2);
 	testing::prove::<Test>(&who).unwrap();
 }
 

@@ -1,13 +1,14 @@
 //! What the runtime's property test needs of the marketplace (the `testing` feature): random
 //! job specs and random developers' and providers' calls.
 
-use crate::{Call, Config, JobSpecOf, OnLeaseSettled};
+use crate::{BalanceOf, Call, Config, JobSpecOf, OnLeaseSettled};
 use crucible_primitives::{
 	marketplace::{AuctionKind, JobId, JobSpec, Workload},
 	providers::{GpuVendor, HardwareRequirement},
 	testing::Rng,
 };
 use polkadot_sdk::{
+	frame_support::traits::Get,
 	sp_core::H256,
 	sp_runtime::{Permill, SaturatedConversion},
 };
@@ -67,7 +68,10 @@ pub fn random_call<T: Config>(rng: &mut Rng, who: &T::AccountId, job: JobId) -> 
 		16..=17 => Call::claim { job },
 		18 => Call::close_auction { job },
 		_ => {
-			T::OnLeaseSettled::on_lease_settled(who, u128::from(rng.below(1_000)));
+			let value: BalanceOf<T> =
+				rng.amount().checked_div(1_000).unwrap_or_default().saturated_into();
+			let fees = T::ProtocolFee::get().mul_floor(value);
+			T::OnLeaseSettled::on_lease_settled(who, value, fees);
 			return None;
 		},
 	})

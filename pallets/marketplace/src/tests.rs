@@ -159,9 +159,9 @@ fn bids_from_the_unproven_the_unfit_and_above_max_are_refused_and_hold_nothing()
 		assert_noop!(bid(STRANGER, id, 50), Error::<Test>::NotEligible);
 		assert_noop!(bid(P2, id, 101), Error::<Test>::BidAboveMaxPrice);
 		let mut s = open_spec();
-		s.requirement.min_gpu_count = 2;
-		let two = post(DEV, s);
-		assert_noop!(bid(P2, two, 50), Error::<Test>::NotEligible);
+		s.requirement.min_gpu_count = 3;
+		let three = post(DEV, s);
+		assert_noop!(bid(P2, three, 50), Error::<Test>::NotEligible);
 		let mut s = open_spec();
 		s.min_reputation = Permill::from_percent(10);
 		let reputable = post(DEV, s);
@@ -578,13 +578,13 @@ fn completion_opens_the_dispute_window_then_settles_paying_the_provider() {
 		);
 		assert_noop!(Marketplace::claim(RuntimeOrigin::signed(P1), id), Error::<Test>::WrongPhase);
 		let before = free(P1);
-		let gpus = u128::from(job(id).spec.requirement.min_gpu_count.max(1));
 		assert!(settled().is_empty());
 		run_to_block(51 + DISPUTE_WINDOW + 1);
 		assert!(Jobs::<Test>::get(id).is_none());
-		// Emissions is told of the 40 paid blocks × the job's GPUs.
-		assert_eq!(settled(), vec![(P1, 40 * gpus)]);
 		let total = 40 * 60;
+		// Emissions is told what the lease paid and its fees, exactly what the fee handler got.
+		assert_eq!(settled(), vec![(P1, total, total / 10)]);
+		assert_eq!(fees(), total / 10);
 		assert_eq!(free(P1), before + total - total / 10);
 		assert_eq!(free(DEV), ENDOWMENT - total);
 		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
@@ -1669,4 +1669,61 @@ mod worker {
 			assert!(Jobs::<Test>::get(id).is_none());
 		});
 	}
+}
+
+#[test]
+fn a_lease_is_never_free_and_takes_its_gpus() {
+	build_and_execute(|| {
+		// Two H100s, leasing to itself (the owner is the provider).
+		proven(P1);
+		set_min_price(5);
+		let mut two = open_spec();
+		two.requirement.min_gpu_count = 2;
+		two.max_price_per_block = 9;
+		assert_noop!(
+			Marketplace::post_job(RuntimeOrigin::signed(P1), two.clone()),
+			Error::<Test>::PriceBelowMinimum
+		);
+		let one = |max| JobSpec { max_price_per_block: max, ..open_spec() };
+		let ids: Vec<u64> = (0..2).map(|_| post(P1, one(100))).collect();
+		assert_noop!(bid(P1, ids[0], 0), Error::<Test>::BidBelowMinimum);
+		assert_noop!(bid(P1, ids[0], 4), Error::<Test>::BidBelowMinimum);
+		// A two-GPU job beside them: three GPUs asked of a two-GPU host.
+		two.max_price_per_block = 100;
+		let both = post(P1, two);
+		for id in ids.iter().chain([&both]) {
+			assert_ok!(bid(P1, *id, 10));
+		}
+		run_to_block(11);
+		assert_eq!(job(ids[0]).phase, JobPhase::Running);
+		assert_eq!(job(ids[1]).phase, JobPhase::Running);
+		assert_eq!(LeasedGpus::<Test>::get(P1), 2);
+		// No room left on its GPUs: the two-GPU job (closed next block) goes unleased.
+		run_to_block(12);
+		assert!(Jobs::<Test>::get(both).is_none(), "expired: its only bidder has no free GPU");
+		assert!(events().contains(&Event::JobEnded {
+			job: both,
+			end: JobEnd::Expired,
+			refunded: 40 * 100 + JOB_DEPOSIT
+		}));
+		// Its hardware cannot change under its leases.
+		assert_noop!(
+			pallet_providers::Pallet::<Test>::update_profile(
+				RuntimeOrigin::signed(P1),
+				pallet_providers::testing::h100_profile(P1 as u32, 8),
+				pallet_providers::testing::endpoint(),
+				pallet_providers::testing::region(),
+			),
+			pallet_providers::Error::<Test>::HasActiveWork
+		);
+	});
+}
+
+fn set_min_price(price: Balance) {
+	assert_noop!(
+		Marketplace::set_min_price(RuntimeOrigin::signed(DEV), price),
+		polkadot_sdk::sp_runtime::DispatchError::BadOrigin
+	);
+	assert_ok!(Marketplace::set_min_price(RuntimeOrigin::root(), price));
+	assert_eq!(MinPrice::<Test>::get(), price);
 }

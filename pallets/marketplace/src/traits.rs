@@ -1,12 +1,15 @@
 //! What the marketplace tells the rest of the runtime, which the runtime wires (emissions).
 
 /// Told when a lease is settled (paid after its dispute window, or after a dispute the provider
-/// won): emissions credits the provider with the GPU-blocks it served and was paid for.
-pub trait OnLeaseSettled<AccountId> {
-	/// `provider` served `gpu_blocks` (attested, paid blocks × the job's GPUs).
-	fn on_lease_settled(provider: &AccountId, gpu_blocks: u128);
+/// won): emissions credits the provider with what the lease was paid, so that its market pool
+/// pays only for work a developer paid for (a wash lease between one's own accounts earns
+/// back at most the fees it paid).
+pub trait OnLeaseSettled<AccountId, Balance> {
+	/// `provider`'s lease paid out `value` over its life (the provider's pay and the protocol
+	/// fees), of which `fees` went to the fee handler.
+	fn on_lease_settled(provider: &AccountId, value: Balance, fees: Balance);
 }
 
-impl<AccountId> OnLeaseSettled<AccountId> for () {
-	fn on_lease_settled(_: &AccountId, _: u128) {}
+impl<AccountId, Balance> OnLeaseSettled<AccountId, Balance> for () {
+	fn on_lease_settled(_: &AccountId, _: Balance, _: Balance) {}
 }

@@ -61,6 +61,7 @@ pub trait WeightInfo {
 	fn dispute() -> Weight;
 	fn resolve_dispute_developer() -> Weight;
 	fn resolve_dispute_provider() -> Weight;
+	fn set_min_price() -> Weight;
 	fn timers_base() -> Weight;
 	fn timer_reschedule() -> Weight;
 	fn timer_abandon() -> Weight;
@@ -482,6 +483,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
+	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
+	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	fn set_min_price() -> Weight {
+		// Placeholder until scripts/benchmark.sh regenerates this file.
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 	/// Storage: `Marketplace::TimerCursor` (r:1 w:1)
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:0)
@@ -900,6 +908,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
+	}
+	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
+	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	fn set_min_price() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Marketplace::TimerCursor` (r:1 w:1)
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)

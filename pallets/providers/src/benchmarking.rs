@@ -19,18 +19,21 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// Registers a provider with `gpus` GPUs and a bond of ten `MinBond`s.
+/// Registers a provider with `gpus` GPUs and a bond of its minimum plus ten `MinBond`s.
 fn registered<T: Config>(index: u32, gpus: u32) -> Result<T::AccountId, BenchmarkError> {
 	let who = funded::<T>("provider", index);
 	let (key, proof) = testing::keystore_key::<T>(&who)?;
+	let profile = testing::largest_profile(index, gpus);
+	let bond = Providers::<T>::min_bond(&profile)
+		.saturating_add(T::MinBond::get().saturating_mul(10u32.into()));
 	Providers::<T>::do_register(
 		who.clone(),
-		testing::largest_profile(index, gpus),
+		profile,
 		key,
 		proof,
 		testing::longest_endpoint(),
 		testing::region(),
-		T::MinBond::get().saturating_mul(10u32.into()),
+		bond,
 	)?;
 	Ok(who)
 }
@@ -51,7 +54,7 @@ mod benchmarks {
 	fn register(g: Linear<1, MAX_GPUS>) -> Result<(), BenchmarkError> {
 		let who = funded::<T>("provider", 0);
 		let (key, proof) = testing::keystore_key::<T>(&who)?;
-		let bond = T::MinBond::get();
+		let bond = Providers::<T>::min_bond(&testing::largest_profile(0, g));
 
 		#[extrinsic_call]
 		_(

@@ -89,6 +89,7 @@ pub mod pallet {
 			#[inject_runtime_type]
 			type RuntimeHoldReason = ();
 			type MinBond = ConstU64<1_000>;
+			type BondPerGpu = ConstU64<0>;
 			type DefaultUnbondingPeriod = ConstU64<5>;
 			type MaxUnbondingPeriod = ConstU64<1_000>;
 			type MaxUnbondingChunks = ConstU32<4>;
@@ -119,6 +120,13 @@ pub mod pallet {
 		#[pallet::constant]
 		#[pallet::no_default_bounds]
 		type MinBond: Get<BalanceOf<Self>>;
+
+		/// The bond each declared GPU adds to `MinBond`: a provider's minimum bond grows with
+		/// the hardware it claims, so that a slash (a share of the bond) costs a lie in
+		/// proportion to what the lie could earn. Changed by a runtime upgrade (the root track).
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type BondPerGpu: Get<BalanceOf<Self>>;
 
 		/// The unbonding period until genesis or `ForceOrigin` sets another (see
 		/// [`UnbondingPeriod`]).
@@ -286,7 +294,8 @@ pub mod pallet {
 		InsufficientBond,
 		/// Nothing is withdrawable yet.
 		NothingToWithdraw,
-		/// The provider has work in flight and cannot leave.
+		/// The provider has work in flight and cannot leave (or change its hardware under its
+		/// leases).
 		HasActiveWork,
 		/// The provider's status does not allow this.
 		InvalidStatus,
@@ -348,7 +357,8 @@ pub mod pallet {
 
 		/// Replaces the caller's hardware profile, endpoint and region. A change of hardware
 		/// sends an `Active` provider back to `Registered` until it is proven again, and waits
-		/// until the provider's open challenge (if any) is settled.
+		/// until the provider's open challenge (if any) is settled and its leases have ended
+		/// (they hold its GPUs).
 		///
 		/// - `origin`: signed by the provider.
 		/// - `profile`, `endpoint`, `region`: as for `register`; the GPU UUIDs may be the caller's

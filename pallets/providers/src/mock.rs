@@ -130,6 +130,12 @@ impl pallet_providers::Config for Test {
 	type MaxLocalKeys = ConstU32<MAX_LOCAL_KEYS>;
 	type WorkInFlight = TestWork;
 	type OnSlash = SlashSink;
+	type BondPerGpu = BondPerGpu;
+}
+
+polkadot_sdk::frame_support::parameter_types! {
+	/// 0 as in the prelude, unless a test sets it (`BondPerGpu::set`).
+	pub static BondPerGpu: Balance = 0;
 }
 
 pub const ALICE: AccountId = 1;

@@ -133,16 +133,17 @@ pub fn register<T: Config>(
 	)
 }
 
-/// Mints `MinBond × 1,000` to `who` and registers it with `profile`, a new keystore key and a
-/// bond of ten `MinBond`s; returns the key.
+/// Mints `MinBond × 1,000` (and the GPUs' bonds) to `who` and registers it with `profile`, a
+/// new keystore key and a bond of its minimum plus nine `MinBond`s; returns the key.
 pub fn register_funded<T: Config>(
 	who: &T::AccountId,
 	profile: HardwareProfile,
 ) -> Result<AttestationKey, DispatchError> {
 	let min = T::MinBond::get();
-	T::Currency::mint_into(who, min.saturating_mul(1_000u32.into()))?;
+	let bond = Pallet::<T>::min_bond(&profile).saturating_add(min.saturating_mul(9u32.into()));
+	T::Currency::mint_into(who, min.saturating_mul(1_000u32.into()).saturating_add(bond))?;
 	let (key, proof) = keystore_key::<T>(who)?;
-	register::<T>(who, profile, key.clone(), proof, min.saturating_mul(10u32.into()))?;
+	register::<T>(who, profile, key.clone(), proof, bond)?;
 	Ok(key)
 }
 
@@ -210,7 +211,7 @@ pub mod random {
 
 	/// A random registry call by `who`, whose attestation key is [`key`]`(seed)`; `other` is the
 	/// provider a governance call names. Of 14: a registration (6) of 1–3 H100s on host `seed`
-	/// with a bond of `MinBond` plus up to `max_extra`, unbonding (2), withdrawing, leaving,
+	/// with a bond of its minimum plus up to `max_extra`, unbonding (2), withdrawing, leaving,
 	/// pausing, resuming (1 each), and governance suspending `other` (2).
 	pub fn call<T: Config>(
 		rng: &mut Rng,
@@ -220,15 +221,20 @@ pub mod random {
 		max_extra: u128,
 	) -> Call<T> {
 		match rng.below(14) {
-			0..=5 => Call::register {
-				profile: h100_profile(u32::from(seed), 1u32.saturating_add(rng.below(3) as u32)),
-				attestation_key: key(seed),
-				key_proof: key_proof::<T>(seed, who),
-				endpoint: endpoint(),
-				region: region(),
-				bond: T::MinBond::get().saturating_add(
+			0..=5 => {
+				let profile =
+					h100_profile(u32::from(seed), 1u32.saturating_add(rng.below(3) as u32));
+				let bond = Pallet::<T>::min_bond(&profile).saturating_add(
 					rng.amount().checked_rem(max_extra).unwrap_or_default().saturated_into(),
-				),
+				);
+				Call::register {
+					profile,
+					attestation_key: key(seed),
+					key_proof: key_proof::<T>(seed, who),
+					endpoint: endpoint(),
+					region: region(),
+					bond,
+				}
 			},
 			6..=7 => Call::unbond { amount: rng.amount().saturated_into() },
 			8 => Call::withdraw_unbonded {},

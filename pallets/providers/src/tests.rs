@@ -86,6 +86,42 @@ fn register_below_min_bond_fails_and_holds_nothing() {
 }
 
 #[test]
+fn the_minimum_bond_grows_with_the_declared_gpus() {
+	build_and_execute(|| {
+		BondPerGpu::set(100);
+		// Eight GPUs: MinBond + 8 × 100.
+		assert_eq!(Providers::min_bond(&profile(1, 8)), MIN_BOND + 800);
+		assert_noop!(register(ALICE, 1, 8, MIN_BOND + 799), Error::<Test>::BondTooLow);
+		assert_ok!(register(ALICE, 1, 8, MIN_BOND + 800));
+		// Unbonding stops at the minimum of its GPUs.
+		assert_noop!(Providers::unbond(RuntimeOrigin::signed(ALICE), 1), Error::<Test>::BondTooLow);
+		// Declaring more GPUs asks for their bond first.
+		let more = |gpus| {
+			Providers::update_profile(
+				RuntimeOrigin::signed(ALICE),
+				profile(1, gpus),
+				crate::testing::endpoint(),
+				crate::testing::region(),
+			)
+		};
+		assert_noop!(more(9), Error::<Test>::BondTooLow);
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(ALICE), 100));
+		assert_ok!(more(9));
+		// A slash to below the minimum of its GPUs takes it out of work.
+		assert_ok!(<Providers as ProviderSlash<_>>::slash(
+			&ALICE,
+			Permill::from_percent(1),
+			SlashReason::FailedChallenge
+		));
+		assert_eq!(record(ALICE).status, ProviderStatus::Underbonded);
+		// Describing fewer GPUs, its bond covers them again: listed, to be proven.
+		assert_ok!(more(4));
+		assert_eq!(record(ALICE).status, ProviderStatus::Registered);
+		BondPerGpu::set(0);
+	});
+}
+
+#[test]
 fn register_without_the_funds_fails_with_insufficient_balance() {
 	build_and_execute(|| {
 		assert_noop!(register(POOR, 1, 1, MIN_BOND), Error::<Test>::InsufficientBalance);

@@ -124,6 +124,10 @@ pub trait ProviderInspect<AccountId> {
 	/// The reputation now of a provider that is `Active` and meets `requirement` (one read),
 	/// or `None`: what a marketplace asks of a bidder.
 	fn eligibility(provider: &AccountId, requirement: &HardwareRequirement) -> Option<Permill>;
+	/// The reputation now and the declared GPU count of a provider that is `Active` and meets
+	/// `requirement` (one read), or `None`: what a marketplace asks of an auction's winner,
+	/// whose leases may take at most its GPUs.
+	fn capacity(provider: &AccountId, requirement: &HardwareRequirement) -> Option<(Permill, u32)>;
 	/// Whether an `Active` provider meets `requirement`.
 	fn is_eligible(provider: &AccountId, requirement: &HardwareRequirement) -> bool {
 		Self::eligibility(provider, requirement).is_some()

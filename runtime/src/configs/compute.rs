@@ -30,11 +30,12 @@ impl pallet_proof_of_compute::OnVerifiedCompute<crate::AccountId> for VerifiedCo
 	}
 }
 
-/// Credits a settled lease's GPU-blocks to the provider's work in the current era.
+/// Credits a settled lease's protocol fees to the provider's work in the current era (the
+/// lease pool is weighted by them and capped at their sum).
 pub struct SettledLeasesToEmissions;
-impl pallet_marketplace::OnLeaseSettled<crate::AccountId> for SettledLeasesToEmissions {
-	fn on_lease_settled(provider: &crate::AccountId, gpu_blocks: u128) {
-		crate::Emissions::note_work(provider, 0, gpu_blocks);
+impl pallet_marketplace::OnLeaseSettled<crate::AccountId, Balance> for SettledLeasesToEmissions {
+	fn on_lease_settled(provider: &crate::AccountId, _value: Balance, fees: Balance) {
+		crate::Emissions::note_work(provider, 0, fees);
 	}
 }
 
@@ -42,6 +43,9 @@ parameter_types! {
 	/// The smallest provider bond: 100 CRU, well above the storage its record and its index
 	/// entries take (checked in `tests.rs`).
 	pub const ProviderMinBond: Balance = 100 * UNITS;
+	/// Each declared GPU adds 25 CRU to the minimum bond: a 64-GPU host bonds at least
+	/// 1,700 CRU, so the failure slash (a share of the bond) grows with what a lie could earn.
+	pub const ProviderBondPerGpu: Balance = 25 * UNITS;
 	/// A week until unbonded funds are free: long enough for the proof-of-compute and
 	/// marketplace pallets to slash misbehaviour found after the fact.
 	pub const ProviderUnbondingPeriod: BlockNumber = 7 * DAYS;
@@ -71,6 +75,8 @@ parameter_types! {
 	pub const AbandonSlash: Permill = Permill::from_percent(5);
 	/// A provider that loses a dispute loses 10% of its bond to the developer.
 	pub const DisputeSlash: Permill = Permill::from_percent(10);
+	/// The least a job may pay per block and per GPU: 1 µCRU.
+	pub const DefaultMinPrice: Balance = UNITS / 1_000_000;
 }
 
 impl pallet_marketplace::Config for Runtime {
@@ -79,10 +85,15 @@ impl pallet_marketplace::Config for Runtime {
 	type Providers = crate::Providers;
 	/// Emissions' governed burn share is burned, the rest funds the treasury.
 	type FeeHandler = pallet_emissions::FeeSplit<Runtime>;
-	/// Emissions pays for settled leases' GPU-blocks.
+	/// Emissions pays for settled leases, by their fees.
 	type OnLeaseSettled = SettledLeasesToEmissions;
 	/// Root or the `emissions_admin` track.
 	type DisputeOrigin = GovernanceOrigin;
+	/// The minimum price is for the root track (a referendum with the strongest bar).
+	type ParamsOrigin = EnsureRoot<crate::AccountId>;
+	/// 1 µCRU per block and GPU (0.0144 CRU per GPU-day at 6-second blocks) until governance
+	/// sets it: leases are never free.
+	type DefaultMinPrice = DefaultMinPrice;
 	type JobDeposit = JobDeposit;
 	type BidDeposit = BidDeposit;
 	type DisputeDeposit = DisputeDeposit;
@@ -119,6 +130,7 @@ impl pallet_providers::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type MinBond = ProviderMinBond;
+	type BondPerGpu = ProviderBondPerGpu;
 	type DefaultUnbondingPeriod = ProviderUnbondingPeriod;
 	type MaxUnbondingPeriod = ProviderMaxUnbondingPeriod;
 	type MaxUnbondingChunks = ConstU32<16>;

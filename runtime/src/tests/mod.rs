@@ -182,7 +182,7 @@ fn a_workers_heartbeat_is_free_uses_no_nonce_and_goes_before_ordinary_transactio
 			&eve,
 			42,
 			pallet_providers::testing::h100_profile(42, 1),
-			crate::configs::ProviderMinBond::get(),
+			crate::Providers::min_bond(&pallet_providers::testing::h100_profile(42, 1)),
 		)
 		.unwrap();
 		// Period 0 starts at the end of block 1.
@@ -313,7 +313,7 @@ fn the_runtime_upgrade_migrates_the_provider_count() {
 				&who.to_account_id(),
 				seed,
 				testing::h100_profile(seed.into(), 2),
-				crate::configs::ProviderMinBond::get(),
+				crate::Providers::min_bond(&testing::h100_profile(seed.into(), 2)),
 			)
 			.unwrap();
 		}

@@ -49,6 +49,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(!spec.max_price_per_block.is_zero(), Error::<T>::ZeroPrice);
 		let gpus = spec.requirement.min_gpu_count;
 		ensure!(gpus > 0 && gpus <= MAX_GPUS, Error::<T>::InvalidRequirement);
+		ensure!(
+			spec.max_price_per_block >= Self::min_price_for(spec),
+			Error::<T>::PriceBelowMinimum
+		);
 		let duration: BalanceOf<T> = spec.duration.saturated_into::<u32>().into();
 		spec.max_price_per_block
 			.checked_mul(&duration)
@@ -77,6 +81,11 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::deposit_event(Event::JobPosted { job: id, owner: who, escrow, deposit, closes_at });
 		Ok(())
+	}
+
+	/// The lowest price per block a job of `spec` may offer or be bid: `MinPrice` × its GPUs.
+	fn min_price_for(spec: &JobSpecOf<T>) -> BalanceOf<T> {
+		MinPrice::<T>::get().saturating_mul(spec.requirement.min_gpu_count.into())
 	}
 
 	/// The job, if it takes bids now; with its kind checked.
@@ -151,6 +160,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(BidsOf<T>, BidOf<T>), Error<T>> {
 		let job = Self::biddable(id, false)?;
 		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
+		ensure!(price >= Self::min_price_for(&job.spec), Error::<T>::BidBelowMinimum);
 		let reputation = Self::eligible(who, &job)?;
 		let bids = Bids::<T>::get(id);
 		ensure!(!bids.iter().any(|b| b.provider == *who), Error::<T>::AlreadyBid);
@@ -258,6 +268,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::RevealMismatch
 		);
 		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
+		ensure!(price >= Self::min_price_for(&job.spec), Error::<T>::BidBelowMinimum);
 		let reputation = Self::eligible(who, &job)?;
 		let bids = Bids::<T>::get(id);
 		let bid = Bid {
@@ -332,7 +343,7 @@ impl<T: Config> Pallet<T> {
 		let mut winner: Option<&BidOf<T>> = None;
 		let mut second: Option<BalanceOf<T>> = None;
 		for bid in bids.iter() {
-			let fits = Self::eligible(&bid.provider, &job).is_ok() &&
+			let fits = Self::has_room(&bid.provider, &job) &&
 				!ProviderLeases::<T>::get(&bid.provider).is_full();
 			if !fits {
 				continue;
@@ -356,6 +367,19 @@ impl<T: Config> Pallet<T> {
 			AuctionKind::Sealed { .. } => second.unwrap_or(job.spec.max_price_per_block),
 		};
 		Self::award(id, job, winner.provider.clone(), price);
+	}
+
+	/// Whether `who` may win `job` now: `Active`, meeting the requirement and the minimum
+	/// reputation, and with the job's GPUs free beside its other leases' (one read of the
+	/// record, one of its leased GPUs).
+	fn has_room(who: &T::AccountId, job: &JobOf<T>) -> bool {
+		let Some((reputation, declared)) = T::Providers::capacity(who, &job.spec.requirement)
+		else {
+			return false;
+		};
+		reputation >= job.spec.min_reputation &&
+			LeasedGpus::<T>::get(who).saturating_add(job.spec.requirement.min_gpu_count) <=
+				declared
 	}
 
 	fn forfeit_unrevealed(id: JobId, job: &mut JobOf<T>) {
@@ -388,6 +412,8 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 		let end = now.saturating_add(job.spec.duration);
+		let gpus = job.spec.requirement.min_gpu_count;
+		LeasedGpus::<T>::mutate(&provider, |n| *n = n.saturating_add(gpus));
 		let pushed = ProviderLeases::<T>::try_mutate(&provider, |l| l.try_push(id));
 		if pushed.is_err() {
 			defensive!("the winner's lease list is full though it was checked");
@@ -461,7 +487,7 @@ impl<T: Config> Pallet<T> {
 				let blocks: BalanceOf<T> =
 					T::CancellationBlocks::get().saturated_into::<u32>().into();
 				let fee = lease.price_per_block.saturating_mul(blocks);
-				Self::pay(id, &mut job, &lease.provider, lease.accrued.saturating_add(fee));
+				Self::pay(id, &mut job, &lease, lease.accrued.saturating_add(fee));
 				Self::end_job(id, job, JobEnd::Cancelled);
 			},
 			JobPhase::Completed { .. } | JobPhase::Disputed { .. } =>

@@ -44,7 +44,9 @@ impl<T: Config> Pallet<T> {
 	/// - `timers`: each live job that is not disputed is in exactly one queue, the one at its
 	///   `timer`; a disputed job in none; queues hold only live jobs; no job id at or above
 	///   `NextJobId`;
-	/// - `withdrawals`: a withdrawal count only for a provider with a registry record.
+	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
+	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' GPU counts, at most
+	///   the GPUs it declared (leases take GPUs, they do not share them).
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		Self::try_state_money()?;
 		Self::try_state_bids()?;
@@ -137,15 +139,32 @@ impl<T: Config> Pallet<T> {
 			check(Leases::<T>::contains_key(id) == leased, "leases: lease and phase disagree")?;
 		}
 		let mut listed = 0usize;
+		let mut gpus_of = BTreeMap::<T::AccountId, u32>::new();
 		for (provider, jobs) in ProviderLeases::<T>::iter() {
 			check(!jobs.is_empty(), "leases: an empty list kept")?;
+			let mut gpus = 0u32;
 			for id in jobs.iter() {
 				let lease = Leases::<T>::get(id)
 					.ok_or(TryRuntimeError::Other("leases: listed job without lease"))?;
 				check(lease.provider == provider, "leases: listed under another provider")?;
+				let job = Jobs::<T>::get(id)
+					.ok_or(TryRuntimeError::Other("leases: listed job without a job"))?;
+				gpus = gpus.saturating_add(job.spec.requirement.min_gpu_count);
 				listed = listed.saturating_add(1);
 			}
+			let declared =
+				T::Providers::profile(&provider).map(|(p, _)| p.gpu_count()).unwrap_or_default();
+			check(gpus <= declared, "leased GPUs: more than the provider declared")?;
+			gpus_of.insert(provider, gpus);
 		}
+		for (provider, gpus) in LeasedGpus::<T>::iter() {
+			check(gpus > 0, "leased GPUs: a zero count kept")?;
+			check(
+				gpus_of.remove(&provider) == Some(gpus),
+				"leased GPUs: the count disagrees with the leases",
+			)?;
+		}
+		check(gpus_of.values().all(|g| *g == 0), "leased GPUs: leases whose GPUs are not counted")?;
 		let mut leases = 0usize;
 		for (_, lease) in Leases::<T>::iter() {
 			leases = leases.saturating_add(1);

@@ -140,9 +140,8 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let (gpu_seconds, status) = match &attestation.report {
 			WorkReport::Refused { .. } => {
-				let provider = lease.provider.clone();
 				let accrued = lease.accrued;
-				Self::pay(id, &mut job, &provider, accrued);
+				Self::pay(id, &mut job, &lease, accrued);
 				Self::end_job(id, job, JobEnd::Refused);
 				return Ok(());
 			},
@@ -202,7 +201,7 @@ impl<T: Config> Pallet<T> {
 		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.phase == JobPhase::Running, Error::<T>::WrongPhase);
 		ensure!(!lease.accrued.is_zero(), Error::<T>::NothingToClaim);
-		let (paid, fee) = Self::pay(id, &mut job, &who, lease.accrued);
+		let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
 		let out = paid.saturating_add(fee);
 		lease.accrued = lease.accrued.saturating_sub(out);
 		lease.claimed = lease.claimed.saturating_add(out);
@@ -265,8 +264,8 @@ impl<T: Config> Pallet<T> {
 					&job.owner,
 					dispute.deposit.saturating_sub(moved),
 				);
-				Self::pay(id, &mut job, &lease.provider, lease.accrued);
-				Self::credit_served(&job, &lease);
+				let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
+				Self::credit_served(&lease, paid.saturating_add(fee));
 				Self::end_job(id, job, JobEnd::Settled);
 			},
 		}
@@ -297,23 +296,25 @@ impl<T: Config> Pallet<T> {
 	/// A completed job past its dispute window: the provider is paid, the rest returned.
 	pub(crate) fn settle(id: JobId, mut job: JobOf<T>) {
 		if let Some(lease) = Leases::<T>::get(id) {
-			Self::pay(id, &mut job, &lease.provider, lease.accrued);
-			Self::credit_served(&job, &lease);
+			let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
+			Self::credit_served(&lease, paid.saturating_add(fee));
 		}
 		Self::end_job(id, job, JobEnd::Settled);
 	}
 
-	/// Tells `OnLeaseSettled` of a settled lease's paid blocks × the job's GPUs.
-	fn credit_served(job: &JobOf<T>, lease: &LeaseOf<T>) {
-		let blocks: u128 = lease.paid_blocks.saturated_into();
-		let gpus = u128::from(job.spec.requirement.min_gpu_count.max(1));
-		T::OnLeaseSettled::on_lease_settled(&lease.provider, blocks.saturating_mul(gpus));
+	/// Tells `OnLeaseSettled` what a settled lease paid out over its life (claims and `last`,
+	/// the final payment) and the protocol fees of it (`ProtocolFee` of the total, as `pay`
+	/// counts them): emissions pays for work someone paid for, never more than its fees.
+	fn credit_served(lease: &LeaseOf<T>, last: BalanceOf<T>) {
+		let value = lease.claimed.saturating_add(last);
+		let fees = T::ProtocolFee::get().mul_floor(value);
+		T::OnLeaseSettled::on_lease_settled(&lease.provider, value, fees);
 	}
 
 	/// A lease without attestations for `GraceBlocks`: what was attested is paid, the
 	/// provider is slashed to the developer, the rest returned.
 	pub(crate) fn abandon(id: JobId, mut job: JobOf<T>, lease: LeaseOf<T>) {
-		Self::pay(id, &mut job, &lease.provider, lease.accrued);
+		Self::pay(id, &mut job, &lease, lease.accrued);
 		Self::slash_provider(
 			id,
 			&job,

@@ -121,18 +121,26 @@ impl<T: Config> Pallet<T> {
 
 	/// Pays the lease's provider `amount` out of the job's escrow: the protocol fee to the fee
 	/// handler, the rest to the provider. Lowers `job.escrow` by what left it; returns
-	/// (paid to the provider, fee).
+	/// (paid to the provider, fee). The fee is counted over the lease's payments
+	/// (`ProtocolFee` of everything it paid out so far, `lease.claimed`, less what earlier
+	/// payments took), so a lease's fees are exactly `ProtocolFee` of its total, however it is
+	/// paid out: what emissions is told at settlement is what was taken.
 	pub(crate) fn pay(
 		id: JobId,
 		job: &mut JobOf<T>,
-		provider: &T::AccountId,
+		lease: &LeaseOf<T>,
 		amount: BalanceOf<T>,
 	) -> (BalanceOf<T>, BalanceOf<T>) {
 		let amount = amount.min(job.escrow);
 		if amount.is_zero() {
 			return (Zero::zero(), Zero::zero());
 		}
-		let fee = T::ProtocolFee::get().mul_floor(amount);
+		let rate = T::ProtocolFee::get();
+		let fee = rate
+			.mul_floor(lease.claimed.saturating_add(amount))
+			.saturating_sub(rate.mul_floor(lease.claimed))
+			.min(amount);
+		let provider = &lease.provider;
 		let paid = Self::transfer_held(
 			HoldReason::JobEscrow,
 			&job.owner,
@@ -158,6 +166,11 @@ impl<T: Config> Pallet<T> {
 			job.escrow.saturating_add(job.deposit),
 		);
 		if let Some(lease) = Leases::<T>::take(id) {
+			let gpus = job.spec.requirement.min_gpu_count;
+			LeasedGpus::<T>::mutate_exists(&lease.provider, |n| {
+				let left = n.unwrap_or_default().saturating_sub(gpus);
+				*n = (left > 0).then_some(left);
+			});
 			ProviderLeases::<T>::mutate_exists(&lease.provider, |leases| {
 				if let Some(list) = leases {
 					list.retain(|j| *j != id);

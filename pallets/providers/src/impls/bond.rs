@@ -21,7 +21,7 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(&HoldReason::ProviderBond.into(), &who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let from = record.status;
-		if from == ProviderStatus::Underbonded && record.bond >= T::MinBond::get() {
+		if from == ProviderStatus::Underbonded && record.bond >= Self::min_bond(&record.profile) {
 			// Back above the minimum: listed again, to be proven again.
 			record.status = ProviderStatus::Registered;
 			record.status_since = frame_system::Pallet::<T>::block_number();
@@ -39,7 +39,7 @@ impl<T: Config> Pallet<T> {
 		let mut record = Self::listed(&who)?;
 		ensure!(!amount.is_zero(), Error::<T>::InsufficientBond);
 		let remaining = record.bond.checked_sub(&amount).ok_or(Error::<T>::InsufficientBond)?;
-		ensure!(remaining >= T::MinBond::get(), Error::<T>::BondTooLow);
+		ensure!(remaining >= Self::min_bond(&record.profile), Error::<T>::BondTooLow);
 		let unlock_at = Self::unlock_at_for_new_chunk();
 		record
 			.unbonding

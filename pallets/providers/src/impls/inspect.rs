@@ -100,6 +100,16 @@ impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
 			})
 			.map(|r| Self::reputation_now(&r.reputation).score)
 	}
+	fn capacity(
+		provider: &T::AccountId,
+		requirement: &HardwareRequirement,
+	) -> Option<(Permill, u32)> {
+		Providers::<T>::get(provider)
+			.filter(|r| {
+				r.status == ProviderStatus::Active && requirement.is_met_by(&r.profile, &r.region)
+			})
+			.map(|r| (Self::reputation_now(&r.reputation).score, r.profile.gpu_count()))
+	}
 	fn providers_after(after: Option<&T::AccountId>, limit: u32) -> Vec<T::AccountId> {
 		let mut keys = Providers::<T>::iter_keys();
 		if let Some(after) = after {

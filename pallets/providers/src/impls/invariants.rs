@@ -2,7 +2,7 @@
 
 use crate::{pallet::*, types::*};
 use polkadot_sdk::{
-	frame_support::{ensure, traits::Get},
+	frame_support::ensure,
 	frame_system,
 	sp_runtime::{traits::Zero, TryRuntimeError},
 };
@@ -39,10 +39,15 @@ impl<T: Config> Pallet<T> {
 					ensure!(record.bond.is_zero(), "a leaving provider has an active bond");
 					ensure!(!record.unbonding.is_empty(), "a leaving provider with nothing bonded");
 				},
-				ProviderStatus::Underbonded =>
-					ensure!(record.bond < T::MinBond::get(), "underbonded with enough bond"),
+				ProviderStatus::Underbonded => ensure!(
+					record.bond < Self::min_bond(&record.profile),
+					"underbonded with enough bond"
+				),
 				ProviderStatus::Registered | ProviderStatus::Active | ProviderStatus::Paused =>
-					ensure!(record.bond >= T::MinBond::get(), "bond below MinBond"),
+					ensure!(
+						record.bond >= Self::min_bond(&record.profile),
+						"bond below the minimum for its GPUs"
+					),
 				ProviderStatus::Suspended => {},
 			}
 		}

@@ -17,6 +17,14 @@ use polkadot_sdk::{
 };
 
 impl<T: Config> Pallet<T> {
+	/// The least bond a provider declaring `profile` may have: `MinBond` + `BondPerGpu` × its
+	/// GPUs.
+	pub fn min_bond(profile: &HardwareProfile) -> BalanceOf<T> {
+		T::BondPerGpu::get()
+			.saturating_mul(profile.gpu_count().into())
+			.saturating_add(T::MinBond::get())
+	}
+
 	/// Checks a profile on its own: GPUs listed, sane, named; one UUID per GPU, none twice.
 	pub(crate) fn validate_profile(profile: &HardwareProfile) -> DispatchResult {
 		ensure!(!profile.gpus.is_empty(), Error::<T>::EmptyGpuList);
@@ -78,7 +86,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 		Self::validate_profile(&profile)?;
 		Self::validate_listing(&endpoint, &region)?;
-		ensure!(bond >= T::MinBond::get(), Error::<T>::BondTooLow);
+		ensure!(bond >= Self::min_bond(&profile), Error::<T>::BondTooLow);
 		ensure!(!AttestationKeyOwner::<T>::contains_key(&attestation_key), Error::<T>::KeyInUse);
 		for uuid in profile.gpu_uuids.iter() {
 			ensure!(!GpuOwner::<T>::contains_key(uuid), Error::<T>::GpuAlreadyRegistered);
@@ -127,10 +135,21 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let hardware_changes = record.profile != profile;
+		// More GPUs ask for more bond (an underbonded provider may still describe its host).
+		ensure!(
+			record.status == ProviderStatus::Underbonded || record.bond >= Self::min_bond(&profile),
+			Error::<T>::BondTooLow
+		);
 		// A challenge is sized for the declared hardware: it cannot change under it.
 		ensure!(
 			!hardware_changes || !T::WorkInFlight::has_open_challenge(&who),
 			Error::<T>::ChallengeOpen
+		);
+		// Leases take the declared GPUs (a marketplace leases at most that many at once): the
+		// hardware cannot shrink or change under them.
+		ensure!(
+			!hardware_changes || !T::WorkInFlight::has_work_in_flight(&who),
+			Error::<T>::HasActiveWork
 		);
 		let old_gpus = record.profile.gpu_uuids.len() as u32;
 		for uuid in record.profile.gpu_uuids.iter() {
@@ -142,6 +161,11 @@ impl<T: Config> Pallet<T> {
 		let from = record.status;
 		if hardware_changes && from == ProviderStatus::Active {
 			// New hardware must be proven before it earns.
+			record.status = ProviderStatus::Registered;
+			record.status_since = frame_system::Pallet::<T>::block_number();
+		}
+		if from == ProviderStatus::Underbonded && record.bond >= Self::min_bond(&profile) {
+			// Fewer GPUs: the bond covers the new minimum, listed again to be proven.
 			record.status = ProviderStatus::Registered;
 			record.status_since = frame_system::Pallet::<T>::block_number();
 		}

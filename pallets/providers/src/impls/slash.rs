@@ -50,7 +50,7 @@ impl<T: Config> Pallet<T> {
 		let leaving = from == ProviderStatus::Leaving;
 		let emptied = record.bond.is_zero() && record.unbonding.is_empty();
 		if !leaving &&
-			record.bond < T::MinBond::get() &&
+			record.bond < Self::min_bond(&record.profile) &&
 			matches!(
 				from,
 				ProviderStatus::Registered | ProviderStatus::Active | ProviderStatus::Paused

@@ -41,7 +41,8 @@ impl<T: Config> Pallet<T> {
 		// Back to `Registered` (to be proven again), or to `Underbonded` if slashes took the bond
 		// below the minimum meanwhile.
 		let to = match Providers::<T>::get(who) {
-			Some(record) if record.bond < T::MinBond::get() => ProviderStatus::Underbonded,
+			Some(record) if record.bond < Self::min_bond(&record.profile) =>
+				ProviderStatus::Underbonded,
 			_ => ProviderStatus::Registered,
 		};
 		Self::transition(who, to, |from| from == ProviderStatus::Suspended)
