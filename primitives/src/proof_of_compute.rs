@@ -186,7 +186,8 @@ impl ChallengeParams {
 		Self {
 			period: 10,
 			commit_window: 3,
-			open_window: 8,
+			// The sample seed from the 3 blocks after the commit window, then 3 to open in.
+			open_window: 9,
 			rows: 64,
 			inner: 512,
 			cols: 64,

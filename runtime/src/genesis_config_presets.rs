@@ -54,6 +54,9 @@ fn genesis(
 		Network::Development(key) => (Some(key.to_account_id()), true),
 		Network::ProductionLike => (None, false),
 	};
+	// Only `--dev` unbonds within a minute; a production-like network keeps the runtime's
+	// week, so that slashes found after the fact still reach the bond.
+	let unbonding_period = dev_timings.then_some(DEV_UNBONDING_PERIOD);
 	let pot = crate::configs::ValidatorPotAccount::get();
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
@@ -78,7 +81,7 @@ fn genesis(
 		},
 		sudo: SudoConfig { key: sudo },
 		origins: OriginsConfig { dev_timings },
-		providers: ProvidersConfig { unbonding_period: Some(DEV_UNBONDING_PERIOD) },
+		providers: ProvidersConfig { unbonding_period },
 		proof_of_compute: ProofOfComputeConfig { params: Some(challenges) },
 	})
 }
@@ -89,7 +92,7 @@ fn well_known_accounts() -> Vec<AccountId> {
 
 /// `--dev`: Alice is the only validator and the sudo key; governance runs with development
 /// timings (a referendum passes in about two minutes, an emission era lasts 20 blocks); the
-/// well-known accounts are funded; provider bonds unbond within a minute (as on `--chain local`);
+/// well-known accounts are funded; provider bonds unbond within a minute (only here);
 /// proof-of-compute challenges are tiny and come every 10 blocks, so that a CPU node proves itself
 /// within a minute.
 pub fn development_config_genesis() -> Value {
@@ -104,7 +107,7 @@ pub fn development_config_genesis() -> Value {
 /// `--chain local`: Alice, Bob, Charlie and Dave validate; proof of compute runs at production
 /// sizes (the mainnet parameters: hourly periods, seconds of GPU work per challenge); no sudo
 /// key: Root is reached only through a referendum on the `root` track, with production
-/// governance timings.
+/// governance timings, and bonds unbond in the runtime's week.
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![

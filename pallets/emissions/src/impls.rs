@@ -161,6 +161,7 @@ impl<T: Config> Pallet<T> {
 		Eras::<T>::insert(era, record);
 
 		let next = era.saturating_add(1);
+		EraBaseline::<T>::kill();
 		CurrentEra::<T>::put(next);
 		EraStart::<T>::put(now);
 		Eras::<T>::insert(next, EraRecord::default());
@@ -332,7 +333,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_set_params(params: ParamsOf, bounded: bool) -> DispatchResult {
 		Self::validate(&params)?;
 		if bounded {
-			Self::check_bounds(&Params::<T>::get(), &params)?;
+			// Against the era's start, not the last change: one bounded step per era in all.
+			let baseline = EraBaseline::<T>::get().unwrap_or_else(Params::<T>::get);
+			Self::check_bounds(&baseline, &params)?;
+			EraBaseline::<T>::put(baseline);
+		} else {
+			// Root sets a new baseline for the rest of the era.
+			EraBaseline::<T>::put(params.clone());
 		}
 		Params::<T>::put(params.clone());
 		Self::deposit_event(Event::ParamsSet { params });

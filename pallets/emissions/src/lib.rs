@@ -110,6 +110,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Params<T: Config> = StorageValue<_, ParamsOf, ValueQuery, T::DefaultParams>;
 
+	/// The parameters as they stood when the current era started (or as Root last set them in
+	/// it): every bounded change of the era is checked against these, not against the values
+	/// an earlier change of the same era left, so that no batch of changes (nor parallel
+	/// referenda) compounds them past one step per era. Written by the era's first change;
+	/// removed when the era closes.
+	#[pallet::storage]
+	pub type EraBaseline<T: Config> = StorageValue<_, ParamsOf, OptionQuery>;
+
 	/// The era running now.
 	#[pallet::storage]
 	pub type CurrentEra<T: Config> = StorageValue<_, EraIndex, ValueQuery>;
@@ -264,9 +272,10 @@ pub mod pallet {
 		/// from the next fee).
 		///
 		/// - `origin`: `UnboundedOrigin` (Root) sets any valid parameters; `GovernanceOrigin` (the
-		///   `emissions_admin` track) moves each by at most `MaxChange` of its current value (at
-		///   least one step: 1 percentage point of a share, 0.01 point of decay, one era of claim
-		///   window, 1% of `initial` for the floor).
+		///   `emissions_admin` track) moves each by at most `MaxChange` of its value at the era's
+		///   start (`EraBaseline`; at least one step: 1 percentage point of a share, 0.01 point of
+		///   decay, one era of claim window, 1% of `initial` for the floor), however many changes
+		///   the era sees.
 		/// - `params`: the shares sum to 100%; 1 ≤ `claim_window` ≤ `MaxClaimWindow`.
 		#[pallet::call_index(1)]
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf) -> DispatchResult {

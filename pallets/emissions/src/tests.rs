@@ -1,7 +1,7 @@
 // Tests may panic and overflow: that is how they fail.
 #![allow(clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::indexing_slicing)]
 
-use crate::{mock::*, Eras, Error, Event, OldestEra, Params, ProviderWork, Totals};
+use crate::{mock::*, EraBaseline, Eras, Error, Event, OldestEra, Params, ProviderWork, Totals};
 use polkadot_sdk::{
 	frame_support::{
 		assert_noop, assert_ok,
@@ -489,5 +489,38 @@ fn the_lease_pool_is_never_more_than_the_fees_the_leases_paid() {
 		assert_eq!(record.lease_pool, 1_000);
 		assert_eq!(record.compute_pool, 630_000 - 1_000);
 		assert_eq!(Emissions::claimable(&ALICE, 1), 1_000);
+	});
+}
+
+#[test]
+fn bounded_changes_do_not_compound_within_an_era() {
+	build_and_execute(|| {
+		let admin = || RuntimeOrigin::signed(ADMIN);
+		let start = default_params();
+		// A referendum enacting a batch of ten +10% steps (or ten parallel referenda): the first
+		// takes initial to 1.1×, the second is checked against the era's start, not 1.1×.
+		let mut p = start.clone();
+		p.initial = start.initial + start.initial / 10;
+		assert_ok!(Emissions::set_params(admin(), p.clone()));
+		let mut q = p.clone();
+		q.initial = p.initial + p.initial / 10;
+		assert_noop!(
+			Emissions::set_params(admin(), q.clone()),
+			Error::<Test>::InitialChangeTooLarge
+		);
+		// Within one step of the era's start, any number of changes (here back down to it).
+		assert_ok!(Emissions::set_params(admin(), start.clone()));
+		assert_ok!(Emissions::set_params(admin(), p.clone()));
+		assert_eq!(EraBaseline::<Test>::get(), Some(start.clone()));
+		// The next era starts from what is in force: one more step.
+		close_era();
+		assert_eq!(EraBaseline::<Test>::get(), None);
+		assert_ok!(Emissions::set_params(admin(), q.clone()));
+		assert_eq!(Params::<Test>::get().initial, q.initial);
+		// Root is not bounded, and its values are the baseline for the rest of the era.
+		let mut r = q.clone();
+		r.initial = start.initial * 3;
+		assert_ok!(Emissions::set_params(RuntimeOrigin::root(), r.clone()));
+		assert_eq!(EraBaseline::<Test>::get(), Some(r));
 	});
 }

@@ -117,9 +117,20 @@ pub mod pallet {
 		type BidDeposit: Get<BalanceOf<Self>>;
 
 		/// The deposit held from a developer who disputes a result (to the provider if the
-		/// dispute fails).
+		/// dispute fails), plus `DisputeDepositRate` of the escrow at stake.
 		#[pallet::constant]
 		type DisputeDeposit: Get<BalanceOf<Self>>;
+
+		/// The share of the job's unpaid escrow added to `DisputeDeposit`: a dispute stakes in
+		/// proportion to what it holds back from the provider.
+		#[pallet::constant]
+		type DisputeDepositRate: Get<Permill>;
+
+		/// Blocks a dispute waits for `DisputeOrigin`; then it is resolved for the provider
+		/// (the developer's deposit goes to it), so that disputes cannot lock a provider's pay
+		/// and lease slots for as long as a referendum takes, or longer.
+		#[pallet::constant]
+		type DisputeTimeout: Get<BlockNumberFor<Self>>;
 
 		/// The share of every payment to a provider that goes to `FeeHandler`.
 		#[pallet::constant]
@@ -247,7 +258,7 @@ pub mod pallet {
 	>;
 
 	/// The jobs whose timer falls due at each block (auction close, reveal close, lease check,
-	/// end of the dispute window). Each live job that is not disputed is in exactly one queue,
+	/// end of the dispute window, a dispute's timeout). Each live job is in exactly one queue,
 	/// at its `timer` block. Written when a job is posted or moves on; a block's queue is
 	/// removed once processed.
 	#[pallet::storage]
@@ -326,6 +337,10 @@ pub mod pallet {
 		BidCommitted { job: JobId, provider: T::AccountId },
 		/// A provider revealed its sealed bid.
 		BidRevealed { job: JobId, provider: T::AccountId, price: BalanceOf<T> },
+		/// A bid that would have won was forfeited: its provider made itself ineligible before
+		/// the close (paused, left, or changed its hardware or region); the deposit went to the
+		/// fee handler.
+		BidForfeited { job: JobId, provider: T::AccountId, forfeited: BalanceOf<T> },
 		/// A sealed commitment was not revealed; its deposit went to the fee handler.
 		CommitmentForfeited { job: JobId, provider: T::AccountId, forfeited: BalanceOf<T> },
 		/// A sealed auction's bid window ended: reveals until `closes_at`.
@@ -361,8 +376,9 @@ pub mod pallet {
 		JobCompleted { job: JobId, result: H256, dispute_until: BlockNumberFor<T> },
 		/// The developer disputed the result.
 		JobDisputed { job: JobId, reason: DisputeReason },
-		/// The dispute origin decided.
-		DisputeResolved { job: JobId, verdict: Verdict },
+		/// The dispute origin decided (or, `timed_out`, nobody did in `DisputeTimeout` and the
+		/// provider was upheld).
+		DisputeResolved { job: JobId, verdict: Verdict, timed_out: bool },
 		/// The provider was slashed for the job; `compensation` went to the developer.
 		ProviderSlashed {
 			job: JobId,
@@ -614,8 +630,10 @@ pub mod pallet {
 			Self::do_claim(who, job)
 		}
 
-		/// Disputes a completed job's result in its dispute window; the dispute deposit is
-		/// held and the job waits for the dispute origin.
+		/// Disputes a completed job's result in its dispute window; the dispute deposit
+		/// (`DisputeDeposit` + `DisputeDepositRate` of the unpaid escrow) is held and the job
+		/// waits for the dispute origin, at most `DisputeTimeout` blocks (then the provider is
+		/// upheld).
 		///
 		/// - `origin`: signed, the job's owner.
 		/// - `job`: a completed job.

@@ -136,6 +136,12 @@ pub const INTERVAL: u64 = 5;
 pub const GRACE: u64 = 12;
 pub const DISPUTE_WINDOW: u64 = 6;
 pub const CANCEL_BLOCKS: u64 = 3;
+pub const DISPUTE_TIMEOUT: u64 = 20;
+
+polkadot_sdk::frame_support::parameter_types! {
+	/// A dispute also stakes 10% of the unpaid escrow.
+	pub const DisputeDepositRate: Permill = Permill::from_percent(10);
+}
 
 impl pallet_marketplace::Config for Test {
 	type Currency = Balances;
@@ -149,6 +155,8 @@ impl pallet_marketplace::Config for Test {
 	type JobDeposit = ConstU64<JOB_DEPOSIT>;
 	type BidDeposit = ConstU64<BID_DEPOSIT>;
 	type DisputeDeposit = ConstU64<DISPUTE_DEPOSIT>;
+	type DisputeDepositRate = DisputeDepositRate;
+	type DisputeTimeout = ConstU64<DISPUTE_TIMEOUT>;
 	type ProtocolFee = ProtocolFee;
 	type AbandonSlash = AbandonSlash;
 	type DisputeSlash = DisputeSlash;

@@ -743,8 +743,11 @@ fn reason() -> crucible_primitives::marketplace::DisputeReason {
 	b"wrong output".to_vec().try_into().unwrap()
 }
 
+/// The deposit of a dispute of `completed_job()`: the base and 10% of its 2,400 escrow.
+const STAKE: Balance = DISPUTE_DEPOSIT + 240;
+
 #[test]
-fn a_dispute_holds_its_deposit_and_stops_the_settlement() {
+fn a_dispute_holds_its_deposit_and_stops_the_settlement_until_its_timeout() {
 	build_and_execute(|| {
 		let id = completed_job();
 		assert_noop!(
@@ -752,12 +755,39 @@ fn a_dispute_holds_its_deposit_and_stops_the_settlement() {
 			Error::<Test>::NotOwner
 		);
 		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
-		assert_eq!(held(HoldReason::DisputeDeposit, DEV), DISPUTE_DEPOSIT);
-		run_to_block(80);
+		assert_eq!(held(HoldReason::DisputeDeposit, DEV), STAKE, "scaled with the escrow");
+		run_to_block(51 + DISPUTE_TIMEOUT - 1);
 		assert!(matches!(job(id).phase, JobPhase::Disputed { .. }), "waits for the verdict");
 		assert_noop!(
 			Marketplace::resolve_dispute(RuntimeOrigin::signed(DEV), id, Verdict::Developer),
 			polkadot_sdk::sp_runtime::DispatchError::BadOrigin
+		);
+		// Nobody decided in `DisputeTimeout`: the provider is upheld, paid, and takes the
+		// deposit; its lease slot is free again.
+		let p1 = free(P1);
+		run_to_block(51 + DISPUTE_TIMEOUT);
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert!(events().contains(&Event::DisputeResolved {
+			job: id,
+			verdict: Verdict::Provider,
+			timed_out: true
+		}));
+		assert_eq!(free(P1), p1 + 2_400 - 240 + STAKE);
+		assert_eq!(held(HoldReason::DisputeDeposit, DEV), 0);
+		assert!(ProviderLeases::<Test>::get(P1).is_empty());
+	});
+}
+
+#[test]
+fn a_dispute_needs_a_deposit_in_proportion_to_the_escrow() {
+	build_and_execute(|| {
+		let id = completed_job();
+		// Enough for the base deposit, not for the share of the escrow.
+		let spare = free(DEV) - (DISPUTE_DEPOSIT + 100);
+		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(DEV), STRANGER, spare));
+		assert_noop!(
+			Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()),
+			Error::<Test>::InsufficientFunds
 		);
 	});
 }
@@ -829,8 +859,13 @@ fn a_dispute_won_by_the_provider_pays_it_and_the_dispute_deposit() {
 		assert_ok!(Marketplace::dispute(RuntimeOrigin::signed(DEV), id, reason()));
 		let p1 = free(P1);
 		assert_ok!(Marketplace::resolve_dispute(RuntimeOrigin::root(), id, Verdict::Provider));
-		assert_eq!(free(P1), p1 + 2_400 - 240 + DISPUTE_DEPOSIT);
-		assert_eq!(free(DEV), ENDOWMENT - 2_400 - DISPUTE_DEPOSIT);
+		assert_eq!(free(P1), p1 + 2_400 - 240 + STAKE);
+		assert_eq!(free(DEV), ENDOWMENT - 2_400 - STAKE);
+		assert!(events().contains(&Event::DisputeResolved {
+			job: id,
+			verdict: Verdict::Provider,
+			timed_out: false
+		}));
 	});
 }
 
@@ -1726,4 +1761,79 @@ fn set_min_price(price: Balance) {
 	);
 	assert_ok!(Marketplace::set_min_price(RuntimeOrigin::root(), price));
 	assert_eq!(MinPrice::<Test>::get(), price);
+}
+
+#[test]
+fn a_bidder_that_steps_out_before_the_close_forfeits_its_deposit() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3, P4] {
+			proven(p);
+		}
+		let id = post(DEV, open_spec());
+		// P1 and P2 would win; P1 pauses, P2 moves to another country than the job asks for.
+		let mut s = open_spec();
+		s.requirement.country = Some(*b"DE");
+		let german = post(DEV, s);
+		assert_ok!(bid(P1, id, 50));
+		assert_ok!(bid(P2, german, 50));
+		assert_ok!(bid(P3, id, 60));
+		assert_ok!(bid(P3, german, 60));
+		// P4 is demoted by a judge: not its choice, its deposit comes back.
+		assert_ok!(bid(P4, id, 40));
+		demote(P4);
+		assert_ok!(pallet_providers::Pallet::<Test>::pause(RuntimeOrigin::signed(P1)));
+		assert_ok!(pallet_providers::Pallet::<Test>::update_profile(
+			RuntimeOrigin::signed(P2),
+			pallet_providers::testing::h100_profile(P2 as u32, 2),
+			pallet_providers::testing::endpoint(),
+			crucible_primitives::providers::Region { country: *b"US", metro: None },
+		));
+		let fees_before = fees();
+		run_to_block(11);
+		assert_eq!(lease(id).provider, P3);
+		assert_eq!(lease(german).provider, P3);
+		for (job, who) in [(id, P1), (german, P2)] {
+			assert!(events().contains(&Event::BidForfeited {
+				job,
+				provider: who,
+				forfeited: BID_DEPOSIT
+			}));
+			assert_eq!(held(HoldReason::BidDeposit, who), 0);
+		}
+		assert_eq!(fees(), fees_before + 2 * BID_DEPOSIT);
+		assert_eq!(held(HoldReason::BidDeposit, P4), 0);
+		assert!(!events().iter().any(|e| matches!(
+			e,
+			Event::BidForfeited { provider, .. } if *provider == P4
+		)));
+	});
+}
+
+#[test]
+fn committers_are_refunded_not_forfeited_when_no_reveal_window_can_be_scheduled() {
+	build_and_execute(|| {
+		proven(P1);
+		proven(P2);
+		let sealed = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+		commit(P1, sealed, 60);
+		commit(P2, sealed, 70);
+		// Every queue the reveal window's end could go to (blocks 16..=31) is full.
+		for close_at in 16..16 + 16 {
+			for _ in 0..3 {
+				post(DEV2, JobSpec { bid_window: close_at - now(), ..open_spec() });
+			}
+		}
+		let fees_before = fees();
+		run_to_block(11);
+		assert!(Jobs::<Test>::get(sealed).is_none());
+		assert!(events().contains(&Event::JobEnded {
+			job: sealed,
+			end: JobEnd::Expired,
+			refunded: 40 * 100 + JOB_DEPOSIT
+		}));
+		assert_eq!(held(HoldReason::BidDeposit, P1), 0);
+		assert_eq!(held(HoldReason::BidDeposit, P2), 0);
+		assert_eq!(fees(), fees_before, "nothing forfeited");
+		assert!(!events().iter().any(|e| matches!(e, Event::CommitmentForfeited { .. })));
+	});
 }

@@ -154,4 +154,6 @@ pub enum TimerWork {
 	Abandon,
 	/// A completed job settled.
 	Settle,
+	/// A dispute nobody decided in `DisputeTimeout`: resolved for the provider.
+	Resolve,
 }

@@ -207,7 +207,7 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_opening(s: Linear<1, { T::MaxSamples::get() }>) -> Result<(), BenchmarkError> {
 		let (who, key) = provider::<T>(0, 1)?;
-		let period = period_with::<T>(params::<T>(s, INNER_ALIGN, 4), 6)?;
+		let period = period_with::<T>(params::<T>(s, INNER_ALIGN, 4), 8)?;
 		let (root, openings) = honest::<T>(&who, period)?;
 		Commitments::<T>::insert(&who, Commitment { period, root, at: One::one() });
 		let opening = OpeningPayload {
@@ -238,7 +238,7 @@ mod benchmarks {
 		d: Linear<4, 40>,
 	) -> Result<(), BenchmarkError> {
 		let (who, _key) = provider::<T>(0, 1)?;
-		let period = period_with::<T>(params::<T>(1, k.saturating_mul(INNER_ALIGN), d), 6)?;
+		let period = period_with::<T>(params::<T>(1, k.saturating_mul(INNER_ALIGN), d), 8)?;
 		let (root, openings) = honest::<T>(&who, period)?;
 		let info =
 			ProofOfCompute::<T>::period_info(period).ok_or(BenchmarkError::Stop("no period"))?;
@@ -319,7 +319,7 @@ mod benchmarks {
 		s: Linear<1, { T::MaxSamples::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let (who, key) = provider::<T>(0, 1)?;
-		let period = period_with::<T>(params::<T>(s, INNER_ALIGN, 40), 6)?;
+		let period = period_with::<T>(params::<T>(s, INNER_ALIGN, 40), 8)?;
 		let (root, openings) = honest::<T>(&who, period)?;
 		Commitments::<T>::insert(&who, Commitment { period, root, at: One::one() });
 		let opening = OpeningPayload {

@@ -57,6 +57,12 @@ pub mod pallet {
 	/// Periods whose verified-compute totals are kept in `PeriodUnits`.
 	pub const UNITS_RETENTION: u32 = 64;
 
+	/// How many consecutive blocks' VRF outputs make a seed: the period seed hashes the last
+	/// `SEED_BLOCKS` blocks up to the period's start (before the commit window), the sample seed
+	/// the `SEED_BLOCKS` blocks after the commit deadline. One block author alone neither knows
+	/// nor steers either in advance (the pallet README has what a coalition can do).
+	pub const SEED_BLOCKS: u32 = 3;
+
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
@@ -87,6 +93,12 @@ pub mod pallet {
 		/// Most samples a challenge may ask for (at most `challenge::MAX_SAMPLES`).
 		#[pallet::constant]
 		type MaxSamples: Get<u32>;
+
+		/// The largest share of a bond the parameters may slash for one failed or missed
+		/// challenge, whatever origin sets them: no parameter change can empty every bond at
+		/// once.
+		#[pallet::constant]
+		type MaxSlash: Get<polkadot_sdk::sp_runtime::Permill>;
 
 		/// The largest inner dimension the parameters may set (at most `challenge::MAX_INNER`);
 		/// with `MaxSamples`, it bounds the chain's work per opening.
@@ -183,6 +195,12 @@ pub mod pallet {
 	pub type ProviderUnits<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u128, ValueQuery>;
 
+	/// The last `SEED_BLOCKS` blocks' randomness (each block's VRF output, hashed, in its
+	/// `on_finalize`), oldest first: the seeds hash them. Written every block.
+	#[pallet::storage]
+	pub type RecentRandomness<T: Config> =
+		StorageValue<_, BoundedVec<Hash, ConstU32<SEED_BLOCKS>>, ValueQuery>;
+
 	/// Where the sweep for missed challenges stands. Written by `on_idle`.
 	#[pallet::storage]
 	pub type Sweep<T: Config> = StorageValue<_, SweepState<T::AccountId>, ValueQuery>;
@@ -266,6 +284,8 @@ pub mod pallet {
 		InvalidSamples,
 		/// A class's batch per GPU is 0, or too large for a host of the most GPUs.
 		InvalidBatch,
+		/// `failed_slash` or `missed_slash` is above `MaxSlash`.
+		SlashTooLarge,
 	}
 
 	#[pallet::hooks]

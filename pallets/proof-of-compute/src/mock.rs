@@ -87,6 +87,11 @@ impl pallet_providers::Config for Test {
 	type WorkInFlight = ProofOfCompute;
 }
 
+polkadot_sdk::frame_support::parameter_types! {
+	/// At most half a bond per challenge.
+	pub const MaxSlash: Permill = Permill::from_percent(50);
+}
+
 /// Randomness that differs per block and subject, and is `Some` like BABE's after genesis.
 pub struct TestRandomness;
 impl Randomness<Option<H256>, u64> for TestRandomness {
@@ -113,6 +118,7 @@ impl pallet_proof_of_compute::Config for Test {
 	type ParamsOrigin = EnsureRoot<AccountId>;
 	type OnVerifiedCompute = VerifiedLog;
 	type MaxSamples = ConstU32<16>;
+	type MaxSlash = MaxSlash;
 	type MaxInner = ConstU32<{ crucible_primitives::challenge::MAX_INNER }>;
 	type MaxLeafSize = ConstU32<64>;
 	type MaxPeriod = ConstU32<1_000>;
@@ -140,12 +146,12 @@ pub fn verified() -> Vec<(AccountId, u32, u128)> {
 }
 
 /// Tiny challenges: a period of 10 blocks, commits in blocks start+1..=start+2, the sample seed
-/// at start+3, openings in start+4..=start+6.
+/// from blocks start+3..=start+5 (fixed at the end of start+5), openings in start+6..=start+8.
 pub fn test_params() -> ChallengeParams {
 	ChallengeParams {
 		period: 10,
 		commit_window: 2,
-		open_window: 6,
+		open_window: 8,
 		rows: 8,
 		inner: 64,
 		cols: 16,

@@ -51,7 +51,7 @@ fn open(
 	who: AccountId,
 	prover: &Prover,
 ) -> Result<DispatchResultWithPostInfo, TransactionValidityError> {
-	run_to_block(period_start(prover.view.period) + 4);
+	run_to_block(period_start(prover.view.period) + 6);
 	submit(opening_call(who, prover.view.period, prover.openings(who)))
 }
 
@@ -69,12 +69,12 @@ fn periods_start_on_schedule_with_fresh_seeds_and_samples_after_the_commit_windo
 		assert_eq!(p0.next_start(), 11);
 		assert_eq!(
 			(p0.commit_until(), p0.sample_at(), p0.open_from(), p0.open_until()),
-			(3, 4, 5, 7)
+			(3, 6, 7, 9)
 		);
 		assert!(p0.sample_seed.is_none());
 		assert!(events().contains(&Event::PeriodStarted { period: 0, start: 1, seed: p0.seed }));
-		run_to_block(4);
-		assert!(ProofOfCompute::period_info(0).unwrap().sample_seed.is_none(), "fixed at 4's end");
+		run_to_block(6);
+		assert!(ProofOfCompute::period_info(0).unwrap().sample_seed.is_none(), "fixed at 6's end");
 		next_block();
 		assert!(ProofOfCompute::period_info(0).unwrap().sample_seed.is_some());
 		assert!(events().contains(&Event::SamplesFixed { period: 0 }));
@@ -88,9 +88,54 @@ fn periods_start_on_schedule_with_fresh_seeds_and_samples_after_the_commit_windo
 		assert!(Periods::<Test>::iter_keys().next().is_none());
 		assert_eq!(p0.phase_at(2), ChallengePhase::Commit);
 		assert_eq!(p0.phase_at(4), ChallengePhase::Sampling);
-		assert_eq!(p0.phase_at(6), ChallengePhase::Open);
-		assert_eq!(p0.phase_at(8), ChallengePhase::Closed);
+		assert_eq!(p0.phase_at(6), ChallengePhase::Sampling);
+		assert_eq!(p0.phase_at(7), ChallengePhase::Open);
+		assert_eq!(p0.phase_at(10), ChallengePhase::Closed);
 	});
+}
+
+/// The seeds as they come out when block `changed`'s randomness is another (its author
+/// withholds it, or re-rolls): the sample seed of period 0 and the period seed of period 1.
+fn seeds_with(changed: Option<u64>) -> ([u8; 32], [u8; 32]) {
+	new_test_ext().execute_with(|| {
+		let mut sample = None;
+		while System::block_number() <= period_start(1) {
+			let now = System::block_number();
+			// Only this block's `on_finalize` reads the other randomness.
+			SALT.with(|s| *s.borrow_mut() = u64::from(Some(now) == changed));
+			if let Some(info) = ProofOfCompute::period_info(0) {
+				// Nobody can compute the sample positions before the last seed block is built.
+				assert_eq!(info.sample_seed.is_some(), now > info.sample_at(), "block {now}");
+				sample = sample.or(info.sample_seed);
+			}
+			next_block();
+		}
+		SALT.with(|s| *s.borrow_mut() = 0);
+		(sample.expect("fixed"), ProofOfCompute::period_info(1).expect("started").seed)
+	})
+}
+
+#[test]
+fn a_seed_hashes_several_blocks_so_one_author_neither_knows_nor_steers_it() {
+	let (sample, period) = seeds_with(None);
+	let info = new_test_ext().execute_with(|| {
+		next_block();
+		ProofOfCompute::period_info(0).unwrap()
+	});
+	// The sample seed: each of the `SEED_BLOCKS` blocks after the commit deadline changes it,
+	// and no block before the deadline does (so committing cannot depend on it).
+	assert_eq!(info.sample_at() - info.commit_until(), u64::from(SEED_BLOCKS));
+	for b in info.commit_until() + 1..=info.sample_at() {
+		assert_ne!(seeds_with(Some(b)).0, sample, "block {b} is one of the sample seed's");
+	}
+	assert_eq!(seeds_with(Some(info.commit_until())).0, sample, "the deadline's block is not");
+	// The period seed: each of the `SEED_BLOCKS` blocks up to the period's start (before its
+	// commit window) changes it.
+	let start = period_start(1);
+	for b in start + 1 - u64::from(SEED_BLOCKS)..=start {
+		assert_ne!(seeds_with(Some(b)).1, period, "block {b} is one of the period seed's");
+	}
+	assert_eq!(seeds_with(Some(start - u64::from(SEED_BLOCKS))).1, period);
 }
 
 // ---- passing ----
@@ -190,7 +235,7 @@ fn a_wrong_path_fails() {
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE]);
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		run_to_block(5);
+		run_to_block(7);
 		let mut openings = prover.openings(ALICE);
 		openings[2].path[0][7] ^= 0x10;
 		assert_ok!(submit(opening_call(ALICE, 0, openings)).unwrap());
@@ -203,7 +248,7 @@ fn a_flipped_leaf_entry_fails_as_a_wrong_path() {
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE]);
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		run_to_block(5);
+		run_to_block(7);
 		let mut openings = prover.openings(ALICE);
 		openings[0].leaf[1] = openings[0].leaf[1].wrapping_add(1);
 		assert_ok!(submit(opening_call(ALICE, 0, openings)).unwrap());
@@ -216,7 +261,7 @@ fn the_opening_of_another_leaf_fails() {
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE]);
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		run_to_block(5);
+		run_to_block(7);
 		let mut openings = prover.openings(ALICE);
 		let view = ProofOfCompute::challenge_view(&ALICE).unwrap();
 		let asked = view.positions[1];
@@ -233,7 +278,7 @@ fn openings_of_the_wrong_size_are_refused_not_slashed() {
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE]);
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		run_to_block(5);
+		run_to_block(7);
 		let good = prover.openings(ALICE);
 		let mut short = good.clone();
 		short.pop();
@@ -264,7 +309,7 @@ fn a_late_commitment_is_refused_and_the_sweep_counts_it_missed() {
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE]);
 		let prover = Prover::honest(ALICE);
-		run_to_block(4);
+		run_to_block(6);
 		assert_eq!(submit(commitment_call(ALICE, 0, prover.root)).unwrap_err(), STALE);
 		// Dispatched anyway (a block builder that skipped the check): refused by name.
 		assert_noop!(
@@ -276,7 +321,7 @@ fn a_late_commitment_is_refused_and_the_sweep_counts_it_missed() {
 			Error::<Test>::OutsideWindow
 		);
 		// After the open window the sweep settles it: missed, 1% slashed, reputation down.
-		run_to_block(9);
+		run_to_block(11);
 		assert_eq!(outcomes(ALICE), vec![(0, Outcome::Missed)]);
 		assert_eq!(bond(ALICE), BOND - BOND / 100);
 		assert_eq!(reputation(ALICE), Permill::from_percent(45));
@@ -300,10 +345,10 @@ fn an_early_opening_waits_and_a_late_one_is_stale_and_the_sweep_fails_the_commit
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE]);
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		run_to_block(4);
+		run_to_block(6);
 		// The sample seed is not fixed yet: nobody can know the samples.
 		assert_eq!(submit(opening_call(ALICE, 0, vec![])).unwrap_err(), FUTURE);
-		run_to_block(8);
+		run_to_block(10);
 		next_block_without_idle();
 		let stale = submit(opening_call(ALICE, 0, prover.openings(ALICE))).unwrap_err();
 		assert_eq!(stale, STALE);
@@ -365,7 +410,7 @@ fn a_replayed_commitment_opening_or_heartbeat_is_refused() {
 		assert_ok!(submit(heartbeat.clone()).unwrap());
 		assert_eq!(submit(heartbeat).unwrap_err(), STALE);
 
-		run_to_block(5);
+		run_to_block(7);
 		let opening = opening_call(ALICE, 0, prover.openings(ALICE));
 		assert_ok!(submit(opening.clone()).unwrap());
 		assert_eq!(submit(opening).unwrap_err(), refused(invalid::NO_COMMITMENT));
@@ -557,7 +602,7 @@ fn an_open_challenge_keeps_a_provider_from_pausing_or_leaving_until_settled() {
 		let prover = commit(ALICE, Prover::honest(ALICE));
 		assert_ok!(open(ALICE, &prover).unwrap());
 		assert_ok!(Providers::pause(RuntimeOrigin::signed(ALICE)));
-		run_to_block(7);
+		run_to_block(9);
 		next_block_without_idle();
 		assert_noop!(
 			Providers::deregister(RuntimeOrigin::signed(BOB)),
@@ -633,6 +678,8 @@ fn parameters_outside_the_bounds_are_refused_by_name() {
 				change(&mut p);
 				assert_noop!(ProofOfCompute::set_params(RuntimeOrigin::root(), p), error);
 			};
+		check(&|p| p.failed_slash = Permill::from_percent(51), Error::<Test>::SlashTooLarge);
+		check(&|p| p.missed_slash = Permill::one(), Error::<Test>::SlashTooLarge);
 		check(&|p| p.period = 0, Error::<Test>::InvalidWindows);
 		check(&|p| p.period = 1_001, Error::<Test>::InvalidWindows);
 		check(&|p| p.commit_window = 0, Error::<Test>::InvalidWindows);
@@ -668,7 +715,7 @@ fn the_sweep_visits_a_bounded_number_of_providers_per_block_and_resumes() {
 		let all: Vec<AccountId> = (1..=10).collect();
 		registered_in_period_zero(&all);
 		// Windows close after block 7: from block 8's idle time on, four providers per block.
-		run_to_block(8);
+		run_to_block(10);
 		assert!(all.iter().all(|w| outcomes(*w).is_empty()));
 		next_block();
 		let settled = || all.iter().filter(|w| !outcomes(**w).is_empty()).count();
@@ -686,7 +733,7 @@ fn the_sweep_visits_a_bounded_number_of_providers_per_block_and_resumes() {
 fn the_sweep_uses_only_the_weight_left_in_the_block() {
 	build_and_execute(|| {
 		registered_in_period_zero(&[ALICE, BOB]);
-		run_to_block(8);
+		run_to_block(10);
 		let needed = ProofOfCompute::sweep_step_weight();
 		let before = Sweep::<Test>::get();
 		// Less than one step: nothing is visited.
@@ -741,7 +788,7 @@ fn a_commitment_never_opened_is_failed_when_the_next_one_comes_if_the_sweep_has_
 		assert_eq!(Commitments::<Test>::get(ALICE).unwrap().period, 1);
 		// The sweep later finds period 0 settled and does not punish twice.
 		next_block();
-		run_to_block(period_start(1) + 5);
+		run_to_block(period_start(1) + 7);
 		assert_eq!(bond(ALICE), BOND - BOND / 10);
 	});
 }
@@ -755,7 +802,7 @@ fn the_sweep_forgets_a_leaving_provider_once_its_outcomes_are_old() {
 		assert_ok!(submit(heartbeat_call(ALICE, 0)).unwrap());
 		assert_ok!(Providers::deregister(RuntimeOrigin::signed(ALICE)));
 		// Unbonding takes 5 blocks in the mock; do not withdraw, so the record stays Leaving.
-		run_to_block(period_start(RECENT_OUTCOMES) + 8);
+		run_to_block(period_start(RECENT_OUTCOMES) + 10);
 		assert!(Outcomes::<Test>::get(ALICE).is_empty());
 		assert!(Heartbeats::<Test>::get(ALICE).is_none());
 		assert_eq!(ProviderUnits::<Test>::get(ALICE), 0);
@@ -777,7 +824,7 @@ fn a_miss_settled_late_by_the_sweep_keeps_the_outcomes_in_period_order() {
 			next_block_without_idle();
 		}
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		while System::block_number() < period_start(2) + 4 {
+		while System::block_number() < period_start(2) + 6 {
 			next_block_without_idle();
 		}
 		assert_ok!(submit(opening_call(ALICE, 2, prover.openings(ALICE))).unwrap());
@@ -796,6 +843,45 @@ fn a_miss_settled_late_by_the_sweep_keeps_the_outcomes_in_period_order() {
 	});
 }
 
+/// A provider that misses a period while unproven and passes the next one before the sweep
+/// reaches the first is still punished for it: being proven (or demoted) keeps it in the
+/// challenge pool, it does not restart its clock.
+#[test]
+fn being_proven_after_a_miss_does_not_escape_the_late_sweep() {
+	build_and_execute(|| {
+		registered_in_period_zero(&[ALICE]);
+		assert_eq!(status(ALICE), Some(pallet_providers::ProviderStatus::Registered));
+		// Alice does not answer period 0; no block leaves room for the sweep until her period 1
+		// challenge is committed, opened and passed (which proves her: Active).
+		while System::block_number() < period_start(1) + 1 {
+			next_block_without_idle();
+		}
+		let prover = commit(ALICE, Prover::honest(ALICE));
+		while System::block_number() < period_start(1) + 6 {
+			next_block_without_idle();
+		}
+		assert_ok!(submit(opening_call(ALICE, 1, prover.openings(ALICE))).unwrap());
+		assert_eq!(status(ALICE), Some(pallet_providers::ProviderStatus::Active));
+		for _ in 0..3 {
+			next_block();
+		}
+		assert!(
+			matches!(
+				outcomes(ALICE).as_slice(),
+				[(0, Outcome::Missed), (1, Outcome::Passed { .. })]
+			),
+			"{:?}",
+			outcomes(ALICE)
+		);
+		assert_eq!(bond(ALICE), BOND - BOND / 100, "slashed for period 0");
+		// Demoted by that miss, she is still challenged in the next period.
+		assert_eq!(status(ALICE), Some(pallet_providers::ProviderStatus::Registered));
+		run_to_block(period_start(2) + 1);
+		assert!(ProofOfCompute::challenge_view(&ALICE).is_some_and(|v| v.period == 2));
+		assert!(<ProofOfCompute as ProviderWorkInFlight<_>>::has_open_challenge(&ALICE));
+	});
+}
+
 // ---- the runtime API ----
 
 #[test]
@@ -805,12 +891,12 @@ fn the_challenge_view_shows_the_windows_the_samples_and_the_outcome() {
 		let view = ProofOfCompute::challenge_view(&ALICE).unwrap();
 		assert_eq!(
 			(view.period, view.period_start, view.commit_until, view.sample_at, view.open_until),
-			(0, 1, 3, 4, 7)
+			(0, 1, 3, 6, 9)
 		);
 		assert_eq!(view.phase, ChallengePhase::Commit);
 		assert!(view.committed.is_none() && view.positions.is_empty() && view.outcome.is_none());
 		let prover = commit(ALICE, Prover::honest(ALICE));
-		run_to_block(5);
+		run_to_block(7);
 		let view = ProofOfCompute::challenge_view(&ALICE).unwrap();
 		assert_eq!(view.phase, ChallengePhase::Open);
 		assert_eq!(view.committed, Some(prover.root));

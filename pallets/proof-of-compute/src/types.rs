@@ -60,12 +60,13 @@ pub const SIGNING_CONTEXT: &[u8] = b"crucible:poc:v1";
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub struct PeriodInfo<BlockNumber> {
-	/// The period's first block; its VRF output fixed `seed`.
+	/// The period's first block; the VRF outputs of the `SEED_BLOCKS` blocks up to it fixed
+	/// `seed`.
 	pub start: BlockNumber,
 	/// The period seed: every provider's challenge derives from it.
 	pub seed: Hash,
-	/// The seed of the sample positions, fixed by the VRF output of the block after the
-	/// commit window (`None` until then).
+	/// The seed of the sample positions, fixed by the VRF outputs of the `SEED_BLOCKS` blocks
+	/// after the commit window (`None` until the last of them).
 	pub sample_seed: Option<Hash>,
 	/// The parameters of this period (changes wait for the next one).
 	pub params: ChallengeParams,
@@ -77,9 +78,10 @@ impl<BlockNumber: Copy + Saturating + One + PartialOrd + From<u32>> PeriodInfo<B
 		self.start.saturating_add(self.params.commit_window.into())
 	}
 
-	/// The block whose VRF output fixes the sample seed (in its `on_finalize`).
+	/// The block whose `on_finalize` fixes the sample seed: the last of the `SEED_BLOCKS`
+	/// blocks after the commit deadline, whose VRF outputs it hashes.
 	pub fn sample_at(&self) -> BlockNumber {
-		self.commit_until().saturating_add(One::one())
+		self.commit_until().saturating_add(crate::SEED_BLOCKS.into())
 	}
 
 	/// The first block that accepts openings.

@@ -136,8 +136,9 @@ pub struct ProviderRecord<T: Config> {
 	pub reputation: Reputation<BlockNumberFor<T>>,
 	/// When it registered.
 	pub registered_at: BlockNumberFor<T>,
-	/// When `status` last changed (or registration): proof of compute challenges a provider in
-	/// a period only if it has been challengeable since the period began.
+	/// When `status` last changed (or registration) — but a move between `Registered` and
+	/// `Active` (proven, demoted) keeps it: proof of compute challenges a provider in a period
+	/// only if it has been in the challenge pool since the period began.
 	pub status_since: BlockNumberFor<T>,
 }
 

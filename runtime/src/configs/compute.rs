@@ -57,6 +57,8 @@ parameter_types! {
 	/// Workers' free submissions go before ordinary transactions: a commitment that misses its
 	/// window is slashed, however busy the chain is.
 	pub const ProofPriority: TransactionPriority = TransactionPriority::MAX / 2;
+	/// The most the challenge parameters may slash for one challenge.
+	pub const ProofMaxSlash: Permill = Permill::from_percent(20);
 	/// Node bids are free too, but go behind every proof and attestation (and still before
 	/// ordinary transactions): a stream of bids cannot push a proof past its window.
 	pub const NodeBidPriority: TransactionPriority = TransactionPriority::MAX / 4;
@@ -68,6 +70,8 @@ parameter_types! {
 	pub const BidDeposit: Balance = UNITS / 10;
 	/// Held from a developer who disputes a result (to the provider if the dispute fails).
 	pub const DisputeDeposit: Balance = 10 * UNITS;
+	/// A dispute also stakes 10% of the escrow it holds back from the provider.
+	pub const DisputeDepositRate: Permill = Permill::from_percent(10);
 	/// The protocol's share of every payment to a provider (emissions' burn share burned, the
 	/// rest to the treasury).
 	pub const ProtocolFee: Permill = Permill::from_percent(5);
@@ -87,8 +91,8 @@ impl pallet_marketplace::Config for Runtime {
 	type FeeHandler = pallet_emissions::FeeSplit<Runtime>;
 	/// Emissions pays for settled leases, by their fees.
 	type OnLeaseSettled = SettledLeasesToEmissions;
-	/// Root or the `emissions_admin` track.
-	type DisputeOrigin = GovernanceOrigin;
+	/// Root, the `emissions_admin` track, or the small fast `disputes` track.
+	type DisputeOrigin = EitherOf<GovernanceOrigin, crate::governance::DisputeResolver>;
 	/// The minimum price is for the root track (a referendum with the strongest bar).
 	type ParamsOrigin = EnsureRoot<crate::AccountId>;
 	/// 1 µCRU per block and GPU (0.0144 CRU per GPU-day at 6-second blocks) until governance
@@ -97,6 +101,11 @@ impl pallet_marketplace::Config for Runtime {
 	type JobDeposit = JobDeposit;
 	type BidDeposit = BidDeposit;
 	type DisputeDeposit = DisputeDeposit;
+	type DisputeDepositRate = DisputeDepositRate;
+	/// Two days for the dispute origin (the `disputes` track decides in one); then the
+	/// provider is upheld.
+	/// (ten minutes with development timings).
+	type DisputeTimeout = crate::governance::Timed<{ 2 * DAYS }, { 10 * MINUTES }>;
 	type ProtocolFee = ProtocolFee;
 	type AbandonSlash = AbandonSlash;
 	type DisputeSlash = DisputeSlash;
@@ -152,11 +161,15 @@ impl pallet_proof_of_compute::Config for Runtime {
 	/// BABE's VRF output; in `on_finalize` (where the pallet reads it) it is this block's.
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	type Verifier = pallet_proof_of_compute::SpotCheckedMatmul;
-	/// Root or the `emissions_admin` track.
-	type ParamsOrigin = GovernanceOrigin;
+	/// The challenge parameters (windows, sizes, slashes) are for the root track only: a
+	/// 1-block window or a large slash on the lighter `emissions_admin` track could slash
+	/// every bond at once.
+	type ParamsOrigin = EnsureRoot<crate::AccountId>;
 	/// Emissions pays for verified compute units.
 	type OnVerifiedCompute = VerifiedComputeToEmissions;
 	type MaxSamples = ConstU32<32>;
+	/// At most a fifth of a bond per failed or missed challenge, whatever the parameters.
+	type MaxSlash = ProofMaxSlash;
 	type MaxInner = ConstU32<MAX_INNER>;
 	type MaxLeafSize = ConstU32<64>;
 	/// A day.

@@ -4,7 +4,9 @@
 pub mod origins;
 pub mod tracks;
 
-pub use origins::{dev_timings, pallet_custom_origins, EmissionsAdmin, Timed, Treasurer};
+pub use origins::{
+	dev_timings, pallet_custom_origins, DisputeResolver, EmissionsAdmin, Timed, Treasurer,
+};
 pub use tracks::{TracksInfo, EMISSIONS_ADMIN, ROOT, TREASURER};
 
 use crate::{

@@ -4,7 +4,7 @@
 use crate::BlockNumber;
 use polkadot_sdk::frame_support::traits::Get;
 
-pub use pallet_custom_origins::{EmissionsAdmin, Treasurer};
+pub use pallet_custom_origins::{DisputeResolver, EmissionsAdmin, Treasurer};
 
 /// The origins of the tracks other than `root`, and the network's timing profile.
 // The pallet macros' generated code calls `expect`.
@@ -52,6 +52,9 @@ pub mod pallet_custom_origins {
 		EmissionsAdmin,
 		/// Treasury spends (up to `TreasurerSpendLimit` each).
 		Treasurer,
+		/// Marketplace disputes only (`resolve_dispute`): a small, fast track, so that a
+		/// dispute is decided before its timeout upholds the provider.
+		DisputeResolver,
 	}
 
 	macro_rules! decl_ensure {
@@ -79,6 +82,7 @@ pub mod pallet_custom_origins {
 	}
 	decl_ensure!(EmissionsAdmin, EmissionsAdmin);
 	decl_ensure!(Treasurer, Treasurer);
+	decl_ensure!(DisputeResolver, DisputeResolver);
 }
 
 /// Whether this network runs with development timings.

@@ -1,5 +1,5 @@
-//! The referenda tracks: `root`, `emissions_admin` and `treasurer`, with production periods, or
-//! short ones on development networks.
+//! The referenda tracks: `root`, `emissions_admin`, `treasurer` and `disputes`, with production
+//! periods, or short ones on development networks.
 
 use super::origins::{dev_timings, pallet_custom_origins};
 use crate::{Balance, BlockNumber, RuntimeOrigin};
@@ -47,8 +47,9 @@ const fn pct(p: u32) -> u32 {
 pub const ROOT: u16 = 0;
 pub const EMISSIONS_ADMIN: u16 = 1;
 pub const TREASURER: u16 = 2;
+pub const DISPUTES: u16 = 3;
 
-const PRODUCTION: [Track<u16, Balance, BlockNumber>; 3] = [
+const PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
 	Track {
 		id: ROOT,
 		info: TrackInfo {
@@ -89,6 +90,22 @@ const PRODUCTION: [Track<u16, Balance, BlockNumber>; 3] = [
 			min_enactment_period: DAYS,
 			min_approval: linear(pct(100), pct(50)),
 			min_support: linear(pct(10), pct(1) / 2),
+		},
+	},
+	// Disputes: many at once, a small deposit, decided within a day — before the
+	// marketplace's two-day `DisputeTimeout` upholds the provider.
+	Track {
+		id: DISPUTES,
+		info: TrackInfo {
+			name: name("disputes"),
+			max_deciding: 50,
+			decision_deposit: 100 * UNITS,
+			prepare_period: 10 * MINUTES,
+			decision_period: DAYS,
+			confirm_period: HOURS,
+			min_enactment_period: MINUTES,
+			min_approval: linear(pct(100), pct(50)),
+			min_support: linear(pct(5), pct(1) / 10),
 		},
 	},
 ];
@@ -135,6 +152,7 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 		match pallet_custom_origins::Origin::try_from(origin.clone()) {
 			Ok(pallet_custom_origins::Origin::EmissionsAdmin) => Ok(EMISSIONS_ADMIN),
 			Ok(pallet_custom_origins::Origin::Treasurer) => Ok(TREASURER),
+			Ok(pallet_custom_origins::Origin::DisputeResolver) => Ok(DISPUTES),
 			Err(_) => Err(()),
 		}
 	}

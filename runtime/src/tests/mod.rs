@@ -96,12 +96,17 @@ fn every_preset_builds_a_consistent_genesis() {
 			let alice = Sr25519Keyring::Alice.to_account_id();
 			assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT);
 			assert_eq!(Balances::balance(&ValidatorPotAccount::get()), EXISTENTIAL_DEPOSIT);
+			let dev = id == sp_genesis_builder::DEV_RUNTIME_PRESET;
 			assert_eq!(
 				pallet_providers::UnbondingPeriod::<Runtime>::get(),
-				crate::configs::DEV_UNBONDING_PERIOD,
-				"{id}: dev networks unbond fast"
+				if dev {
+					crate::configs::DEV_UNBONDING_PERIOD
+				} else {
+					crate::configs::ProviderUnbondingPeriod::get()
+				},
+				"{id}: only --dev unbonds fast"
 			);
-			let expected = if id == sp_genesis_builder::DEV_RUNTIME_PRESET {
+			let expected = if dev {
 				crucible_primitives::proof_of_compute::ChallengeParams::development()
 			} else {
 				crucible_primitives::proof_of_compute::ChallengeParams::mainnet()
@@ -332,5 +337,67 @@ fn the_runtime_upgrade_migrates_the_provider_count() {
 		ProviderCount::<Runtime>::put(7);
 		<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
 		assert_eq!(pallet_providers::Providers::<Runtime>::count(), 3);
+	});
+}
+
+/// Each governed parameter answers only to the origins the README's table gives it: the
+/// bounded `emissions_admin` track moves emissions (one bounded step per era) and decides
+/// disputes, the `disputes` track decides disputes only, and the challenge parameters and the
+/// minimum lease price are for the root track.
+#[test]
+fn governed_parameters_answer_only_to_their_origins() {
+	use crate::{governance::pallet_custom_origins::Origin as Track, RuntimeOrigin};
+	use polkadot_sdk::sp_runtime::{DispatchError, Permill};
+	let mut ext = ext_from_preset(sp_genesis_builder::DEV_RUNTIME_PRESET);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		let admin = || RuntimeOrigin::from(Track::EmissionsAdmin);
+		let disputes = || RuntimeOrigin::from(Track::DisputeResolver);
+		let root = RuntimeOrigin::root;
+		let params = pallet_proof_of_compute::Params::<Runtime>::get();
+		// Proof of compute's parameters: root only, and a slash share above 20% for no one.
+		assert_eq!(
+			crate::ProofOfCompute::set_params(admin(), params.clone()),
+			Err(DispatchError::BadOrigin)
+		);
+		let mut harsh = params.clone();
+		harsh.failed_slash = Permill::from_percent(100);
+		assert_eq!(
+			crate::ProofOfCompute::set_params(root(), harsh),
+			Err(pallet_proof_of_compute::Error::<Runtime>::SlashTooLarge.into())
+		);
+		assert!(crate::ProofOfCompute::set_params(root(), params).is_ok());
+		// The minimum lease price: root only.
+		for origin in [admin(), disputes()] {
+			assert_eq!(crate::Marketplace::set_min_price(origin, 0), Err(DispatchError::BadOrigin));
+		}
+		assert!(crate::Marketplace::set_min_price(root(), 2).is_ok());
+		// Emissions: the bounded track is bounded, the disputes track has no say.
+		let mut emissions = pallet_emissions::Params::<Runtime>::get();
+		emissions.initial = emissions.initial.saturating_mul(2);
+		assert_eq!(
+			crate::Emissions::set_params(admin(), emissions.clone()),
+			Err(pallet_emissions::Error::<Runtime>::InitialChangeTooLarge.into())
+		);
+		assert_eq!(
+			crate::Emissions::set_params(disputes(), emissions),
+			Err(DispatchError::BadOrigin)
+		);
+		// Disputes: both the bounded and the disputes track may decide one (none is open).
+		for origin in [admin(), disputes()] {
+			assert_eq!(
+				crate::Marketplace::resolve_dispute(
+					origin,
+					0,
+					pallet_marketplace::Verdict::Provider
+				),
+				Err(pallet_marketplace::Error::<Runtime>::UnknownJob.into())
+			);
+		}
+		// The registry's forced actions: not for the disputes track.
+		assert_eq!(
+			crate::Providers::set_unbonding_period(disputes(), 10),
+			Err(DispatchError::BadOrigin)
+		);
 	});
 }

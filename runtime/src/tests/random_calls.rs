@@ -24,6 +24,12 @@
 //! fees). Random numbers are `crucible_primitives::testing::Rng` (SplitMix64, as the challenge's
 //! generator).
 //!
+//! Adversarial actors ride along: a free-transaction spammer (node bids and refusals signed by a
+//! provider's attestation key: whatever `authorize` admits must dispatch without error), a wash
+//! trader (a provider bidding on its own jobs is one of the random calls, and emissions' lease
+//! pool never exceeds the lease fees, checked by its `try_state`), and a governance compounder
+//! (a referendum enacting a batch of ten bounded emission changes).
+//!
 //! `CRUCIBLE_FUZZ_CALLS` sets the number of calls (default 3,000; `scripts/test.sh --long` runs
 //! 100,000); `CRUCIBLE_FUZZ_SEED` the seed (default: a fixed one, printed).
 
@@ -76,6 +82,84 @@ struct Stats {
 	referenda: u32,
 	referenda_approved: u32,
 	provider_claims: u64,
+	/// Free transactions the spammer sent, and how many the pool would have admitted.
+	free_sent: u64,
+	free_admitted: u64,
+}
+
+thread_local! {
+	static FREE_ADMITTED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+/// A free (authorized) marketplace call as a provider's node, or an attacker holding a
+/// provider's attestation key (`seed`), sends it: a node bid at a random price and lifetime, or
+/// a refusal attestation of a random job. `authorize` is run as the pool runs it; whatever it
+/// admits is dispatched with the authorized origin and must succeed (a free call that fails
+/// changes nothing and would be valid again in the next block: free block space).
+fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job: u64) {
+	use crucible_primitives::marketplace::{
+		node_bid_payload, signing_payload, NodeBid, NodeBidAction, Refusal, WorkAttestation,
+		WorkReport,
+	};
+	use polkadot_sdk::{
+		frame_support::{pallet_prelude::TransactionSource, traits::Authorize},
+		sp_core::Pair,
+	};
+	// Each account's attestation key is its own (seed: its index + 1).
+	let key_of = |who: &AccountId| {
+		let index = accounts.iter().position(|a| a == who).unwrap_or(who_index);
+		pallet_providers::testing::key_pair(index as u8 + 1)
+	};
+	let genesis = System::block_hash(0);
+	let now = System::block_number();
+	// Half the time the newest job (the one most likely still taking bids).
+	let job = if rng.chance(50) {
+		pallet_marketplace::NextJobId::<Runtime>::get().saturating_sub(1)
+	} else {
+		job
+	};
+	let max = pallet_marketplace::Jobs::<Runtime>::get(job).map(|j| j.spec.max_price_per_block);
+	let lease = pallet_marketplace::Leases::<Runtime>::get(job);
+	let call = if rng.chance(75) {
+		// Half the time the lease's own provider (a refusal of a completed job is the classic).
+		let who = match &lease {
+			Some(l) if rng.chance(50) => l.provider.clone(),
+			_ => accounts[who_index].clone(),
+		};
+		// Half the time a price the job would take, else anything.
+		let price = match max {
+			Some(max) if rng.chance(50) => max / 2,
+			_ => rng.amount() % (UNITS / 10),
+		};
+		let bid = NodeBid {
+			provider: who.clone(),
+			job,
+			action: NodeBidAction::Place { price },
+			valid_until: now + rng.below(13) as u32,
+			withdrawals: pallet_marketplace::BidWithdrawals::<Runtime>::get(&who),
+		};
+		let signature = key_of(&who).sign(&node_bid_payload(genesis.as_ref(), &bid)).into();
+		pallet_marketplace::Call::<Runtime>::bid_from_node { bid, signature }
+	} else {
+		let (who, at) = match &lease {
+			Some(l) => (l.provider.clone(), l.attested_through),
+			None => (accounts[who_index].clone(), 0),
+		};
+		let attestation = WorkAttestation {
+			provider: who.clone(),
+			job,
+			from: at,
+			to: at,
+			report: WorkReport::Refused { reason: Refusal::RunnerFailed },
+		};
+		let signature = key_of(&who).sign(&signing_payload(genesis.as_ref(), &attestation)).into();
+		pallet_marketplace::Call::<Runtime>::attest { attestation, signature }
+	};
+	let call = RuntimeCall::Marketplace(call);
+	let Some(Ok(_)) = call.authorize(TransactionSource::External) else { return };
+	FREE_ADMITTED.with(|n| n.set(n.get() + 1));
+	let result = call.clone().dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into());
+	assert!(result.is_ok(), "an authorized free call failed in the block: {call:?}: {result:?}");
 }
 
 #[test]
@@ -224,6 +308,41 @@ fn random_calls_keep_every_invariant() {
 						amount: rng.amount(),
 						beneficiary: other.into(),
 					})),
+					88..=91 => {
+						// The free-transaction spammer: a node bid (often one its call would
+						// refuse) or a refusal attestation, signed by the caller's own
+						// attestation key. What the pool admits must never fail in the block.
+						free_transaction(&mut rng, &accounts, who_index, job);
+						stats.free_sent += 1;
+						None
+					},
+					92 => {
+						// The governance compounder: one referendum enacting a batch of bounded
+						// emission changes, each a step from the last.
+						let steps = (0..10)
+							.map(|_| {
+								RuntimeCall::Emissions(
+									pallet_emissions::testing::random_params_change::<Runtime>(
+										&mut rng,
+									),
+								)
+							})
+							.collect();
+						let batch =
+							RuntimeCall::Utility(pallet_utility::Call::batch { calls: steps });
+						<Preimage as StorePreimage>::bound(batch).ok().map(
+							|proposal: Bounded<RuntimeCall, _>| {
+								RuntimeCall::Referenda(pallet_referenda::Call::submit {
+									proposal_origin: Box::new(
+										crate::governance::pallet_custom_origins::Origin::EmissionsAdmin
+											.into(),
+									),
+									proposal,
+									enactment_moment: polkadot_sdk::frame_support::traits::schedule::DispatchTime::After(1),
+								})
+							},
+						)
+					},
 					83..=87 => {
 						// A transaction fee and tip, as transaction-payment hands them over.
 						if let Ok(fee) = Balances::withdraw(
@@ -285,6 +404,7 @@ fn random_calls_keep_every_invariant() {
 			.filter(|(_, info)| matches!(info, pallet_referenda::ReferendumInfo::Approved(..)))
 			.count() as u32;
 	});
+	stats.free_admitted = FREE_ADMITTED.with(|n| n.get());
 	println!("runtime property test: {stats:?}");
 	assert!(stats.ok > stats.calls / 10, "most calls cannot all fail: {stats:?}");
 	assert!(stats.eras >= 1, "at least one era closed: {stats:?}");

@@ -97,7 +97,7 @@ async function main() {
     console.log(`node ${process.env.CRUCIBLE_NODE ?? '(debug)'}; ${PROVIDERS} providers, ${TRANSFERS} transfer senders`);
 
     // 1. Fund everyone from Alice, in batches.
-    const minBond = api.consts.providers.minBond.toBigInt();
+    const minBond = api.consts.providers.minBond.toBigInt() + api.consts.providers.bondPerGpu.toBigInt(); // one GPU
     const funding = [
       ...providers.map((p) => api.tx.balances.transferKeepAlive(p.address, minBond + 10n * CRU)),
       ...senders.map((s) => api.tx.balances.transferKeepAlive(s.address, 10n * CRU)),

@@ -76,7 +76,7 @@ test('the governance tracks and the emission parameters are readable without cus
     // Names are fixed-size (zero-padded) byte strings, as on Polkadot; Apps shows them trimmed.
     const tracks = api.consts.referenda.tracks.map(([id, info]) =>
       [id.toNumber(), info.name.toString().replace(/\0+$/, '')]);
-    assert.deepEqual(tracks, [[0, 'root'], [1, 'emissions_admin'], [2, 'treasurer']]);
+    assert.deepEqual(tracks, [[0, 'root'], [1, 'emissions_admin'], [2, 'treasurer'], [3, 'disputes']]);
     assert.ok(api.tx.sudo, 'the dev chain keeps sudo');
     const t = await api.call.emissionsApi.tokenomics();
     assert.equal(t.eraLength.toNumber(), 20, 'dev eras last 20 blocks');

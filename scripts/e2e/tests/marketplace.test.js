@@ -1,8 +1,10 @@
 // The marketplace on a real dev chain, through @polkadot/api. Two provider hosts, each a node
 // with its attestation key, a cpu compute backend, a workload map (`--workloads`, exec runner)
 // and a bid policy (`--bid-policy`); both prove themselves first:
-//  - Eve's (on Alice's validator node): 1 H100, bids 7 mCRU per GPU per block;
-//  - Dave's (a second node): 2 H100s, bids 10 mCRU per GPU per block; stopped mid-lease.
+//  - Eve's (on Alice's validator node): 3 H100s (a lease takes its GPUs: three 1-GPU leases at
+//    once), bids 7 mCRU per GPU per block;
+//  - Dave's (a second node): 5 H100s (a 4-GPU lease and one free), bids 10 mCRU per GPU per
+//    block; stopped mid-lease.
 // Bob, a developer, posts jobs: an open auction (both nodes bid, the lower wins, the workload
 // runs, attestations pay per block, completion, settlement burns the protocol fee's burn share); a sealed
 // auction (the winner is paid the second price); a job only Dave can serve (Dave's node stops:
@@ -119,7 +121,7 @@ const net = withNodes(async () => {
 
 test('two provider hosts register and prove themselves', { timeout: 400_000 }, async () => {
   const from = (await api.rpc.chain.getHeader()).number.toNumber();
-  for (const [name, host, gpus] of [['eve', 1, 1], ['dave', 2, 2]]) {
+  for (const [name, host, gpus] of [['eve', 1, 3], ['dave', 2, 5]]) {
     const p = who[name];
     const { error } = await submit(api, api.tx.providers.register(host100(host, gpus),
       p.made.attestationKey, p.made.keyProof, 'https://gpu.example.net', { country: 'DE', metro: null }, BOND), p);
@@ -140,7 +142,7 @@ test('hostile calls fail by name and hold nothing', { timeout: 180_000 }, async 
   let r = await submit(api, api.tx.marketplace.placeBid(id, 60n * MILLI), who.eve);
   assert.equal(r.error, 'marketplace.BidAboveMaxPrice');
   r = await submit(api, api.tx.marketplace.placeBid(id, 10n * MILLI), who.eve);
-  assert.equal(r.error, 'marketplace.NotEligible', 'Eve has 1 GPU, not 8');
+  assert.equal(r.error, 'marketplace.NotEligible', 'Eve has 3 GPUs, not 8');
   assert.equal(await held(who.eve), eveHeld);
   // Charlie registers a host but runs no node: never proven, never eligible.
   r = await submit(api, api.tx.providers.register(host100(9, 8), (await runCliKey(who.charlie)).attestationKey,
@@ -170,7 +172,7 @@ async function runCliKey(p) {
 
 test('jobs are posted; both nodes bid from their policies; the lower bid wins', { timeout: 240_000 }, async () => {
   jobs.from = (await api.rpc.chain.getHeader()).number.toNumber();
-  jobs.dave = await post(spec({ gpus: 2, duration: 100, maxPrice: 30n * MILLI }));
+  jobs.dave = await post(spec({ gpus: 4, duration: 100, maxPrice: 50n * MILLI }));
   jobs.open = await post(spec({ duration: 30, maxPrice: 20n * MILLI }));
   jobs.sealed = await post(spec({ duration: 12, maxPrice: 20n * MILLI, auction: { Sealed: { revealWindow: 4 } } }));
   jobs.refused = await post(spec({ duration: 30, maxPrice: 20n * MILLI, image: UNMAPPED }));
@@ -193,9 +195,9 @@ test('jobs are posted; both nodes bid from their policies; the lower bid wins', 
   assert.equal(open.provider.toString(), who.eve.address);
   assert.equal(open.pricePerBlock.toBigInt(), 7n * MILLI);
   assert.equal(open.escrow.toBigInt(), 7n * MILLI * 30n);
-  // Only Dave's host has 2 GPUs: 2 × his price.
+  // Only Dave's host has 4 GPUs (5): 4 × his price.
   assert.equal(dave.provider.toString(), who.dave.address);
-  assert.equal(dave.pricePerBlock.toBigInt(), 20n * MILLI);
+  assert.equal(dave.pricePerBlock.toBigInt(), 40n * MILLI);
   // A sealed auction pays the winner the second-lowest revealed price.
   const sealed = await waitForEvents(jobs.from, (evs2) => evs2.find(mk('LeaseStarted', jobs.sealed)), 'the sealed lease');
   const revealed = (await eventsSince(jobs.from)).filter(mk('BidRevealed', jobs.sealed));

@@ -138,16 +138,21 @@ test('bond_extra, unbond, the dev unbonding period, withdraw_unbonded', async ()
 });
 
 test('bad registrations fail with their named errors and hold nothing', async () => {
-  const minBond = api.consts.providers.minBond.toBigInt();
+  // The minimum bond grows with the declared GPUs: MinBond + BondPerGpu × GPUs.
+  const perGpu = api.consts.providers.bondPerGpu.toBigInt();
+  assert.ok(perGpu > 0n, 'each GPU adds to the minimum bond');
+  const minBond = api.consts.providers.minBond.toBigInt() + perGpu;
   const good = await jsKey('//FerdieAttest', other);
 
   const attempts = [
     ['registering twice', provider, api.tx.providers.register(
       host100(2, 1), good.key, good.proof, endpoint, frankfurt, minBond), 'providers.AlreadyRegistered'],
-    ['a bond below MinBond', other, api.tx.providers.register(
+    ['a bond below the minimum for one GPU', other, api.tx.providers.register(
       host100(2, 1), good.key, good.proof, endpoint, frankfurt, minBond - 1n), 'providers.BondTooLow'],
+    ['a bond of one GPU for two', other, api.tx.providers.register(
+      host100(2, 2), good.key, good.proof, endpoint, frankfurt, minBond), 'providers.BondTooLow'],
     ['a GPU another provider registered', other, api.tx.providers.register(
-      { ...host100(2, 2), gpuUuids: [uuid(2, 0), uuid(1, 1)] }, good.key, good.proof, endpoint, frankfurt, minBond),
+      { ...host100(2, 2), gpuUuids: [uuid(2, 0), uuid(1, 1)] }, good.key, good.proof, endpoint, frankfurt, minBond + perGpu),
     'providers.GpuAlreadyRegistered'],
     ['a profile without GPUs', other, api.tx.providers.register(
       { ...host100(2, 1), gpus: [], gpuUuids: [] }, good.key, good.proof, endpoint, frankfurt, minBond),

@@ -11,7 +11,7 @@ use crucible_primitives::{
 	proof_of_compute::GpuClass,
 	providers::MAX_GPUS,
 };
-use pallet_providers::ProviderInspect;
+use pallet_providers::{ProviderInspect, ProviderStatus};
 use polkadot_sdk::{
 	frame_support::{
 		ensure,
@@ -331,9 +331,13 @@ impl<T: Config> Pallet<T> {
 						Self::deposit_event(Event::RevealStarted { job: id, closes_at });
 						return;
 					},
-					// No room for the reveal window's end: the auction fails (below).
+					// No room for the reveal window's end (every queue ahead is full): the
+					// auction fails, and the committers — who could not reveal — get their
+					// deposits back; nothing is forfeited for the chain's own congestion.
 					Err(_) => {
-						defensive!("no timer room for a reveal window");
+						Self::refund_bids(id, &mut job);
+						Self::end_job(id, job, JobEnd::Expired);
+						return;
 					},
 				}
 			}
@@ -342,10 +346,17 @@ impl<T: Config> Pallet<T> {
 		let bids = Bids::<T>::take(id);
 		let mut winner: Option<&BidOf<T>> = None;
 		let mut second: Option<BalanceOf<T>> = None;
-		for bid in bids.iter() {
+		// Bids that would have won but whose providers stepped out themselves (paused, left,
+		// changed the hardware or region the job asked for): their deposits are forfeited, so
+		// that nobody bids to hold a place and walks away for free.
+		let mut walked_away = alloc::vec::Vec::new();
+		for (at, bid) in bids.iter().enumerate() {
 			let fits = Self::has_room(&bid.provider, &job) &&
 				!ProviderLeases::<T>::get(&bid.provider).is_full();
 			if !fits {
+				if winner.is_none() && Self::stepped_out(&bid.provider, &job) {
+					walked_away.push(at);
+				}
 				continue;
 			}
 			if winner.is_none() {
@@ -355,8 +366,17 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 		}
-		for bid in bids.iter() {
-			Self::release(HoldReason::BidDeposit, &bid.provider, bid.deposit);
+		for (at, bid) in bids.iter().enumerate() {
+			if walked_away.contains(&at) {
+				let forfeited = Self::forfeit(HoldReason::BidDeposit, &bid.provider, bid.deposit);
+				Self::deposit_event(Event::BidForfeited {
+					job: id,
+					provider: bid.provider.clone(),
+					forfeited,
+				});
+			} else {
+				Self::release(HoldReason::BidDeposit, &bid.provider, bid.deposit);
+			}
 		}
 		let Some(winner) = winner else {
 			Self::end_job(id, job, JobEnd::Expired);
@@ -380,6 +400,19 @@ impl<T: Config> Pallet<T> {
 		reputation >= job.spec.min_reputation &&
 			LeasedGpus::<T>::get(who).saturating_add(job.spec.requirement.min_gpu_count) <=
 				declared
+	}
+
+	/// Whether a bidder that cannot win made itself ineligible: it paused, deregistered (or is
+	/// gone), or changed its hardware or region away from the job's requirement. A provider
+	/// demoted, suspended or slashed by a judge, below the minimum reputation, or busy with
+	/// other leases did not choose it.
+	fn stepped_out(who: &T::AccountId, job: &JobOf<T>) -> bool {
+		match T::Providers::status(who) {
+			None | Some(ProviderStatus::Paused) | Some(ProviderStatus::Leaving) => true,
+			Some(ProviderStatus::Active) =>
+				T::Providers::capacity(who, &job.spec.requirement).is_none(),
+			Some(_) => false,
+		}
 	}
 
 	fn forfeit_unrevealed(id: JobId, job: &mut JobOf<T>) {
@@ -466,20 +499,25 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Returns every bid's and commitment's deposit of a job that ends before its auction.
+	fn refund_bids(id: JobId, job: &mut JobOf<T>) {
+		for (provider, sealed) in
+			SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize)
+		{
+			Self::release(HoldReason::BidDeposit, &provider, sealed.deposit);
+		}
+		job.sealed = 0;
+		for bid in Bids::<T>::take(id) {
+			Self::release(HoldReason::BidDeposit, &bid.provider, bid.deposit);
+		}
+	}
+
 	pub(crate) fn do_cancel_job(who: T::AccountId, id: JobId) -> DispatchResult {
 		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.owner == who, Error::<T>::NotOwner);
 		match job.phase {
 			JobPhase::Bidding { .. } | JobPhase::Revealing { .. } => {
-				for (provider, sealed) in
-					SealedBids::<T>::drain_prefix(id).take(T::MaxBidsPerJob::get() as usize)
-				{
-					Self::release(HoldReason::BidDeposit, &provider, sealed.deposit);
-				}
-				job.sealed = 0;
-				for bid in Bids::<T>::take(id) {
-					Self::release(HoldReason::BidDeposit, &bid.provider, bid.deposit);
-				}
+				Self::refund_bids(id, &mut job);
 				Self::end_job(id, job, JobEnd::Cancelled);
 			},
 			JobPhase::Running => {

@@ -41,9 +41,8 @@ impl<T: Config> Pallet<T> {
 	///   on sealed jobs;
 	/// - `leases`: a lease exactly for each running, completed or disputed job, its provider
 	///   registered, listed once in `ProviderLeases`, and nothing else listed there;
-	/// - `timers`: each live job that is not disputed is in exactly one queue, the one at its
-	///   `timer`; a disputed job in none; queues hold only live jobs; no job id at or above
-	///   `NextJobId`;
+	/// - `timers`: each live job (a disputed one too, until its timeout) is in exactly one queue,
+	///   the one at its `timer`; queues hold only live jobs; no job id at or above `NextJobId`;
 	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
 	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' GPU counts, at most
 	///   the GPUs it declared (leases take GPUs, they do not share them).
@@ -189,14 +188,7 @@ impl<T: Config> Pallet<T> {
 		for (id, job) in Jobs::<T>::iter() {
 			check(id < next, "timers: a job id not assigned yet")?;
 			let queued = seen.remove(&id);
-			match job.phase {
-				JobPhase::Disputed { .. } =>
-					check(queued.is_none() && job.timer.is_none(), "timers: a disputed job queued")?,
-				_ => check(
-					queued.is_some() && queued == job.timer,
-					"timers: a live job not at its timer",
-				)?,
-			}
+			check(queued.is_some() && queued == job.timer, "timers: a live job not at its timer")?;
 		}
 		check(seen.is_empty(), "timers: a queue holds a job that ended")
 	}

@@ -12,7 +12,11 @@ use crucible_primitives::{
 };
 use pallet_providers::{ProviderInspect, ProviderSlash, ProviderStatus, SlashReason};
 use polkadot_sdk::{
-	frame_support::{ensure, pallet_prelude::TransactionSource, traits::Get},
+	frame_support::{
+		ensure,
+		pallet_prelude::TransactionSource,
+		traits::{fungible::hold::Inspect as _, Get},
+	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_runtime::{
 		traits::SaturatedConversion,
@@ -221,9 +225,16 @@ impl<T: Config> Pallet<T> {
 			return Err(Error::<T>::WrongPhase.into());
 		};
 		ensure!(Self::now() <= dispute_until, Error::<T>::DisputeWindowClosed);
-		let deposit = T::DisputeDeposit::get();
+		let deposit = T::DisputeDeposit::get()
+			.saturating_add(T::DisputeDepositRate::get().mul_ceil(job.escrow));
+		ensure!(
+			T::Currency::can_hold(&HoldReason::DisputeDeposit.into(), &who, deposit),
+			Error::<T>::InsufficientFunds
+		);
+		// The deadline: resolved for the provider if nobody decides by then.
+		let deadline = Self::schedule(id, Self::now().saturating_add(T::DisputeTimeout::get()))?;
 		Self::hold(HoldReason::DisputeDeposit, &who, deposit)?;
-		if let Some(at) = job.timer.take() {
+		if let Some(at) = job.timer.replace(deadline) {
 			Self::unschedule(id, at);
 		}
 		job.phase = JobPhase::Disputed { result };
@@ -234,11 +245,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_resolve_dispute(id: JobId, verdict: Verdict) -> DispatchResult {
-		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		Self::resolve(id, job, verdict, false)
+	}
+
+	/// Decides a dispute (`timed_out`: nobody did in `DisputeTimeout`).
+	pub(crate) fn resolve(
+		id: JobId,
+		mut job: JobOf<T>,
+		verdict: Verdict,
+		timed_out: bool,
+	) -> DispatchResult {
 		ensure!(matches!(job.phase, JobPhase::Disputed { .. }), Error::<T>::NotDisputed);
 		let dispute = Disputes::<T>::take(id).ok_or(Error::<T>::NotDisputed)?;
 		let lease = Leases::<T>::get(id).ok_or(Error::<T>::NotDisputed)?;
-		Self::deposit_event(Event::DisputeResolved { job: id, verdict });
+		Self::deposit_event(Event::DisputeResolved { job: id, verdict, timed_out });
 		match verdict {
 			Verdict::Developer => {
 				Self::release(HoldReason::DisputeDeposit, &job.owner, dispute.deposit);

@@ -1,7 +1,7 @@
-//! The timer queue: each live job (not disputed) waits in exactly one block's queue for its
-//! next deadline — its auction's close, its reveal window's end, its lease's grace check, or
-//! the end of its dispute window. `on_initialize` processes at most `MaxClosesPerBlock` due
-//! jobs, oldest block first; the rest wait for the next block (or for anyone's
+//! The timer queue: each live job waits in exactly one block's queue for its next deadline —
+//! its auction's close, its reveal window's end, its lease's grace check, the end of its
+//! dispute window, or its dispute's timeout. `on_initialize` processes at most `MaxClosesPerBlock`
+//! due jobs, oldest block first; the rest wait for the next block (or for anyone's
 //! `close_auction`). Nothing iterates jobs: a block's queue is bounded, and a lease's check
 //! moves forward to `last attestation + GraceBlocks` each time it finds the lease attended.
 
@@ -54,6 +54,7 @@ impl<T: Config> Pallet<T> {
 			TimerWork::Reschedule => T::WeightInfo::timer_reschedule(),
 			TimerWork::Abandon => T::WeightInfo::timer_abandon(),
 			TimerWork::Settle => T::WeightInfo::timer_settle(),
+			TimerWork::Resolve => T::WeightInfo::resolve_dispute_provider(),
 		}
 	}
 
@@ -124,8 +125,11 @@ impl<T: Config> Pallet<T> {
 				dispute_until.saturating_add(One::one())
 			},
 			JobPhase::Disputed { .. } => {
-				Jobs::<T>::insert(id, job);
-				return (TimerWork::Stale, false);
+				// Nobody decided in time: the provider is upheld.
+				if Self::resolve(id, job, Verdict::Provider, true).is_err() {
+					defensive!("a disputed job without its dispute or lease");
+				}
+				return (TimerWork::Resolve, false);
 			},
 		};
 		match Self::schedule(id, next) {

@@ -207,7 +207,9 @@ impl<T: Config> Pallet<T> {
 			params.period > 0 &&
 				params.period <= T::MaxPeriod::get() &&
 				params.commit_window > 0 &&
-				params.commit_window.saturating_add(2) <= params.open_window &&
+				// The sample seed's blocks, then at least one block to open in.
+				params.commit_window.saturating_add(SEED_BLOCKS).saturating_add(1) <=
+					params.open_window &&
 				params.open_window <= params.period,
 			Error::<T>::InvalidWindows
 		);
@@ -216,6 +218,10 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidSamples
 		);
 		ensure!(params.inner <= T::MaxInner::get(), Error::<T>::InnerTooLarge);
+		ensure!(
+			params.failed_slash <= T::MaxSlash::get() && params.missed_slash <= T::MaxSlash::get(),
+			Error::<T>::SlashTooLarge
+		);
 		ensure!(params.leaf_size <= T::MaxLeafSize::get(), Error::<T>::LeafTooLarge);
 		let one = Shape { batch: 1, rows: params.rows, inner: params.inner, cols: params.cols };
 		ensure!(one.validate(params.leaf_size).is_ok(), Error::<T>::InvalidShape);

@@ -22,13 +22,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Starts a period, or fixes the current one's sample seed, when `now` is their block. Runs
-	/// in `on_finalize`, where the randomness is this block's VRF output.
+	/// Notes this block's randomness; starts a period, or fixes the current one's sample seed,
+	/// when `now` is their block. Runs in `on_finalize`, where the randomness is this block's
+	/// VRF output.
 	pub(crate) fn tick(now: BlockNumberFor<T>) {
+		Self::note_randomness();
 		match Self::current() {
 			Some((period, mut info)) if now < info.next_start() => {
 				if now == info.sample_at() && info.sample_seed.is_none() {
-					info.sample_seed = Some(Self::random(b"crucible:poc:samples", period));
+					info.sample_seed = Some(Self::seed(b"crucible:poc:samples", period));
 					CurrentPeriod::<T>::put((period, info));
 					Self::deposit_event(Event::SamplesFixed { period });
 				}
@@ -37,18 +39,27 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// 32 bytes of this block's randomness for `subject` and `period`; without BABE (tests,
+	/// Appends this block's randomness to the last `SEED_BLOCKS` blocks'; without BABE (tests,
 	/// benchmarks, the genesis block) the parent hash stands in.
-	fn random(subject: &[u8], period: PeriodIndex) -> Hash {
-		let input = (subject, period).encode();
-		let (random, _) = T::Randomness::random(&input);
-		match random {
+	fn note_randomness() {
+		let (random, _) = T::Randomness::random(b"crucible:poc:block");
+		let this = match random {
 			Some(r) => blake2_256(r.as_ref()),
-			None => {
-				let parent = frame_system::Pallet::<T>::parent_hash();
-				blake2_256(&(input, parent).encode())
-			},
-		}
+			None => blake2_256(frame_system::Pallet::<T>::parent_hash().as_ref()),
+		};
+		RecentRandomness::<T>::mutate(|recent| {
+			if recent.is_full() {
+				recent.remove(0);
+			}
+			let _ = recent.try_push(this);
+		});
+	}
+
+	/// The seed for `subject` and `period`: the hash of the last `SEED_BLOCKS` blocks'
+	/// randomness (this block's last), so that it is known only once the last of them is
+	/// built, and no one author chose it.
+	fn seed(subject: &[u8], period: PeriodIndex) -> Hash {
+		blake2_256(&(subject, period, RecentRandomness::<T>::get()).encode())
 	}
 
 	pub(crate) fn start_period(now: BlockNumberFor<T>) {
@@ -56,7 +67,7 @@ impl<T: Config> Pallet<T> {
 		let period = previous.as_ref().map_or(0, |(p, _)| p.saturating_add(1));
 		let info = PeriodInfo {
 			start: now,
-			seed: Self::random(b"crucible:poc:period", period),
+			seed: Self::seed(b"crucible:poc:period", period),
 			sample_seed: None,
 			params: Params::<T>::get(),
 		};

@@ -217,7 +217,7 @@ fn honest_providers_always_pass_and_liars_are_caught_over_many_periods() {
 			// Bob skips half of the work: wrong entries where he did not compute.
 			let liar = Prover::compute(BOB, |p| lies(p, 50, u64::from(period)));
 			assert_ok!(submit(commitment_call(BOB, period, liar.root)).unwrap());
-			run_to_block(period_start(period) + 4);
+			run_to_block(period_start(period) + 6);
 			assert_ok!(submit(opening_call(ALICE, period, honest.openings(ALICE))).unwrap());
 			assert_ok!(submit(opening_call(BOB, period, liar.openings(BOB))).unwrap());
 			check_invariants();

@@ -97,7 +97,7 @@ fn the_worker_heartbeats_commits_and_opens_through_the_compute_service() {
 		ProofOfCompute::offchain_worker(3);
 		assert!(submitted().is_empty());
 
-		run_to_block(5);
+		run_to_block(7);
 		let view = ProofOfCompute::challenge_view(&ALICE).unwrap();
 		let openings: Vec<Opening> = view.positions.iter().map(|p| prover.open(p)).collect();
 		let open = OpenRequest {
@@ -109,13 +109,13 @@ fn the_worker_heartbeats_commits_and_opens_through_the_compute_service() {
 			open.encode(),
 			OpenResponse { openings: BoundedVec::truncate_from(openings) }.encode(),
 		);
-		ProofOfCompute::offchain_worker(5);
+		ProofOfCompute::offchain_worker(7);
 		let calls = submitted();
 		assert_eq!(calls.len(), 1);
 		assert_ok!(submit(calls.into_iter().next().unwrap()).unwrap());
 		assert_eq!(status(ALICE), Some(pallet_providers::ProviderStatus::Active));
 		// The outcome is logged once; nothing more is sent this period.
-		ProofOfCompute::offchain_worker(6);
+		ProofOfCompute::offchain_worker(8);
 		assert!(submitted().is_empty());
 	});
 }
@@ -155,7 +155,7 @@ fn a_run_does_not_compute_again_while_another_still_computes() {
 	ext.execute_with(|| {
 		// A commit window of 6 blocks (a mainnet-like challenge takes several blocks).
 		let mut params = test_params();
-		(params.commit_window, params.open_window) = (6, 9);
+		(params.commit_window, params.open_window) = (6, 10);
 		assert_ok!(ProofOfCompute::set_params(RuntimeOrigin::root(), params));
 		registered_in_period_zero(&[ALICE]);
 		set_endpoint();

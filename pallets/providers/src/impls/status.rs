@@ -69,7 +69,12 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		record.status = to;
-		record.status_since = frame_system::Pallet::<T>::block_number();
+		// Proven or demoted, a provider stays in the challenge pool: its clock does not
+		// restart, or a demotion (a late sweep's punishment) would skip its next challenge and a
+		// pass would excuse a miss the sweep has not reached yet.
+		if !(from.is_challengeable() && to.is_challengeable()) {
+			record.status_since = frame_system::Pallet::<T>::block_number();
+		}
 		Providers::<T>::insert(who, record);
 		Self::deposit_event(Event::StatusChanged { provider: who.clone(), from, to });
 		Ok(())
