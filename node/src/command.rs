@@ -63,7 +63,13 @@ impl SubstrateCli for Cli {
 
 /// Parses the command line and runs it.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	// A provider's host runs its tenants' workloads beside the node: its RPC on localhost
+	// serves only safe methods (`auto` would serve every method on localhost) unless the
+	// operator asks for `--rpc-methods unsafe`.
+	if cli.compute.is_provider() && cli.run.rpc_params.rpc_methods == sc_cli::RpcMethods::Auto {
+		cli.run.rpc_params.rpc_methods = sc_cli::RpcMethods::Safe;
+	}
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

@@ -73,6 +73,21 @@ pub struct ComputeParams {
 	pub bid_policy: Option<PathBuf>,
 }
 
+impl ComputeParams {
+	/// Whether these options make the node a GPU provider's: it computes challenges (or uses
+	/// a compute service), runs workloads or bids. A provider's host runs its tenants'
+	/// workloads next to the node, so its RPC serves only safe methods unless the operator
+	/// asks for unsafe ones (`--rpc-methods unsafe`): `author_insertKey` or
+	/// `offchain_localStorageSet` from a workload on the same host would redirect its proofs or
+	/// rewrite its bid policy.
+	pub fn is_provider(&self) -> bool {
+		self.compute_backend != BackendKind::None ||
+			self.compute_service_url.is_some() ||
+			self.workloads.is_some() ||
+			self.bid_policy.is_some()
+	}
+}
+
 /// Reads a bid policy file.
 pub fn read_policy(path: &Path) -> Result<BidPolicy, String> {
 	let text = std::fs::read_to_string(path)

@@ -5,7 +5,8 @@
 // would refuse (not eligible, above the maximum price, expired, replayed) and attestations for
 // a lease it does not have. Every one must be refused by the pool (authorize runs every check
 // of the call), and Eve's commitments, openings and bid must land in their windows meanwhile.
-// The report prints how many of the flood the pool admitted.
+// The report prints how many of the flood the pool admitted. The provider's node serves only
+// safe RPC methods on localhost too (its tenants' workloads run on the same host).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -93,6 +94,17 @@ test('one honest host proves itself; an attacker registers a key it holds, never
   await waitForEvents(from, (evs) => evs.find((e) => e.event.section === 'providers' &&
     e.event.method === 'StatusChanged' && e.event.data.provider.toString() === eve.address &&
     e.event.data.to.toString() === 'Active'), 'Eve Active');
+});
+
+test('a provider node serves no unsafe RPC method to its host, even on localhost', async () => {
+  const { api } = net;
+  // A tenant's workload on the same host must not insert keys or rewrite the worker's records.
+  await assert.rejects(api.rawRpc('author_insertKey', ['crat', '//Tenant', `0x${'11'.repeat(32)}`]),
+    (e) => /unsafe/i.test(String(e.message)), 'author_insertKey refused');
+  await assert.rejects(api.rawRpc('offchain_localStorageSet', ['PERSISTENT', '0x00', '0x00']),
+    (e) => /unsafe/i.test(String(e.message)), 'offchain_localStorageSet refused');
+  // Safe methods still answer.
+  assert.ok((await api.rpc.system.health()).peers !== undefined);
 });
 
 test('a flood of failing free transactions is refused by the pool while the honest host proves and bids', { timeout: 400_000 }, async () => {
