@@ -966,6 +966,27 @@ fn force_deregister() {
 	});
 }
 
+/// A registration naming a victim's GPU UUIDs (front-run or squatted) blocks the victim
+/// (`GpuAlreadyRegistered`) until governance releases them with `force_deregister`: the UUIDs
+/// are free at once, the squatter's bond unbonds (and stays slashable) for the unbonding period.
+#[test]
+fn squatted_gpu_uuids_are_released_by_a_forced_deregistration() {
+	build_and_execute(|| {
+		// Bob registers host 1's cards (Alice's) before she does.
+		assert_ok!(crate::testing::register_with_seed::<Test>(&BOB, 2, profile(1, 2), BOND));
+		assert_noop!(
+			crate::testing::register_with_seed::<Test>(&ALICE, 1, profile(1, 2), BOND),
+			Error::<Test>::GpuAlreadyRegistered
+		);
+		assert_ok!(Providers::force_deregister(RuntimeOrigin::root(), BOB));
+		assert_eq!(GpuOwner::<Test>::get(uuid(1, 0)), None);
+		assert_ok!(crate::testing::register_with_seed::<Test>(&ALICE, 1, profile(1, 2), BOND));
+		assert_eq!(GpuOwner::<Test>::get(uuid(1, 0)), Some(ALICE));
+		assert_eq!(record(BOB).status, ProviderStatus::Leaving);
+		assert!(record(BOB).unbonding.iter().map(|c| c.amount).sum::<Balance>() >= BOND);
+	});
+}
+
 // ---- the interface for other pallets ----
 
 #[test]
