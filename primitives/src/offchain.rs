@@ -27,6 +27,9 @@ pub mod keys {
 	pub const CHALLENGE_RECORD: &[u8] = b"crucible::poc::worker";
 	/// The prefix of the marketplace worker's records, one per (provider, job).
 	pub const JOB_RECORD: &[u8] = b"crucible::market::job";
+	/// Prefix of the marketplace worker's list, per provider, of the jobs it has a live bid or
+	/// commitment on (so that it finds them to reveal however many jobs are posted after).
+	pub const BIDDING: &[u8] = b"crucible::market::bidding";
 	/// How many local provers the registry's iterator left out last time (it warns once per
 	/// change).
 	pub const LOCAL_PROVERS_LEFT_OUT: &[u8] = b"crucible::providers::left-out";

@@ -52,8 +52,10 @@ use polkadot_sdk::{
 /// The log target of the worker's lines.
 const LOG_TARGET: &str = "marketplace";
 
-/// Most jobs looked at per run for bidding (the newest live jobs are few; this bounds a run).
-const MAX_SCAN: usize = 256;
+/// Most jobs looked at per run for bidding: the newest ones by id (jobs posted after cannot hide
+/// them from a later run, and junk posted before does not hide new ones), and the jobs the
+/// worker has a live bid or commitment on.
+const MAX_SCAN: u64 = 256;
 
 /// How long the worker waits for the compute service per request.
 const SERVICE_MILLIS: u64 = 4_000;
@@ -80,6 +82,11 @@ pub(crate) struct JobRecord {
 /// This node's record of (`provider`, `job`).
 fn job_record(provider: &impl Encode, job: JobId) -> LocalRecord<JobRecord> {
 	LocalRecord::of(keys::JOB_RECORD, provider, job)
+}
+
+/// This node's list of the jobs `provider` has a live bid or commitment on.
+fn bidding_record(provider: &impl Encode) -> LocalRecord<Vec<JobId>> {
+	LocalRecord::of(keys::BIDDING, provider, ())
 }
 
 /// The operator's bid policy, if the node was given one.
@@ -234,13 +241,24 @@ impl<T: Config> Worker<T> {
 		let next = self.now.saturating_add(1u32.into());
 		let mut live = leases;
 		let mut candidates = Vec::new();
-		for (id, job) in Jobs::<T>::iter().take(MAX_SCAN) {
+		// The newest jobs, then those this provider bid on (whatever was posted since).
+		let newest = NextJobId::<T>::get();
+		let tracked = bidding_record(&self.provider).load();
+		let mut seen = alloc::collections::BTreeSet::new();
+		let mut still_bidding = Vec::new();
+		let ids = (newest.saturating_sub(MAX_SCAN)..newest).rev().chain(tracked.iter().copied());
+		for id in ids {
+			if !seen.insert(id) {
+				continue;
+			}
+			let Some(job) = Jobs::<T>::get(id) else { continue };
 			match job.phase {
 				JobPhase::Bidding { closes_at } if next < closes_at => {
 					let ours = SealedBids::<T>::contains_key(id, &self.provider) ||
 						Bids::<T>::get(id).iter().any(|b| b.provider == self.provider);
 					if ours {
 						live = live.saturating_add(1);
+						still_bidding.push(id);
 					} else {
 						candidates.push((id, job));
 					}
@@ -249,6 +267,7 @@ impl<T: Config> Worker<T> {
 					if SealedBids::<T>::contains_key(id, &self.provider) =>
 				{
 					live = live.saturating_add(1);
+					still_bidding.push(id);
 					if next < closes_at {
 						self.reveal(id);
 					}
@@ -256,6 +275,15 @@ impl<T: Config> Worker<T> {
 				_ => {},
 			}
 		}
+		// Jobs bid on in this run are added as their bids are sent (below).
+		bidding_record(&self.provider).update(|r| {
+			r.retain(|id| still_bidding.contains(id));
+			for id in &still_bidding {
+				if !r.contains(id) {
+					r.push(*id);
+				}
+			}
+		});
 		candidates.sort_by_key(|(id, _)| *id);
 		for (id, job) in candidates {
 			if live >= policy.max_leases {
@@ -307,6 +335,11 @@ impl<T: Config> Worker<T> {
 				if matches!(action, NodeBidAction::Place { .. }) { "open" } else { "sealed" },
 			);
 			self.send_bid(id, action);
+			bidding_record(&self.provider).update(|r| {
+				if !r.contains(&id) {
+					r.push(id);
+				}
+			});
 			live = live.saturating_add(1);
 		}
 	}

@@ -1617,6 +1617,51 @@ mod worker {
 	}
 
 	#[test]
+	fn hundreds_of_other_jobs_hide_neither_a_commitment_to_reveal_nor_a_new_job() {
+		let (mut ext, _expect_post, submitted) = harness(2);
+		ext.execute_with(|| {
+			proven(P1);
+			let sealed = post(DEV, spec(40, 100, AuctionKind::Sealed { reveal_window: 5 }));
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			assert_eq!(calls.len(), 1);
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			run_to_block(11);
+			assert!(matches!(job(sealed).phase, JobPhase::Revealing { .. }));
+			// Then 257 jobs P1 cannot serve (8 GPUs), open for long: more than a run scans.
+			for i in 0..257u64 {
+				let mut s = spec(5, 10, AuctionKind::Open);
+				s.requirement.min_gpu_count = 8;
+				s.bid_window = 6 + i % 88;
+				post(DEV2, s);
+			}
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			assert!(
+				matches!(
+					calls.as_slice(),
+					[Call::bid_from_node {
+						bid: NodeBid { action: NodeBidAction::Reveal { price: 60, .. }, .. },
+						..
+					}]
+				),
+				"the commitment is revealed: {calls:?}"
+			);
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			// A new job is seen first, past the older ones (its close where the queues have room).
+			let fresh = post(DEV, JobSpec { bid_window: 99, ..open_spec() });
+			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			assert!(
+				calls
+					.iter()
+					.any(|c| matches!(c, Call::bid_from_node { bid, .. } if bid.job == fresh)),
+				"{calls:?}"
+			);
+		});
+	}
+
+	#[test]
 	fn the_node_commits_then_reveals_a_sealed_bid() {
 		let (mut ext, _expect_post, submitted) = harness(2);
 		ext.execute_with(|| {
