@@ -19,12 +19,14 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// Registers a provider with `gpus` GPUs and a bond of its minimum plus ten `MinBond`s.
+/// Registers a provider with `gpus` GPUs and a bond of the largest host's minimum plus ten
+/// `MinBond`s.
 fn registered<T: Config>(index: u32, gpus: u32) -> Result<T::AccountId, BenchmarkError> {
 	let who = funded::<T>("provider", index);
 	let (key, proof) = testing::keystore_key::<T>(&who)?;
 	let profile = testing::largest_profile(index, gpus);
-	let bond = Providers::<T>::min_bond(&profile)
+	// Enough for any profile it may change to (the minimum grows with the GPUs).
+	let bond = Providers::<T>::min_bond(&testing::largest_profile(index, MAX_GPUS))
 		.saturating_add(T::MinBond::get().saturating_mul(10u32.into()));
 	Providers::<T>::do_register(
 		who.clone(),
