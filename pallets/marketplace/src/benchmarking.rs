@@ -87,6 +87,8 @@ fn sealed<T: Config>() -> AuctionKind<BlockNumberFor<T>> {
 }
 
 fn post<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> Result<JobId, BenchmarkError> {
+	// The benchmarks' prices are small numbers; the floor is read (and checked) all the same.
+	MinPrice::<T>::put(BalanceOf::<T>::from(1u32));
 	let id = NextJobId::<T>::get();
 	Marketplace::<T>::do_post_job(developer::<T>(), spec::<T>(auction))?;
 	Ok(id)
@@ -229,6 +231,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn post_job() {
+		MinPrice::<T>::put(BalanceOf::<T>::from(1u32));
 		let who = developer::<T>();
 		let s = spec::<T>(AuctionKind::Open);
 		let due = System::<T>::block_number().saturating_add(s.bid_window);
