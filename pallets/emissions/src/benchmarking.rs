@@ -1,10 +1,15 @@
 //! Benchmarks of emissions' calls and block hook, each at its worst case.
 
 use super::*;
-use crate::pallet::{CurrentEra, EraStart, Eras, OldestEra, Params};
+use crate::pallet::{
+	BlockBurned, CurrentEra, EraStart, Eras, OldestEra, Params, ProviderWork, Totals,
+};
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
-	frame_support::traits::{EnsureOrigin, Get, Hooks},
+	frame_support::{
+		traits::{EnsureOrigin, Get, Hooks},
+		BoundedVec,
+	},
 	frame_system::{self, pallet_prelude::BlockNumberFor, RawOrigin},
 	sp_runtime::{traits::Saturating, Perbill},
 };
@@ -110,6 +115,43 @@ mod benchmarks {
 
 		assert_eq!(OldestEra::<T>::get(), era.saturating_add(1));
 		assert!(Eras::<T>::get(era).is_none());
+	}
+
+	/// The block's burns added to `Totals` in `on_finalize`.
+	#[benchmark]
+	fn fold_burned() {
+		let now: BlockNumberFor<T> = EraStart::<T>::get().saturating_add(1u32.into());
+		BlockBurned::<T>::put(1_000);
+		let before = Totals::<T>::get().burned;
+
+		#[block]
+		{
+			Pallet::<T>::on_finalize(now);
+		}
+
+		assert_eq!(Totals::<T>::get().burned, before.saturating_add(1_000));
+	}
+
+	/// The hook proof of compute and the marketplace call for a provider's work, at its worst:
+	/// the provider's list holds a record for every other live era (kept, none dropped) and
+	/// gains one for the current era.
+	#[benchmark]
+	fn note_work() {
+		let bound = crate::types::WorkRecordsBound::<T>::get();
+		let current = bound.saturating_sub(1);
+		CurrentEra::<T>::put(current);
+		let who = account_of::<T>(0);
+		let records: alloc::vec::Vec<WorkRecord> = (0..current)
+			.map(|era| WorkRecord { era, compute_units: 1, lease_fees: 1 })
+			.collect();
+		ProviderWork::<T>::insert(&who, BoundedVec::truncate_from(records));
+
+		#[block]
+		{
+			Pallet::<T>::note_work(&who, 1_000, 10);
+		}
+
+		assert_eq!(ProviderWork::<T>::get(&who).len() as u32, bound);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -75,7 +75,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = T::WeightInfo::on_initialize_idle();
+		let mut weight =
+			T::WeightInfo::on_initialize_idle().saturating_add(T::WeightInfo::fold_burned());
 		let start = EraStart::<T>::get();
 		if now.saturating_sub(start) >= T::EraLength::get() {
 			Self::close_era(now);
@@ -149,7 +150,7 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 
-		let mut totals = Totals::<T>::get();
+		let mut totals = Self::take_totals();
 		totals.minted.saturating_accrue(minted);
 		record.minted = minted;
 		record.compute_pool = compute_pool;
@@ -346,17 +347,42 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Records a burn (the credit is dropped by the caller).
+	/// Records a burn (the credit is dropped by the caller): in the block's sum, which
+	/// `on_finalize` adds to `Totals`.
 	pub(crate) fn note_burned(amount: Balance) {
 		if !amount.is_zero() {
-			Totals::<T>::mutate(|t| t.burned.saturating_accrue(amount));
+			BlockBurned::<T>::mutate(|b| b.saturating_accrue(amount));
 		}
 	}
 
 	/// Records funds slashed to the treasury.
 	pub(crate) fn note_slashed(amount: Balance) {
 		if !amount.is_zero() {
-			Totals::<T>::mutate(|t| t.slashed.saturating_accrue(amount));
+			let mut totals = Self::take_totals();
+			totals.slashed.saturating_accrue(amount);
+			Totals::<T>::put(totals);
+		}
+	}
+
+	/// The totals with this block's burns so far.
+	pub fn totals() -> IssuanceTotals {
+		let mut totals = Totals::<T>::get();
+		totals.burned.saturating_accrue(BlockBurned::<T>::get());
+		totals
+	}
+
+	/// The totals with this block's burns moved into them (for a caller that writes them).
+	fn take_totals() -> IssuanceTotals {
+		let mut totals = Totals::<T>::get();
+		totals.burned.saturating_accrue(BlockBurned::<T>::take());
+		totals
+	}
+
+	/// Adds the block's burns to `Totals` (`on_finalize`).
+	pub(crate) fn fold_burned() {
+		let burned = BlockBurned::<T>::take();
+		if !burned.is_zero() {
+			Totals::<T>::mutate(|t| t.burned.saturating_accrue(burned));
 		}
 	}
 
@@ -370,7 +396,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The burn-and-mint balance.
 	pub fn tokenomics() -> Tokenomics<Balance, BlockNumberFor<T>> {
-		let totals = Totals::<T>::get();
+		let totals = Self::totals();
 		let era = CurrentEra::<T>::get();
 		let mut current = Eras::<T>::get(era).unwrap_or_default();
 		(current.burned, current.slashed) = totals.this_era();
@@ -417,7 +443,7 @@ impl<T: Config> Pallet<T> {
 
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	fn try_state_issuance() -> Result<(), TryRuntimeError> {
-		let totals = Totals::<T>::get();
+		let totals = Self::totals();
 		ensure!(
 			T::Currency::total_issuance() ==
 				totals.genesis.saturating_add(totals.minted).saturating_sub(totals.burned),

@@ -148,9 +148,18 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Cumulative minted, burned and slashed, and the genesis issuance they start from.
+	/// Cumulative minted, burned and slashed, and the genesis issuance they start from (burns
+	/// of the current block are in `BlockBurned` until `on_finalize`).
 	#[pallet::storage]
 	pub type Totals<T: Config> = StorageValue<_, IssuanceTotals, ValueQuery>;
+
+	/// What this block has burned so far: every transaction burns a share of its fee, and adds
+	/// it here rather than to `Totals`. Taken (added to `Totals`) in `on_finalize`, so it never
+	/// reaches the database: whitelisted, like the system pallet's per-block items, and the
+	/// one `Totals` write a block costs is part of `on_initialize`'s weight.
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type BlockBurned<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(polkadot_sdk::frame_support::DefaultNoBound)]
@@ -229,9 +238,14 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Closes the era when it is due (one close a block) and expires the oldest era whose
-		/// claim window has ended (one a block).
+		/// claim window has ended (one a block); its weight includes `on_finalize`'s.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::do_on_initialize(now)
+		}
+
+		/// Adds the block's burns to `Totals` (weighed in `on_initialize`).
+		fn on_finalize(_now: BlockNumberFor<T>) {
+			Self::fold_burned();
 		}
 
 		fn integrity_test() {

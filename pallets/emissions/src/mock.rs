@@ -142,6 +142,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 /// Runs blocks up to `n`, each with the pallet's `on_initialize` and the invariants checked.
 pub fn run_to(n: u64) {
 	while System::block_number() < n {
+		Emissions::on_finalize(System::block_number());
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Emissions::on_initialize(next);

@@ -8,7 +8,7 @@ use polkadot_sdk::{
 		traits::{
 			fungible::{Balanced, Inspect, Mutate},
 			tokens::{Fortitude, Precision, Preservation},
-			OnUnbalanced,
+			Hooks, OnUnbalanced,
 		},
 	},
 	sp_runtime::{DispatchError, Perbill, Permill},
@@ -289,7 +289,7 @@ fn fees_burn_their_share_and_fund_the_treasury_and_slashes_go_to_the_treasury() 
 		// 50% of 1,001 rounded down is burned, the rest (501) funds the treasury.
 		assert_eq!(issuance(), before - 500);
 		assert_eq!(free(TREASURY), treasury + 501);
-		assert_eq!(Totals::<Test>::get().burned, 500);
+		assert_eq!(Emissions::totals().burned, 500);
 
 		let slash = Balances::withdraw(
 			&BOB,
@@ -333,7 +333,37 @@ fn dust_of_reaped_accounts_is_recorded_as_burned() {
 		// Leaves CHARLIE 5, below the existential deposit of 10: the account is reaped.
 		assert_ok!(Balances::transfer(&CHARLIE, &ALICE, ENDOWMENT - 5, Preservation::Expendable));
 		assert_eq!(issuance(), before - 5);
-		assert_eq!(Totals::<Test>::get().burned, 5);
+		assert_eq!(Emissions::totals().burned, 5);
+	});
+}
+
+#[test]
+fn a_block_of_fee_burns_writes_totals_once_in_on_finalize() {
+	build_and_execute(|| {
+		let before = Totals::<Test>::get();
+		let issuance_before = issuance();
+		for _ in 0..50 {
+			let fee = Balances::withdraw(
+				&ALICE,
+				10,
+				Precision::Exact,
+				Preservation::Preserve,
+				Fortitude::Polite,
+			)
+			.unwrap();
+			crate::Burn::<Test>::on_unbalanced(fee);
+		}
+		// No transaction wrote `Totals` (a write outside every transaction's weight): the
+		// burns wait in the block's sum, which the totals (and their invariant) include.
+		assert_eq!(Totals::<Test>::get(), before);
+		assert_eq!(crate::BlockBurned::<Test>::get(), 500);
+		assert_eq!(Emissions::totals().burned, before.burned + 500);
+		Emissions::do_try_state().expect("the issuance invariant counts the block's burns");
+		// `on_finalize` adds them once and leaves nothing in storage.
+		Emissions::on_finalize(System::block_number());
+		assert_eq!(Totals::<Test>::get().burned, before.burned + 500);
+		assert!(!crate::BlockBurned::<Test>::exists());
+		assert_eq!(issuance(), issuance_before - 500);
 	});
 }
 

@@ -198,13 +198,29 @@ fn completed_lease<T: Config + pallet_providers::Config>(
 /// Fills the timer queues of `TIMER_PROBES - 1` blocks from `from`, so that a job scheduled
 /// there probes every one of them.
 fn fill_timers<T: Config>(from: BlockNumberFor<T>) {
+	fill_queues::<T>(from, crate::impls::TIMER_PROBES.saturating_sub(1));
+}
+
+/// Fills the timer queues of `n` blocks from `from`.
+fn fill_queues<T: Config>(from: BlockNumberFor<T>, n: u32) {
 	let full: Vec<JobId> = (0..T::MaxTimersPerBlock::get())
 		.map(|i| u64::MAX.saturating_sub(u64::from(i)))
 		.collect();
 	let mut block = from;
-	for _ in 1..crate::impls::TIMER_PROBES {
+	for _ in 0..n {
 		Timers::<T>::insert(block, BoundedVec::truncate_from(full.clone()));
 		block = block.saturating_add(One::one());
+	}
+}
+
+/// Takes job `id` out of its queue and drops its timer (as `fire` does when every queue ahead
+/// is full).
+fn drop_timer<T: Config>(id: JobId) {
+	if let Some(mut job) = Jobs::<T>::get(id) {
+		if let Some(at) = job.timer.take() {
+			Marketplace::<T>::unschedule(id, at);
+		}
+		Jobs::<T>::insert(id, job);
 	}
 }
 
@@ -392,11 +408,14 @@ mod benchmarks {
 
 	#[benchmark]
 	fn attest_running() -> Result<(), BenchmarkError> {
-		// With the largest access details, and crossing the low-escrow threshold.
+		// With the largest access details, crossing the low-escrow threshold, and re-arming a
+		// dropped timer past full queues.
 		let (id, p, _) = leased::<T>()?;
 		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
 		let to = end.saturating_sub(One::one());
 		to_block::<T>(to);
+		drop_timer::<T>(id);
+		fill_timers::<T>(to.saturating_add(T::GraceBlocks::get()));
 		let a = attestation::<T>(id, &p, to, running(true));
 
 		#[block]
@@ -405,14 +424,19 @@ mod benchmarks {
 		}
 
 		assert!(Access::<T>::contains_key(id));
+		assert!(Jobs::<T>::get(id).and_then(|j| j.timer).is_some());
 		Ok(())
 	}
 
 	#[benchmark]
 	fn attest_completed() -> Result<(), BenchmarkError> {
+		// Re-arming a dropped timer at the dispute window's end, past full queues.
 		let (id, p, _) = leased::<T>()?;
 		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
 		to_block::<T>(end);
+		drop_timer::<T>(id);
+		let until = end.saturating_add(T::DisputeWindow::get());
+		fill_timers::<T>(until.saturating_add(One::one()));
 		let a = attestation::<T>(id, &p, end, completed());
 
 		#[block]
@@ -565,9 +589,12 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn timers_base() {
-		let now = System::<T>::block_number().saturating_add(One::one());
+	fn timers_catch_up(s: Linear<1, 64>) {
+		// `s` empty queues read by a cursor that lags (at most what one block reads).
+		let s = s.min(crate::impls::max_timer_steps(T::MaxClosesPerBlock::get()));
+		let now = System::<T>::block_number().saturating_add(s.into());
 		to_block::<T>(now);
+		TimerCursor::<T>::put(now.saturating_add(One::one()).saturating_sub(s.into()));
 
 		#[block]
 		{
@@ -578,23 +605,54 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn timer_stale() {
+		let now = System::<T>::block_number();
+
+		#[block]
+		{
+			Marketplace::<T>::fire(7, now);
+		}
+
+		assert!(Jobs::<T>::get(7).is_none());
+	}
+
+	#[benchmark]
 	fn timer_reschedule() -> Result<(), BenchmarkError> {
-		// An attended lease's check moves forward, probing full queues.
+		// An attended lease's check moves forward: every queue from its next deadline is full,
+		// and the queues from the next block all but the last.
 		let (id, p, _) = leased::<T>()?;
-		let next = System::<T>::block_number().saturating_add(T::AttestationInterval::get());
-		attend::<T>(id, &p, next)?;
-		let deadline = next.saturating_add(T::GraceBlocks::get());
-		fill_timers::<T>(deadline);
 		let due = Jobs::<T>::get(id).and_then(|j| j.timer).unwrap_or_default();
-		to_block::<T>(due);
+		attend::<T>(id, &p, due)?;
+		let deadline = due.saturating_add(T::GraceBlocks::get());
+		fill_queues::<T>(deadline, crate::impls::TIMER_PROBES);
+		fill_timers::<T>(due.saturating_add(One::one()));
 
 		#[block]
 		{
 			Marketplace::<T>::fire(id, due);
 		}
 
-		clear_timers::<T>(deadline);
-		assert!(Jobs::<T>::get(id).is_some());
+		// The last queue from the next block is free unless it is one of the deadline's (a
+		// grace period shorter than the probes: then the timer is dropped).
+		let last = due.saturating_add(crate::impls::TIMER_PROBES.into());
+		let free = T::GraceBlocks::get() > crate::impls::TIMER_PROBES.into();
+		assert_eq!(Jobs::<T>::get(id).and_then(|j| j.timer), free.then_some(last));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn job_call_refused() -> Result<(), BenchmarkError> {
+		// A call refused on its first read: cancelling a completed job.
+		let (id, _) = completed_lease::<T>()?;
+		let owner = Jobs::<T>::get(id).map(|j| j.owner).ok_or(BenchmarkError::Stop("no job"))?;
+		let refused;
+
+		#[block]
+		{
+			refused = Marketplace::<T>::do_cancel_job(owner, id);
+		}
+
+		assert_eq!(refused, Err(Error::<T>::WrongPhase.into()));
 		Ok(())
 	}
 

@@ -39,6 +39,7 @@ pub mod pallet {
 	use pallet_providers::{ProviderInspect, ProviderSlash, SlashReason};
 	use polkadot_sdk::{
 		frame_support::{
+			dispatch::WithPostDispatchInfo,
 			pallet_prelude::*,
 			traits::{
 				fungible::{self, Credit},
@@ -167,12 +168,12 @@ pub mod pallet {
 		type MaxBidsPerJob: Get<u32>;
 
 		/// Most job timers (auction closes, lease checks, settlements) processed per block;
-		/// the rest wait for the next block.
+		/// at least `MaxTimersPerBlock`, so that a block's queue is processed in its block.
 		#[pallet::constant]
 		type MaxClosesPerBlock: Get<u32>;
 
-		/// Most job timers falling due in one block; a job whose block is full goes to the
-		/// next block with room.
+		/// Most job timers falling due in one block (at most `MaxClosesPerBlock`); a job whose
+		/// block is full goes to the next block with room.
 		#[pallet::constant]
 		type MaxTimersPerBlock: Get<u32>;
 
@@ -259,8 +260,8 @@ pub mod pallet {
 
 	/// The jobs whose timer falls due at each block (auction close, reveal close, lease check,
 	/// end of the dispute window, a dispute's timeout). Each live job is in exactly one queue,
-	/// at its `timer` block. Written when a job is posted or moves on; a block's queue is
-	/// removed once processed.
+	/// at its `timer` block (none when its timer was dropped: `TimerDropped`). Written when a job
+	/// is posted or moves on; a block's queue is removed once processed.
 	#[pallet::storage]
 	pub type Timers<T: Config> = StorageMap<
 		_,
@@ -379,6 +380,10 @@ pub mod pallet {
 		/// The dispute origin decided (or, `timed_out`, nobody did in `DisputeTimeout` and the
 		/// provider was upheld).
 		DisputeResolved { job: JobId, verdict: Verdict, timed_out: bool },
+		/// Every timer queue ahead of the job's next check was full: its timer was dropped. A
+		/// running lease's next attestation re-arms it; anyone may run the check meanwhile
+		/// (`close_auction`).
+		TimerDropped { job: JobId },
 		/// The provider was slashed for the job; `compensation` went to the developer.
 		ProviderSlashed {
 			job: JobId,
@@ -472,9 +477,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxBidsPerJob::get() > 0, "MaxBidsPerJob is 0");
 			assert!(T::MaxClosesPerBlock::get() > 0, "MaxClosesPerBlock is 0");
+			// Admission ≤ processing: a block's whole queue is processed in that block.
 			assert!(
-				T::MaxTimersPerBlock::get() >= T::MaxClosesPerBlock::get(),
-				"MaxTimersPerBlock below MaxClosesPerBlock"
+				T::MaxTimersPerBlock::get() <= T::MaxClosesPerBlock::get(),
+				"MaxTimersPerBlock above MaxClosesPerBlock: timers would pile up"
 			);
 			assert!(T::MaxLeasesPerProvider::get() > 0, "MaxLeasesPerProvider is 0");
 			assert!(!T::AttestationInterval::get().is_zero(), "AttestationInterval is 0");
@@ -574,28 +580,35 @@ pub mod pallet {
 			Self::do_reveal_bid(who, job, price, salt)
 		}
 
-		/// Closes an auction whose window has ended, when the per-block queue has not reached
-		/// it yet (blocks full of closes).
+		/// Closes an auction whose window has ended before the timer queue reaches it, or runs
+		/// the due check of a job whose timer was dropped (`TimerDropped`: every queue ahead
+		/// was full) — abandons a silent lease, settles a completed job past its dispute
+		/// window, or puts the job back in a queue. A refused call pays only for its read.
 		///
 		/// - `origin`: signed, anyone.
 		/// - `job`: the job.
 		#[pallet::call_index(6)]
-		pub fn close_auction(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::close_auction().max(T::WeightInfo::close_unrevealed()).max(Pallet::<T>::max_timer_weight()))]
+		pub fn close_auction(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_close_auction(job)
+				.map(|()| ().into())
+				.map_err(|e| e.with_weight(T::WeightInfo::job_call_refused()))
 		}
 
 		/// Cancels a job. Before the award: everything is returned. While running: the
 		/// provider is paid what it earned and `CancellationBlocks` at its price, the rest is
-		/// returned.
+		/// returned. A refused call pays only for its reads.
 		///
 		/// - `origin`: signed, the job's owner.
 		/// - `job`: the job.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::cancel_job_bidding().max(T::WeightInfo::cancel_job_running()))]
-		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_cancel_job(who, job)
+				.map(|()| ().into())
+				.map_err(|e| e.with_weight(T::WeightInfo::job_call_refused()))
 		}
 
 		/// A provider node's workload attestation for a lease: the blocks after `from` up to
@@ -651,7 +664,7 @@ pub mod pallet {
 		/// - `verdict`: `Developer` (refund the unpaid escrow, slash the provider to the developer)
 		///   or `Provider` (pay it, with the dispute deposit).
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::resolve_dispute_developer().max(T::WeightInfo::resolve_dispute_provider()))]
+		#[pallet::weight(T::WeightInfo::resolve_dispute_developer().max(T::WeightInfo::resolve_dispute_provider().saturating_add(T::OnLeaseSettled::weight())))]
 		pub fn resolve_dispute(
 			origin: OriginFor<T>,
 			job: JobId,

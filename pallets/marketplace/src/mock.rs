@@ -116,6 +116,10 @@ impl crate::OnLeaseSettled<AccountId, Balance> for SettledLog {
 	fn on_lease_settled(provider: &AccountId, value: Balance, fees: Balance) {
 		SETTLED.with(|s| s.borrow_mut().push((*provider, value, fees)));
 	}
+
+	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
+		polkadot_sdk::frame_support::weights::Weight::zero()
+	}
 }
 
 /// The settled leases told so far: (provider, value paid, fees).
@@ -165,7 +169,7 @@ impl pallet_marketplace::Config for Test {
 	type MaxBidWindow = ConstU64<100>;
 	type MaxDuration = ConstU64<1_000>;
 	type MaxBidsPerJob = ConstU32<MAX_BIDS>;
-	type MaxClosesPerBlock = ConstU32<2>;
+	type MaxClosesPerBlock = ConstU32<3>;
 	type MaxTimersPerBlock = ConstU32<3>;
 	type MaxLeasesPerProvider = ConstU32<2>;
 	type AttestationInterval = ConstU64<INTERVAL>;

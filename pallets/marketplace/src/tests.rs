@@ -291,31 +291,117 @@ fn the_close_skips_bidders_no_longer_eligible() {
 }
 
 #[test]
-fn at_most_max_closes_per_block_and_the_rest_next_block_or_by_anyone() {
+fn a_lagging_cursor_closes_at_most_max_closes_per_block_and_the_rest_next_block_or_by_anyone() {
+	build_and_execute(|| {
+		// Three auctions close at block 11 and three at 12 (`MaxTimersPerBlock`).
+		let ids: Vec<u64> = (0..6)
+			.map(|i| {
+				let mut s = spec(5, 10, AuctionKind::Open);
+				s.bid_window = 10 + i / 3;
+				post(DEV, s)
+			})
+			.collect();
+		assert_eq!(Timers::<Test>::get(11).into_inner(), ids[..3].to_vec());
+		assert_eq!(Timers::<Test>::get(12).into_inner(), ids[3..].to_vec());
+		// Block 11's hook never ran (a cursor left behind, as after an upgrade): block 12 closes
+		// three (`MaxClosesPerBlock`), the oldest first.
+		run_to_block(10);
+		System::set_block_number(12);
+		<Marketplace as polkadot_sdk::frame_support::traits::Hooks<u64>>::on_initialize(12);
+		for id in &ids[..3] {
+			assert!(Jobs::<Test>::get(id).is_none(), "expired without bids");
+		}
+		assert_eq!(TimerCursor::<Test>::get(), Some(12));
+		assert_eq!(Timers::<Test>::get(12).into_inner(), ids[3..].to_vec());
+		// Anyone may close a due one meanwhile; a refused close pays for its read only.
+		assert_ok!(Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[5]));
+		let refused =
+			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[0]).expect_err("gone");
+		assert_eq!(refused.error, Error::<Test>::UnknownJob.into());
+		let actual = refused.post_info.actual_weight.expect("an actual weight");
+		assert_eq!(actual, <() as crate::WeightInfo>::job_call_refused());
+		let declared = polkadot_sdk::frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+			&Call::<Test>::close_auction { job: ids[0] },
+		)
+		.call_weight;
+		assert!(actual.ref_time() * 10 < declared.ref_time(), "{actual:?} vs {declared:?}");
+		// The next block catches up with the rest.
+		next_block();
+		assert!(ids.iter().all(|id| Jobs::<Test>::get(id).is_none()));
+		assert_eq!(TimerCursor::<Test>::get(), Some(14));
+		assert!(!Timers::<Test>::contains_key(12));
+	});
+}
+
+#[test]
+fn a_lease_check_that_cannot_move_drops_its_timer_and_never_holds_the_cursor_back() {
 	build_and_execute(|| {
 		proven(P1);
-		let ids: Vec<u64> = (0..3).map(|_| post(DEV, open_spec())).collect();
-		for id in &ids {
-			assert_ok!(bid(P1, *id, 50));
-		}
-		assert_noop!(
-			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[2]),
-			Error::<Test>::AuctionNotDue
-		);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
 		run_to_block(11);
-		// Two closed (MaxClosesPerBlock); the third waits in block 11's queue.
-		assert_eq!(job(ids[0]).phase, JobPhase::Running);
-		assert_eq!(job(ids[1]).phase, JobPhase::Running);
-		assert!(matches!(job(ids[2]).phase, JobPhase::Bidding { .. }));
-		assert_eq!(Timers::<Test>::get(11).into_inner(), vec![ids[2]]);
-		// Anyone may close it now; P1 holds two leases already (MaxLeasesPerProvider).
-		assert_ok!(Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[2]));
-		assert!(Jobs::<Test>::get(ids[2]).is_none(), "expired: the only bidder is full");
-		assert!(!Timers::<Test>::contains_key(11));
+		assert_eq!(job(id).timer, Some(11 + GRACE));
+		run_to_block(11 + INTERVAL);
+		attest_to(id, 11 + INTERVAL);
+		// Every queue from the lease's next deadline (16 + GRACE) and from the block after its
+		// check (24) is full of auctions, 24..=43.
+		let check = 11 + GRACE;
+		let fillers: Vec<u64> = (check + 1..check + 1 + 2 * crate::impls::TIMER_PROBES as u64)
+			.flat_map(|block| {
+				(0..3).map(move |_| {
+					let mut s = spec(5, 10, AuctionKind::Open);
+					s.bid_window = block - now();
+					s
+				})
+			})
+			.map(|s| post(DEV2, s))
+			.collect();
+		assert_eq!(Timers::<Test>::get(check + 2 * crate::impls::TIMER_PROBES as u64).len(), 3);
+		// The check finds the lease attended and cannot move it: the timer is dropped, the
+		// cursor goes on, and the auctions after it close on time.
+		run_to_block(check);
+		assert_eq!(job(id).timer, None);
+		assert!(events().contains(&Event::TimerDropped { job: id }));
+		assert_eq!(TimerCursor::<Test>::get(), Some(check + 1));
+		run_to_block(check + 1);
+		assert!(fillers[..3].iter().all(|f| Jobs::<Test>::get(f).is_none()), "closed on time");
+		// Nothing checks the lease now; its next attestation, once the queues have room, puts
+		// it back at its grace check.
+		run_to_block(45);
+		attest_to(id, 45);
+		assert_eq!(job(id).timer, Some(45 + GRACE));
+	});
+}
+
+#[test]
+fn anyone_runs_the_due_check_of_a_job_whose_timer_was_dropped() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
+		run_to_block(11);
+		// As `fire` leaves a job whose queues ahead were all full.
+		let mut j = job(id);
+		Marketplace::unschedule(id, j.timer.take().expect("a timer"));
+		Jobs::<Test>::insert(id, j);
+		// Not due yet: the check puts the job back in a queue.
+		assert_ok!(Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), id));
+		assert_eq!(job(id).timer, Some(11 + GRACE));
 		assert_noop!(
-			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), ids[0]),
+			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), id).map_err(|e| e.error),
 			Error::<Test>::JobNotOpen
 		);
+		// Silent past its grace: the check abandons it (the provider slashed, as the queue
+		// would have).
+		let mut j = job(id);
+		Marketplace::unschedule(id, j.timer.take().expect("a timer"));
+		Jobs::<Test>::insert(id, j);
+		System::set_block_number(11 + GRACE);
+		assert_ok!(Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), id));
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert!(events()
+			.iter()
+			.any(|e| matches!(e, Event::ProviderSlashed { job, .. } if *job == id)));
 	});
 }
 
@@ -681,7 +767,7 @@ fn cancelling_before_the_award_returns_everything() {
 		let id = post(DEV, open_spec());
 		assert_ok!(bid(P1, id, 50));
 		assert_noop!(
-			Marketplace::cancel_job(RuntimeOrigin::signed(STRANGER), id),
+			Marketplace::cancel_job(RuntimeOrigin::signed(STRANGER), id).map_err(|e| e.error),
 			Error::<Test>::NotOwner
 		);
 		assert_ok!(Marketplace::cancel_job(RuntimeOrigin::signed(DEV), id));
@@ -1072,8 +1158,11 @@ mod property {
 				let who = provider(p);
 				Marketplace::reveal_bid(o(who), job(j), price, salt(who, job(j)))
 			},
-			Action::Close { job: j } => Marketplace::close_auction(o(STRANGER), job(j)),
-			Action::Cancel { dev, job: j } => Marketplace::cancel_job(o(developer(dev)), job(j)),
+			Action::Close { job: j } =>
+				Marketplace::close_auction(o(STRANGER), job(j)).map(|_| ()).map_err(|e| e.error),
+			Action::Cancel { dev, job: j } => Marketplace::cancel_job(o(developer(dev)), job(j))
+				.map(|_| ())
+				.map_err(|e| e.error),
 			Action::Attest { job: j, blocks, complete, refuse } => {
 				let Some(l) = Leases::<Test>::get(job(j)) else { return };
 				let to = (l.attested_through + blocks).min(now()).min(l.end);
@@ -1542,8 +1631,8 @@ mod worker {
 				assert_ok!(bid(*p, id, 60));
 				jobs.push((*p, id));
 			}
-			// The auctions close over the next blocks (at most `MaxClosesPerBlock` a block).
-			run_to_block(20);
+			// The auctions close over the next blocks (at most `MaxTimersPerBlock` a block).
+			run_to_block(15);
 			for (p, id) in &jobs {
 				assert_eq!(lease(*id).provider, *p, "job {id} leased to its bidder");
 			}

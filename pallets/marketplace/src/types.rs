@@ -148,7 +148,7 @@ pub enum TimerWork {
 	/// An auction closed (or moved to its reveal window).
 	Close,
 	/// A lease was checked and is still attended, or a completed job is still in its
-	/// dispute window: the timer moved.
+	/// dispute window: the timer moved (or, every queue ahead full, was dropped).
 	Reschedule,
 	/// A lease was abandoned: slash and refund.
 	Abandon,

@@ -62,7 +62,9 @@ pub trait WeightInfo {
 	fn resolve_dispute_developer() -> Weight;
 	fn resolve_dispute_provider() -> Weight;
 	fn set_min_price() -> Weight;
-	fn timers_base() -> Weight;
+	fn timers_catch_up(s: u32, ) -> Weight;
+	fn timer_stale() -> Weight;
+	fn job_call_refused() -> Weight;
 	fn timer_reschedule() -> Weight;
 	fn timer_abandon() -> Weight;
 	fn timer_settle() -> Weight;
@@ -560,15 +562,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:0)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	fn timers_base() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `4`
-		//  Estimated: `3991`
-		// Minimum execution time: 3_966_000 picoseconds.
+	fn timers_catch_up(s: u32, ) -> Weight {
 		Weight::from_parts(5_298_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+	}
+	fn timer_stale() -> Weight {
+		Weight::from_parts(5_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+	}
+	fn job_call_refused() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -1068,11 +1076,21 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:0)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	fn timers_base() -> Weight {
+	fn timers_catch_up(s: u32, ) -> Weight {
 		Weight::from_parts(5_298_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+	}
+	fn timer_stale() -> Weight {
+		Weight::from_parts(5_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+	}
+	fn job_call_refused() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)

@@ -28,6 +28,11 @@ impl pallet_proof_of_compute::OnVerifiedCompute<crate::AccountId> for VerifiedCo
 	fn on_verified_compute(provider: &crate::AccountId, _period: u32, units: u128) {
 		crate::Emissions::note_work(provider, units, 0);
 	}
+
+	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
+		use pallet_emissions::WeightInfo;
+		pallet_emissions::weights::SubstrateWeight::<Runtime>::note_work()
+	}
 }
 
 /// Credits a settled lease's protocol fees to the provider's work in the current era (the
@@ -36,6 +41,11 @@ pub struct SettledLeasesToEmissions;
 impl pallet_marketplace::OnLeaseSettled<crate::AccountId, Balance> for SettledLeasesToEmissions {
 	fn on_lease_settled(provider: &crate::AccountId, _value: Balance, fees: Balance) {
 		crate::Emissions::note_work(provider, 0, fees);
+	}
+
+	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
+		use pallet_emissions::WeightInfo;
+		pallet_emissions::weights::SubstrateWeight::<Runtime>::note_work()
 	}
 }
 
@@ -115,8 +125,10 @@ impl pallet_marketplace::Config for Runtime {
 	type MaxBidWindow = ConstU32<DAYS>;
 	type MaxDuration = ConstU32<{ 30 * DAYS }>;
 	type MaxBidsPerJob = ConstU32<32>;
+	/// At most ~200 ms of the block (16 closes of 32 bids each, the worst case).
 	type MaxClosesPerBlock = ConstU32<16>;
-	type MaxTimersPerBlock = ConstU32<64>;
+	/// No more than a block processes: the timer queue never grows a backlog.
+	type MaxTimersPerBlock = ConstU32<16>;
 	type MaxLeasesPerProvider = ConstU32<16>;
 	/// A node attests each lease every minute.
 	type AttestationInterval = ConstU32<MINUTES>;

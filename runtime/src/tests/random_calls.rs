@@ -28,7 +28,8 @@
 //! provider's attestation key: whatever `authorize` admits must dispatch without error), a wash
 //! trader (a provider bidding on its own jobs is one of the random calls, and emissions' lease
 //! pool never exceeds the lease fees, checked by its `try_state`), and a governance compounder
-//! (a referendum enacting a batch of ten bounded emission changes).
+//! (a referendum enacting a batch of ten bounded emission changes), and a timer flooder (bursts
+//! of jobs closing in one block: after every block the marketplace's timer cursor has caught up).
 //!
 //! `CRUCIBLE_FUZZ_CALLS` sets the number of calls (default 3,000; `scripts/test.sh --long` runs
 //! 100,000); `CRUCIBLE_FUZZ_SEED` the seed (default: a fixed one, printed).
@@ -58,11 +59,18 @@ fn next_block() {
 	let n = System::block_number();
 	ProofOfCompute::on_finalize(n);
 	Marketplace::on_finalize(n);
+	Emissions::on_finalize(n);
 	System::reset_events();
 	let next = n + 1;
 	System::set_block_number(next);
 	<(Scheduler, Referenda, ConvictionVoting, Treasury, Preimage) as OnInitialize<_>>::on_initialize(next);
 	<(Providers, ProofOfCompute, Marketplace, Emissions) as OnInitialize<_>>::on_initialize(next);
+	// Admission ≤ processing: the block's own timer queue is always emptied in it.
+	assert_eq!(
+		pallet_marketplace::TimerCursor::<Runtime>::get(),
+		Some(next + 1),
+		"the timer queue fell behind at block {next}"
+	);
 }
 
 fn check_invariants(context: &str) {
@@ -82,6 +90,8 @@ struct Stats {
 	referenda: u32,
 	referenda_approved: u32,
 	provider_claims: u64,
+	/// Bursts of 40 jobs closing in one block the timer flooder sent.
+	floods: u32,
 	/// Free transactions the spammer sent, and how many the pool would have admitted.
 	free_sent: u64,
 	free_admitted: u64,
@@ -342,6 +352,27 @@ fn random_calls_keep_every_invariant() {
 								})
 							},
 						)
+					},
+					93 => {
+						// The timer flooder: a burst of cheap jobs whose auctions all close in
+						// the same block. Admission never outruns processing: past what the
+						// queues ahead hold, `post_job` is refused, and every block's hook
+						// still empties its own queue (checked after each block).
+						let mut spec =
+							pallet_marketplace::testing::random_job_spec::<Runtime>(&mut rng);
+						spec.max_price_per_block = spec.max_price_per_block.max(UNITS / 1_000);
+						for _ in 0..40 {
+							let call =
+								RuntimeCall::Marketplace(pallet_marketplace::Call::post_job {
+									spec: spec.clone(),
+								});
+							stats.calls += 1;
+							if call.dispatch(origin.clone()).is_ok() {
+								stats.ok += 1;
+							}
+						}
+						stats.floods += 1;
+						None
 					},
 					83..=87 => {
 						// A transaction fee and tip, as transaction-payment hands them over.

@@ -42,7 +42,9 @@ impl<T: Config> Pallet<T> {
 	/// - `leases`: a lease exactly for each running, completed or disputed job, its provider
 	///   registered, listed once in `ProviderLeases`, and nothing else listed there;
 	/// - `timers`: each live job (a disputed one too, until its timeout) is in exactly one queue,
-	///   the one at its `timer`; queues hold only live jobs; no job id at or above `NextJobId`;
+	///   the one at its `timer`, or — a lease's or completed job's dropped timer — in none; queues
+	///   hold only live jobs, none behind the cursor (the cursor never passes a job); no job id at
+	///   or above `NextJobId`;
 	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
 	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' GPU counts, at most
 	///   the GPUs it declared (leases take GPUs, they do not share them).
@@ -178,8 +180,10 @@ impl<T: Config> Pallet<T> {
 
 	fn try_state_timers() -> Result<(), TryRuntimeError> {
 		let mut seen = BTreeMap::<JobId, BlockNumberFor<T>>::new();
+		let cursor = TimerCursor::<T>::get();
 		for (block, queue) in Timers::<T>::iter() {
 			check(!queue.is_empty(), "timers: an empty queue kept")?;
+			check(cursor.is_none_or(|c| block >= c), "timers: a queue behind the cursor")?;
 			for id in queue {
 				check(seen.insert(id, block).is_none(), "timers: a job queued twice")?;
 			}
@@ -188,7 +192,12 @@ impl<T: Config> Pallet<T> {
 		for (id, job) in Jobs::<T>::iter() {
 			check(id < next, "timers: a job id not assigned yet")?;
 			let queued = seen.remove(&id);
-			check(queued.is_some() && queued == job.timer, "timers: a live job not at its timer")?;
+			check(queued == job.timer, "timers: a live job not at its timer")?;
+			check(
+				job.timer.is_some() ||
+					matches!(job.phase, JobPhase::Running | JobPhase::Completed { .. }),
+				"timers: only a lease's or a completed job's timer may be dropped",
+			)?;
 		}
 		check(seen.is_empty(), "timers: a queue holds a job that ended")
 	}

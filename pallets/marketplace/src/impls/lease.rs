@@ -19,7 +19,7 @@ use polkadot_sdk::{
 	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_runtime::{
-		traits::SaturatedConversion,
+		traits::{One, SaturatedConversion},
 		transaction_validity::{
 			InvalidTransaction, TransactionValidityError, TransactionValidityWithRefund,
 			ValidTransaction,
@@ -192,8 +192,13 @@ impl<T: Config> Pallet<T> {
 		if let WorkReport::Completed { result, .. } = attestation.report {
 			let dispute_until = now.saturating_add(T::DisputeWindow::get());
 			job.phase = JobPhase::Completed { result, dispute_until };
+			Self::rearm(id, &mut job, dispute_until.saturating_add(One::one()));
 			Jobs::<T>::insert(id, job);
 			Self::deposit_event(Event::JobCompleted { job: id, result, dispute_until });
+		} else if job.timer.is_none() {
+			// The lease's check was dropped (every queue ahead was full): back in a queue.
+			Self::rearm(id, &mut job, now.saturating_add(T::GraceBlocks::get()));
+			Jobs::<T>::insert(id, job);
 		}
 		Leases::<T>::insert(id, lease);
 		Ok(())

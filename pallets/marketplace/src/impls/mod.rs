@@ -18,6 +18,8 @@ mod views;
 
 pub use lease::invalid;
 #[cfg(feature = "runtime-benchmarks")]
+pub(crate) use timers::max_timer_steps;
+#[cfg(any(feature = "runtime-benchmarks", test))]
 pub(crate) use timers::TIMER_PROBES;
 
 use crate::{pallet::*, traits::*, types::*, weights::WeightInfo};

@@ -67,6 +67,7 @@ impl<T: Config> Pallet<T> {
 		let per_sample = T::WeightInfo::verify_sample(inner / INNER_ALIGN, path);
 		T::WeightInfo::submit_opening(samples)
 			.saturating_add(per_sample.saturating_mul(u64::from(samples)))
+			.saturating_add(T::OnVerifiedCompute::weight())
 	}
 
 	/// The longest path among openings (what their weight depends on).
