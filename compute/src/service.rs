@@ -6,6 +6,12 @@
 //!   started (only if the operator's workload map names its image), reported, finished;
 //! - `GET /v1/status` — JSON: backend, runner, whether it lies (test mode), requests served.
 //!
+//! Every request but the status carries `Authorization: Bearer <token>`, the service's secret
+//! ([`Token`]): the node draws a new one at every start and gives it to its off-chain worker
+//! through the offchain database, so no other local process (a tenant's workload, another user,
+//! a browser's cross-origin POST) can start or stop workloads or hold the engine. A missing or
+//! wrong token is answered `401` before the body is read.
+//!
 //! Bad input is answered `400` with a reason, a failing backend `500`; work runs on a blocking
 //! thread and a panic in it becomes a `500`, never the node's end. Bodies are bounded.
 
@@ -37,41 +43,92 @@ pub const STATUS_PATH: &str = "/v1/status";
 /// The log target.
 const LOG_TARGET: &str = "compute-service";
 
+/// The service's secret: 32 random bytes, sent as `Authorization: Bearer <64 hex digits>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token([u8; 32]);
+
+impl Token {
+	/// A fresh token from the operating system's randomness.
+	pub fn random() -> Self {
+		let mut bytes = [0u8; 32];
+		rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+		Self(bytes)
+	}
+
+	/// A token from its 64 hex digits (surrounding whitespace ignored).
+	pub fn from_hex(text: &str) -> Result<Self, String> {
+		let text = text.trim();
+		if text.len() != 64 || !text.is_ascii() {
+			return Err("a compute service token is 64 hex digits".into());
+		}
+		let mut bytes = [0u8; 32];
+		for (i, byte) in bytes.iter_mut().enumerate() {
+			*byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+				.map_err(|_| "a compute service token is 64 hex digits".to_string())?;
+		}
+		Ok(Self(bytes))
+	}
+
+	/// The 64 hex digits.
+	pub fn to_hex(&self) -> String {
+		self.0.iter().map(|b| format!("{b:02x}")).collect()
+	}
+
+	/// Whether an `Authorization` header value is `Bearer <this token>`, compared in constant
+	/// time.
+	fn admits(&self, header: Option<&hyper::header::HeaderValue>) -> bool {
+		let expected = format!("Bearer {}", self.to_hex());
+		let Some(given) = header.map(|h| h.as_bytes()) else { return false };
+		given.len() == expected.len() &&
+			given.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+	}
+}
+
+impl std::fmt::Debug for Token {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("Token(…)")
+	}
+}
+
 /// A running service's shared state.
 pub struct Service {
 	engine: Arc<Engine>,
 	runner: Arc<dyn Runner>,
+	token: Token,
 	served: AtomicU64,
 }
 
 /// Binds `addr` (a loopback address; port 0 picks a free one) and returns the bound address
-/// and the future that serves until dropped.
+/// and the future that serves until dropped; requests must carry `token`.
 pub async fn bind(
 	engine: Arc<Engine>,
 	runner: Arc<dyn Runner>,
+	token: Token,
 	addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
-	serve(engine, runner, TcpListener::bind(addr).await?)
+	serve(engine, runner, token, TcpListener::bind(addr).await?)
 }
 
 /// Like [`bind`], from synchronous code inside a tokio runtime (the node's service builder).
 pub fn bind_now(
 	engine: Arc<Engine>,
 	runner: Arc<dyn Runner>,
+	token: Token,
 	addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
 	let listener = std::net::TcpListener::bind(addr)?;
 	listener.set_nonblocking(true)?;
-	serve(engine, runner, TcpListener::from_std(listener)?)
+	serve(engine, runner, token, TcpListener::from_std(listener)?)
 }
 
 fn serve(
 	engine: Arc<Engine>,
 	runner: Arc<dyn Runner>,
+	token: Token,
 	listener: TcpListener,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
 	let local = listener.local_addr()?;
-	let service = Arc::new(Service { engine, runner, served: AtomicU64::new(0) });
+	let service = Arc::new(Service { engine, runner, token, served: AtomicU64::new(0) });
 	let serve = async move {
 		loop {
 			let (stream, peer) = match listener.accept().await {
@@ -116,6 +173,11 @@ fn text(code: u16, message: impl Into<String>) -> Response<Full<Bytes>> {
 impl Service {
 	async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
 		let path = request.uri().path().to_string();
+		if path != STATUS_PATH &&
+			!self.token.admits(request.headers().get(hyper::header::AUTHORIZATION))
+		{
+			return text(401, "missing or wrong compute service token");
+		}
 		match (request.method().clone(), path.as_str()) {
 			(Method::GET, STATUS_PATH) => {
 				let status = serde_json::json!({
@@ -208,7 +270,7 @@ impl Service {
 mod tests {
 	use super::*;
 	use crate::{
-		test_support::{cpu_engine, hex, known_request, post},
+		test_support::{cpu_engine, hex, known_request, post, post_as, TEST_TOKEN},
 		workload::{NoRunner, Runner},
 	};
 	use crucible_primitives::{
@@ -222,8 +284,23 @@ mod tests {
 		runtime.block_on(async {
 			let engine = Arc::new(cpu_engine(None));
 			let runner: Arc<dyn Runner> = Arc::new(NoRunner);
-			let (addr, serve) = bind(engine, runner, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+			let (addr, serve) =
+				bind(engine, runner, TEST_TOKEN.clone(), "127.0.0.1:0".parse().unwrap())
+					.await
+					.unwrap();
 			tokio::spawn(serve);
+
+			// Without the token, or with another, nothing is served (the status aside).
+			assert_eq!(post_as(addr, COMMIT_PATH, known_request().encode(), None).await.0, 401);
+			let other = Token::random();
+			assert_ne!(other, *TEST_TOKEN);
+			let (code, _) =
+				post_as(addr, COMMIT_PATH, known_request().encode(), Some(&other)).await;
+			assert_eq!(code, 401);
+			let (code, _) = post_as(addr, WORKLOAD_PATH, vec![], None).await;
+			assert_eq!(code, 401);
+			let (code, _) = post_as(addr, "/v1/nothing", vec![], None).await;
+			assert_eq!(code, 401, "no path is revealed without the token");
 
 			let (code, body) = post(addr, COMMIT_PATH, known_request().encode()).await;
 			assert_eq!(code, 200);

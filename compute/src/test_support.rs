@@ -45,10 +45,27 @@ pub fn reference_root(request: &ComputeRequest) -> Hash {
 /// POSTs `body` to `path` of the service at `addr` over a raw TCP connection; the status code and
 /// the body.
 pub async fn post(addr: std::net::SocketAddr, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+	post_as(addr, path, body, Some(&TEST_TOKEN)).await
+}
+
+/// The token the tests' services take.
+pub static TEST_TOKEN: std::sync::LazyLock<crate::service::Token> =
+	std::sync::LazyLock::new(crate::service::Token::random);
+
+/// POSTs with `token` (or no `Authorization` header).
+pub async fn post_as(
+	addr: std::net::SocketAddr,
+	path: &str,
+	body: Vec<u8>,
+	token: Option<&crate::service::Token>,
+) -> (u16, Vec<u8>) {
 	use tokio::io::{AsyncReadExt, AsyncWriteExt};
 	let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+	let auth = token
+		.map(|t| format!("Authorization: Bearer {}\r\n", t.to_hex()))
+		.unwrap_or_default();
 	let head = format!(
-		"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+		"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n{auth}Connection: close\r\n\r\n",
 		body.len()
 	);
 	stream.write_all(head.as_bytes()).await.unwrap();

@@ -17,6 +17,11 @@ pub mod keys {
 	pub const COMPUTE_ENDPOINT: &[u8] = b"crucible::compute::endpoint";
 	/// The longest URL stored under [`COMPUTE_ENDPOINT`] (a longer one is ignored).
 	pub const MAX_ENDPOINT_LEN: usize = 256;
+	/// The compute service's token (64 hex digits), written by the node at startup — a new one
+	/// at every start — and sent by the workers as `Authorization: Bearer <token>`: only the
+	/// node's own workers reach the service. Readable only through the node itself (its unsafe
+	/// `offchain_localStorageGet` RPC, which a provider node does not serve).
+	pub const COMPUTE_TOKEN: &[u8] = b"crucible::compute::token";
 	/// The compute backend the node runs (`cpu`, `cuda`, `remote` or `none`), written with the
 	/// endpoint; proof of compute's worker reports it in heartbeats.
 	pub const COMPUTE_BACKEND: &[u8] = b"crucible::compute::backend";
@@ -44,14 +49,22 @@ pub fn endpoint() -> Option<String> {
 	String::from_utf8(raw).ok()
 }
 
-/// POSTs `body` to `base ++ path` and returns the answer's body, all by `deadline`; anything
-/// but a `200` is an error with the start of the service's message.
+/// POSTs `body` to `base ++ path` with the service's token and returns the answer's body, all by
+/// `deadline`; anything but a `200` is an error with the start of the service's message.
 pub fn post(base: &str, path: &str, body: Vec<u8>, deadline: Timestamp) -> Result<Vec<u8>, String> {
 	let url = alloc::format!("{base}{path}");
 	let length = alloc::format!("{}", body.len());
-	let pending = http::Request::post(&url, alloc::vec![body])
+	let token = offchain::local_storage_get(StorageKind::PERSISTENT, keys::COMPUTE_TOKEN)
+		.and_then(|t| String::from_utf8(t).ok())
+		.filter(|t| !t.is_empty());
+	let authorization = token.map(|t| alloc::format!("Bearer {t}"));
+	let mut request = http::Request::post(&url, alloc::vec![body])
 		.add_header("Content-Type", "application/octet-stream")
-		.add_header("Content-Length", &length)
+		.add_header("Content-Length", &length);
+	if let Some(authorization) = &authorization {
+		request = request.add_header("Authorization", authorization);
+	}
+	let pending = request
 		.deadline(deadline)
 		.send()
 		.map_err(|e| alloc::format!("{url} is unreachable ({e:?})"))?;

@@ -35,7 +35,10 @@ pub struct WorkloadEntry {
 	/// The program and its arguments (no shell unless the operator writes one).
 	pub command: Vec<String>,
 	/// What the developer needs to reach the workload (an endpoint, a login), sent encrypted
-	/// to the job's access key.
+	/// to the job's access key. `{job}` becomes the job's id and `{token}` a credential drawn
+	/// for this job alone (appended as `token: …` when the text names none); the process gets
+	/// the same credential in `CRUCIBLE_ACCESS_TOKEN`, so that no two tenants of an image share
+	/// one.
 	#[serde(default)]
 	pub access: Option<String>,
 }
@@ -59,6 +62,26 @@ fn parse_digest(text: &str) -> Result<H256, String> {
 			.map_err(|_| format!("image {text}: not hex"))?;
 	}
 	Ok(H256(out))
+}
+
+/// A credential for one job: 128 random bits, hex.
+fn job_credential() -> String {
+	let mut bytes = [0u8; 16];
+	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The operator's access text for `job`: `{job}` and `{token}` filled in, the credential
+/// appended when the text does not place it.
+pub(crate) fn access_text(template: &str, job: u64, credential: &str) -> String {
+	let mut text = template.replace("{job}", &job.to_string());
+	if text.contains("{token}") {
+		text = text.replace("{token}", credential);
+	} else {
+		text.push_str("\ntoken: ");
+		text.push_str(credential);
+	}
+	text
 }
 
 /// One workload the runner started.
@@ -145,9 +168,12 @@ impl ExecRunner {
 			if entry.command.is_empty() {
 				return Err(format!("image {}: an empty command", entry.image));
 			}
-			if entry.access.as_ref().is_some_and(|a| a.len() > MAX_ACCESS_PLAINTEXT) {
+			// The longest it can become: the largest job id and a credential filled in.
+			let widest = |a: &String| access_text(a, u64::MAX, &"0".repeat(32)).len();
+			if entry.access.as_ref().is_some_and(|a| widest(a) > MAX_ACCESS_PLAINTEXT) {
 				return Err(format!(
-					"image {}: access is longer than {MAX_ACCESS_PLAINTEXT} bytes",
+					"image {}: access is longer than {MAX_ACCESS_PLAINTEXT} bytes once the job's id \
+					 and credential are filled in",
 					entry.image
 				));
 			}
@@ -182,10 +208,12 @@ impl ExecRunner {
 			return Err(Refusal::UnknownWorkload);
 		};
 		let (program, args) = entry.command.split_first().ok_or(Refusal::UnknownWorkload)?;
+		let credential = job_credential();
 		let mut command = Command::new(program);
 		command
 			.args(args)
 			.env("CRUCIBLE_JOB", request.job.to_string())
+			.env("CRUCIBLE_ACCESS_TOKEN", &credential)
 			.env("CRUCIBLE_MANIFEST", format!("{:?}", request.workload.manifest))
 			.stdin(Stdio::null())
 			.stdout(Stdio::piped())
@@ -212,6 +240,7 @@ impl ExecRunner {
 			});
 		}
 		let access = entry.access.as_ref().and_then(|text| {
+			let text = access_text(text, request.job, &credential);
 			seal::seal(&request.workload.access_key, text.as_bytes())
 				.map_err(
 					|e| log::warn!(target: LOG_TARGET, "job {}: access not sealed: {e}", request.job),

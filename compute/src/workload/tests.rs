@@ -3,7 +3,7 @@
 use super::{seal, ExecRunner, Runner, WorkloadEntry, WorkloadMap};
 use crate::{
 	service,
-	test_support::{cpu_engine, post},
+	test_support::{cpu_engine, post, TEST_TOKEN},
 };
 use codec::{Decode, Encode};
 use crucible_primitives::marketplace::{
@@ -62,6 +62,59 @@ fn access_details_open_only_with_the_developers_key() {
 }
 
 #[test]
+fn every_tenant_of_an_image_gets_its_own_credential() {
+	let runner = ExecRunner::new(WorkloadMap {
+		workloads: vec![WorkloadEntry {
+			image: format!("{:?}", image(0xdd)),
+			command: vec!["sh".into(), "-c".into(), "echo $CRUCIBLE_ACCESS_TOKEN; sleep 30".into()],
+			access: Some("ssh://gpu.example.net:2222 user=job{job} password={token}".into()),
+		}],
+	})
+	.unwrap();
+	let mut credentials = Vec::new();
+	for job in [5, 6] {
+		let WorkloadReply::Running { access: Some(access), .. } =
+			runner.workload(&request(job, image(0xdd), false))
+		else {
+			panic!("expected a running workload with access details")
+		};
+		let opened = String::from_utf8(seal::open(&SECRET, &access).unwrap()).unwrap();
+		let prefix = format!("ssh://gpu.example.net:2222 user=job{job} password=");
+		let credential = opened.strip_prefix(&prefix).expect("the template filled in").to_string();
+		assert_eq!(credential.len(), 32);
+		credentials.push(credential);
+	}
+	assert_ne!(credentials[0], credentials[1], "two tenants, two credentials");
+	// Each process was given its own job's credential (and printed it).
+	std::thread::sleep(std::time::Duration::from_millis(300));
+	for (job, credential) in [5, 6].into_iter().zip(&credentials) {
+		let WorkloadReply::Finished { result, .. } =
+			runner.workload(&request(job, image(0xdd), true))
+		else {
+			panic!("expected a finished workload")
+		};
+		let output = format!("{credential}\n").into_bytes();
+		let killed: Option<i32> = Some(-1);
+		assert_eq!(result, H256(crucible_primitives::challenge::hash(&(killed, output).encode())));
+	}
+}
+
+#[test]
+fn an_access_text_too_long_once_filled_in_is_refused_at_start() {
+	let entry = |access: String| WorkloadMap {
+		workloads: vec![WorkloadEntry {
+			image: format!("{:?}", image(0xee)),
+			command: vec!["true".into()],
+			access: Some(access),
+		}],
+	};
+	assert!(ExecRunner::new(entry("x".repeat(100))).is_ok());
+	// Short as written, too long once sixteen credentials are filled in.
+	let err = ExecRunner::new(entry("{token}".repeat(16))).err().expect("refused");
+	assert!(err.contains("once the job's id and credential are filled in"), "{err}");
+}
+
+#[test]
 fn the_exec_runner_runs_only_mapped_images_and_finishes_with_a_result() {
 	let runner = ExecRunner::new(map()).unwrap();
 	// Unmapped: refused, nothing started.
@@ -80,7 +133,9 @@ fn the_exec_runner_runs_only_mapped_images_and_finishes_with_a_result() {
 	else {
 		panic!("expected a running workload with access details")
 	};
-	assert_eq!(seal::open(&SECRET, &access).unwrap(), b"ssh://gpu.example.net:2222");
+	let opened = String::from_utf8(seal::open(&SECRET, &access).unwrap()).unwrap();
+	let credential = opened.strip_prefix("ssh://gpu.example.net:2222\ntoken: ").unwrap();
+	assert_eq!(credential.len(), 32, "{opened}");
 	std::thread::sleep(std::time::Duration::from_millis(300));
 	let finished = runner.workload(&request(3, image(0xaa), true));
 	let WorkloadReply::Finished { result, .. } = finished.clone() else {
@@ -123,7 +178,9 @@ fn the_service_answers_workload_requests() {
 		let engine = Arc::new(cpu_engine(None));
 		let runner: Arc<dyn Runner> = Arc::new(ExecRunner::new(map()).unwrap());
 		let (addr, serve) =
-			service::bind(engine, runner, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+			service::bind(engine, runner, TEST_TOKEN.clone(), "127.0.0.1:0".parse().unwrap())
+				.await
+				.unwrap();
 		tokio::spawn(serve);
 		let (code, body) = post(addr, WORKLOAD_PATH, request(7, image(0xcc), false).encode()).await;
 		assert_eq!(code, 200);

@@ -55,6 +55,12 @@ pub struct ComputeParams {
 	#[arg(long, conflicts_with = "compute_backend")]
 	pub compute_service_url: Option<String>,
 
+	/// The token of the compute service at `--compute-service-url`: the file `provider serve
+	/// --token-file` wrote (64 hex digits). The node's own service draws a new token at every
+	/// start and needs none.
+	#[arg(long, value_name = "FILE", requires = "compute_service_url")]
+	pub compute_service_token_file: Option<PathBuf>,
+
 	/// TEST ONLY: corrupt this fraction (0..1) of every challenge's output, consistently, so that
 	/// the chain catches and slashes this node (the e2e suite's lying provider). cpu backend only.
 	#[arg(long, hide = true)]
@@ -186,6 +192,30 @@ pub fn backend(kind: BackendKind, threads: usize) -> Result<Option<Arc<dyn Backe
 	}
 }
 
+/// The compute service token in `file` (64 hex digits).
+pub fn read_token(file: &Path) -> Result<service::Token, String> {
+	let text = std::fs::read_to_string(file)
+		.map_err(|e| format!("cannot read the compute service token {}: {e}", file.display()))?;
+	service::Token::from_hex(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The token in `file`, or a new one written there (readable by its owner only) when the file
+/// does not exist.
+pub fn read_or_create_token(file: &Path) -> Result<service::Token, String> {
+	if file.exists() {
+		return read_token(file);
+	}
+	let token = service::Token::random();
+	let mut options = std::fs::OpenOptions::new();
+	std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create_new(true), 0o600);
+	let mut out = options
+		.open(file)
+		.map_err(|e| format!("cannot create the token file {}: {e}", file.display()))?;
+	std::io::Write::write_all(&mut out, token.to_hex().as_bytes())
+		.map_err(|e| format!("cannot write the token file {}: {e}", file.display()))?;
+	Ok(token)
+}
+
 /// Starts the compute service for the node's off-chain worker (if a backend is configured) and
 /// records where it listens in the offchain database, where the worker reads it. Without a
 /// usable backend the record is cleared: the worker then logs "no compute backend" once per
@@ -201,12 +231,22 @@ pub fn start_service(
 	if policy.is_some() && params.workloads.is_none() {
 		log::warn!(target: LOG_TARGET, "--bid-policy without --workloads: every lease won will be refused");
 	}
+	// The local service's token is new at every start: whoever learned an earlier one (from a
+	// backup of the offchain database, say) has nothing.
+	let mut token = service::Token::random();
 	let (endpoint, kind) = if let Some(url) = &params.compute_service_url {
 		if !(url.starts_with("http://") || url.starts_with("https://")) ||
 			url.len() > keys::MAX_ENDPOINT_LEN
 		{
 			return Err(format!("--compute-service-url {url}: expected http://host:port"));
 		}
+		let Some(file) = &params.compute_service_token_file else {
+			return Err(format!(
+				"--compute-service-url {url} needs --compute-service-token-file (the file \
+				 `provider serve --token-file` writes)"
+			));
+		};
+		token = read_token(file)?;
 		log::info!(target: LOG_TARGET, "challenges go to the compute service at {url}");
 		(url.trim_end_matches('/').to_string(), "remote")
 	} else {
@@ -218,7 +258,7 @@ pub fn start_service(
 				}
 				let engine = Arc::new(Engine::new(backend, lie));
 				let addr = SocketAddr::from(([127, 0, 0, 1], params.compute_port));
-				let (bound, serve) = service::bind_now(engine, runner, addr)
+				let (bound, serve) = service::bind_now(engine, runner, token.clone(), addr)
 					.map_err(|e| format!("the compute service cannot listen on {addr}: {e}"))?;
 				spawn.spawn("compute-service", Some("compute"), serve);
 				log::info!(target: LOG_TARGET, "{name} compute service listening on http://{bound}");
@@ -235,6 +275,7 @@ pub fn start_service(
 		use polkadot_sdk::sp_core::offchain::STORAGE_PREFIX;
 		db.set(STORAGE_PREFIX, keys::COMPUTE_ENDPOINT, endpoint.as_bytes());
 		db.set(STORAGE_PREFIX, keys::COMPUTE_BACKEND, kind.as_bytes());
+		db.set(STORAGE_PREFIX, keys::COMPUTE_TOKEN, token.to_hex().as_bytes());
 		// Without `--bid-policy` an earlier run's policy no longer applies.
 		let policy = policy.map(|p| {
 			log::info!(

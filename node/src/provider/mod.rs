@@ -7,7 +7,7 @@ pub mod compute;
 
 pub use compute::ComputeParams;
 
-use compute::{backend, lie, runner, BackendKind};
+use compute::{backend, lie, read_or_create_token, runner, BackendKind};
 use crucible_compute::{host, prover::bench, service, Engine};
 use crucible_primitives::{
 	challenge::Shape,
@@ -54,6 +54,11 @@ pub enum ProviderCmd {
 		/// The operator's workload map (see the node's `--workloads`).
 		#[arg(long, value_name = "FILE")]
 		workloads: Option<PathBuf>,
+		/// The service's token: read from this file, or drawn and written there (mode 0600)
+		/// when it does not exist; give the node the same file with
+		/// `--compute-service-token-file`. Requests without it are refused.
+		#[arg(long, value_name = "FILE")]
+		token_file: PathBuf,
 	},
 }
 
@@ -138,7 +143,15 @@ impl ProviderCmd {
 				Ok(())
 			},
 			ProviderCmd::Bench(cmd) => cmd.run(),
-			ProviderCmd::Serve { backend: kind, listen, threads, lie_fraction, workloads } => {
+			ProviderCmd::Serve {
+				backend: kind,
+				listen,
+				threads,
+				lie_fraction,
+				workloads,
+				token_file,
+			} => {
+				let token = read_or_create_token(token_file).map_err(sc_cli::Error::Input)?;
 				let runner = runner(workloads.as_deref()).map_err(sc_cli::Error::Input)?;
 				let backend = backend(*kind, *threads)
 					.map_err(sc_cli::Error::Input)?
@@ -152,7 +165,7 @@ impl ProviderCmd {
 					.build()
 					.map_err(|e| e.to_string())?;
 				runtime.block_on(async move {
-					let (bound, serve) = service::bind(engine, runner, *listen)
+					let (bound, serve) = service::bind(engine, runner, token, *listen)
 						.await
 						.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
 					eprintln!("compute service listening on http://{bound} (Ctrl-C stops it)");

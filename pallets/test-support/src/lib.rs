@@ -33,6 +33,9 @@ use std::sync::Arc;
 /// Where the scripted compute service "listens".
 pub const SERVICE_URL: &str = "http://127.0.0.1:9955";
 
+/// The scripted compute service's token, as the node writes it; every request must carry it.
+pub const SERVICE_TOKEN: &str = "5e7f0c1d2b3a49586776859493a2b1c0d0e0f1a2b3c4d5e6f708192a3b4c5d6e";
+
 /// The compute service as the worker reaches it: every request it will answer is scripted
 /// first, in order; a request that was not, or a scripted one never made, fails the test.
 #[derive(Clone)]
@@ -47,6 +50,7 @@ impl ComputeService {
 			headers: vec![
 				("Content-Type".into(), "application/octet-stream".into()),
 				("Content-Length".into(), body.len().to_string()),
+				("Authorization".into(), format!("Bearer {SERVICE_TOKEN}")),
 			],
 			body,
 			response: Some(response),
@@ -91,6 +95,11 @@ pub fn start_compute_service(backend: &[u8]) {
 		SERVICE_URL.as_bytes(),
 	);
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, keys::COMPUTE_BACKEND, backend);
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		keys::COMPUTE_TOKEN,
+		SERVICE_TOKEN.as_bytes(),
+	);
 }
 
 /// Inside the externality: the operator's `--bid-policy`, SCALE-encoded.
