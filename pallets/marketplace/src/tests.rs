@@ -374,6 +374,34 @@ fn a_lease_check_that_cannot_move_drops_its_timer_and_never_holds_the_cursor_bac
 }
 
 #[test]
+fn a_lease_won_while_every_queue_ahead_is_full_still_starts() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 50));
+		// Auctions fill every queue from the block after the close to the lease's grace check
+		// and the probes after it: 12..=38.
+		for block in 12..=11 + GRACE + crate::impls::TIMER_PROBES as u64 - 1 {
+			for _ in 0..3 {
+				let mut s = spec(5, 10, AuctionKind::Open);
+				s.bid_window = block - now();
+				post(DEV2, s);
+			}
+		}
+		run_to_block(11);
+		// Congestion does not rob the winner: the lease runs, its timer dropped.
+		assert_eq!(job(id).phase, JobPhase::Running);
+		assert_eq!(lease(id).provider, P1);
+		assert_eq!(job(id).timer, None);
+		assert!(events().contains(&Event::TimerDropped { job: id }));
+		// Its first attestation puts it back in a queue, past the full ones.
+		run_to_block(11 + INTERVAL);
+		attest_to(id, 11 + INTERVAL);
+		assert_eq!(job(id).timer, Some(11 + GRACE + crate::impls::TIMER_PROBES as u64));
+	});
+}
+
+#[test]
 fn anyone_runs_the_due_check_of_a_job_whose_timer_was_dropped() {
 	build_and_execute(|| {
 		proven(P1);

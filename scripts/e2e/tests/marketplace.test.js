@@ -31,7 +31,8 @@ const JOB_DEPOSIT = CRU;
 const FEE_PERCENT = 5n;
 const IMAGE = `0x${'11'.repeat(32)}`;
 const UNMAPPED = `0x${'66'.repeat(32)}`;
-const ACCESS = 'ssh://gpu.example.net:2222 user=crucible';
+// The operator's access text: the runner fills in the job's id and a credential drawn for it.
+const ACCESS = 'ssh://gpu.example.net:2222 user=job{job} password={token}';
 
 const nodes = {};
 let api;
@@ -228,7 +229,9 @@ test('the workload runs on the winner; attestations pay per attested block; acce
     assert.equal(second.event.data.accrued.toBigInt(), a.accrued.toBigInt() + second.event.data.earned.toBigInt());
     // Access details, sealed to Bob's key, published once.
     const sealed = (await api.query.marketplace.access(id)).unwrap();
-    assert.equal(openAccess(Buffer.from(sealed.toU8a(true))), ACCESS);
+    // Sealed to Bob's key, with this job's own credential (never another tenant's).
+    const opened = openAccess(Buffer.from(sealed.toU8a(true)));
+    assert.match(opened, new RegExp(`^ssh://gpu\\.example\\.net:2222 user=job${id} password=[0-9a-f]{32}$`));
     // The exec runner started what Eve's operator mapped, and only that.
     const log = readFileSync(nodes.eve.logPath, 'utf8');
     assert.match(log, new RegExp(`job ${id}: started sh -c echo crucible job`));

@@ -20,7 +20,7 @@ use polkadot_sdk::{
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
 	sp_runtime::{
-		traits::{CheckedDiv, CheckedMul, SaturatedConversion},
+		traits::{CheckedDiv, CheckedMul, One, SaturatedConversion},
 		DispatchError, Permill,
 	},
 };
@@ -441,14 +441,15 @@ impl<T: Config> Pallet<T> {
 		let released =
 			Self::release(HoldReason::JobEscrow, &job.owner, job.escrow.saturating_sub(escrow));
 		job.escrow = job.escrow.saturating_sub(released);
-		let timer = match Self::schedule(id, now.saturating_add(T::GraceBlocks::get())) {
-			Ok(at) => at,
-			Err(_) => {
-				defensive!("no timer room for a new lease");
-				Self::end_job(id, job, JobEnd::Expired);
-				return;
-			},
-		};
+		// The lease's grace check, else an earlier one (it only moves on); with every queue
+		// ahead full the lease still starts — the winner is not robbed by congestion — with
+		// its timer dropped, re-armed by its first attestation.
+		let timer = Self::schedule(id, now.saturating_add(T::GraceBlocks::get()))
+			.or_else(|_| Self::schedule(id, now.saturating_add(One::one())))
+			.ok();
+		if timer.is_none() {
+			Self::deposit_event(Event::TimerDropped { job: id });
+		}
 		let end = now.saturating_add(job.spec.duration);
 		let gpus = job.spec.requirement.min_gpu_count;
 		LeasedGpus::<T>::mutate(&provider, |n| *n = n.saturating_add(gpus));
@@ -476,7 +477,7 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::note_price(&provider, &job, price);
 		job.phase = JobPhase::Running;
-		job.timer = Some(timer);
+		job.timer = timer;
 		let escrow = job.escrow;
 		Jobs::<T>::insert(id, job);
 		Self::deposit_event(Event::LeaseStarted {
