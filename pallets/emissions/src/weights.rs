@@ -69,13 +69,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 10000]`.
 	fn claim(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1807`
+		//  Measured:  `1558`
 		//  Estimated: `6827`
-		// Minimum execution time: 106_628_000 picoseconds.
-		Weight::from_parts(150_003_702, 0)
+		// Minimum execution time: 73_359_000 picoseconds.
+		Weight::from_parts(104_909_989, 0)
 			.saturating_add(Weight::from_parts(0, 6827))
-			// Standard Error: 587
-			.saturating_add(Weight::from_parts(2_514, 0).saturating_mul(p.into()))
+			// Standard Error: 345
+			.saturating_add(Weight::from_parts(7_109, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -85,10 +85,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `247`
+		//  Measured:  `31`
 		//  Estimated: `1545`
-		// Minimum execution time: 11_898_000 picoseconds.
-		Weight::from_parts(13_570_000, 0)
+		// Minimum execution time: 8_363_000 picoseconds.
+		Weight::from_parts(9_674_000, 0)
 			.saturating_add(Weight::from_parts(0, 1545))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -105,10 +105,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `245`
+		//  Measured:  `29`
 		//  Estimated: `1545`
-		// Minimum execution time: 9_234_000 picoseconds.
-		Weight::from_parts(10_085_000, 0)
+		// Minimum execution time: 5_878_000 picoseconds.
+		Weight::from_parts(6_479_000, 0)
 			.saturating_add(Weight::from_parts(0, 1545))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
@@ -128,10 +128,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::EraBaseline` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn close_era() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `739`
+		//  Measured:  `490`
 		//  Estimated: `8799`
-		// Minimum execution time: 82_933_000 picoseconds.
-		Weight::from_parts(86_949_000, 0)
+		// Minimum execution time: 79_508_000 picoseconds.
+		Weight::from_parts(83_183_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -144,21 +144,41 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::OldestEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn expire_era() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `692`
+		//  Measured:  `443`
 		//  Estimated: `6196`
-		// Minimum execution time: 57_826_000 picoseconds.
-		Weight::from_parts(61_000_000, 0)
+		// Minimum execution time: 53_079_000 picoseconds.
+		Weight::from_parts(55_412_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Emissions::Totals` (r:1 w:1)
+	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	fn fold_burned() -> Weight {
-		Weight::from_parts(5_000_000, 0)
+		// Proof Size summary in bytes:
+		//  Measured:  `86`
+		//  Estimated: `1581`
+		// Minimum execution time: 3_445_000 picoseconds.
+		Weight::from_parts(4_026_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
+	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::OldestEra` (r:1 w:0)
+	/// Proof: `Emissions::OldestEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::ProviderWork` (r:1 w:1)
+	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::Eras` (r:1 w:1)
+	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	fn note_work() -> Weight {
-		Weight::from_parts(20_000_000, 0)
+		// Proof Size summary in bytes:
+		//  Measured:  `3349`
+		//  Estimated: `6827`
+		// Minimum execution time: 11_838_000 picoseconds.
+		Weight::from_parts(12_939_000, 0)
+			.saturating_add(Weight::from_parts(0, 6827))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -180,9 +200,9 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 10000]`.
 	fn claim(p: u32, ) -> Weight {
-		Weight::from_parts(150_003_702, 0)
+		Weight::from_parts(104_909_989, 0)
 			.saturating_add(Weight::from_parts(0, 6827))
-			.saturating_add(Weight::from_parts(2_514, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(7_109, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -191,7 +211,7 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::Params` (r:1 w:1)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
-		Weight::from_parts(13_570_000, 0)
+		Weight::from_parts(9_674_000, 0)
 			.saturating_add(Weight::from_parts(0, 1545))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -207,7 +227,7 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
 	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(10_085_000, 0)
+		Weight::from_parts(6_479_000, 0)
 			.saturating_add(Weight::from_parts(0, 1545))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
@@ -226,7 +246,7 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::EraBaseline` (r:0 w:1)
 	/// Proof: `Emissions::EraBaseline` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn close_era() -> Weight {
-		Weight::from_parts(86_949_000, 0)
+		Weight::from_parts(83_183_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -238,18 +258,30 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::OldestEra` (r:0 w:1)
 	/// Proof: `Emissions::OldestEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn expire_era() -> Weight {
-		Weight::from_parts(61_000_000, 0)
+		Weight::from_parts(55_412_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Emissions::Totals` (r:1 w:1)
+	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	fn fold_burned() -> Weight {
-		Weight::from_parts(5_000_000, 0)
+		Weight::from_parts(4_026_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
+	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::OldestEra` (r:1 w:0)
+	/// Proof: `Emissions::OldestEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::ProviderWork` (r:1 w:1)
+	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::Eras` (r:1 w:1)
+	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	fn note_work() -> Weight {
-		Weight::from_parts(20_000_000, 0)
+		Weight::from_parts(12_939_000, 0)
+			.saturating_add(Weight::from_parts(0, 6827))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}

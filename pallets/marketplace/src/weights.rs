@@ -64,8 +64,8 @@ pub trait WeightInfo {
 	fn set_min_price() -> Weight;
 	fn timers_catch_up(s: u32, ) -> Weight;
 	fn timer_stale() -> Weight;
-	fn job_call_refused() -> Weight;
 	fn timer_reschedule() -> Weight;
+	fn job_call_refused() -> Weight;
 	fn timer_abandon() -> Weight;
 	fn timer_settle() -> Weight;
 }
@@ -82,18 +82,18 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::NextJobId` (r:1 w:1)
 	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:15 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1393`
-		//  Estimated: `46005`
-		// Minimum execution time: 119_758_000 picoseconds.
-		Weight::from_parts(125_846_000, 0)
-			.saturating_add(Weight::from_parts(0, 46005))
+		//  Measured:  `1008`
+		//  Estimated: `40230`
+		// Minimum execution time: 117_815_000 picoseconds.
+		Weight::from_parts(167_118_000, 0)
+			.saturating_add(Weight::from_parts(0, 40230))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -114,11 +114,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1250 + b * (93 ±0)`
 		//  Estimated: `5846 + b * (19 ±10)`
-		// Minimum execution time: 100_419_000 picoseconds.
-		Weight::from_parts(126_291_056, 0)
+		// Minimum execution time: 105_226_000 picoseconds.
+		Weight::from_parts(166_548_193, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 184_286
-			.saturating_add(Weight::from_parts(280_745, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(b.into()))
@@ -131,8 +129,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2693`
 		//  Estimated: `5786`
-		// Minimum execution time: 35_092_000 picoseconds.
-		Weight::from_parts(39_729_000, 0)
+		// Minimum execution time: 34_701_000 picoseconds.
+		Weight::from_parts(39_228_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -149,19 +147,17 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::BidWithdrawals` (r:1 w:1)
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3928`
+		//  Measured:  `3626`
 		//  Estimated: `6196`
-		// Minimum execution time: 113_359_000 picoseconds.
-		Weight::from_parts(122_321_000, 0)
+		// Minimum execution time: 104_725_000 picoseconds.
+		Weight::from_parts(111_105_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -177,8 +173,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2267`
 		//  Estimated: `5846`
-		// Minimum execution time: 116_623_000 picoseconds.
-		Weight::from_parts(122_832_000, 0)
+		// Minimum execution time: 114_781_000 picoseconds.
+		Weight::from_parts(120_579_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -197,8 +193,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3665`
 		//  Estimated: `5846`
-		// Minimum execution time: 61_231_000 picoseconds.
-		Weight::from_parts(67_701_000, 0)
+		// Minimum execution time: 60_519_000 picoseconds.
+		Weight::from_parts(65_527_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -206,7 +202,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:32 w:0)
@@ -227,8 +223,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `16126`
 		//  Estimated: `156382`
-		// Minimum execution time: 1_712_691_000 picoseconds.
-		Weight::from_parts(1_782_395_000, 0)
+		// Minimum execution time: 1_685_051_000 picoseconds.
+		Weight::from_parts(1_790_217_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(74_u64))
@@ -236,7 +232,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:33 w:32)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
@@ -245,8 +241,6 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:0)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
@@ -257,13 +251,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9898`
+		//  Measured:  `9596`
 		//  Estimated: `89492`
-		// Minimum execution time: 1_648_376_000 picoseconds.
-		Weight::from_parts(1_822_755_000, 0)
+		// Minimum execution time: 1_632_823_000 picoseconds.
+		Weight::from_parts(1_710_428_000, 0)
 			.saturating_add(Weight::from_parts(0, 89492))
-			.saturating_add(T::DbWeight::get().reads(107_u64))
-			.saturating_add(T::DbWeight::get().writes(104_u64))
+			.saturating_add(T::DbWeight::get().reads(106_u64))
+			.saturating_add(T::DbWeight::get().writes(103_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -278,7 +272,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
@@ -287,8 +281,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9493`
 		//  Estimated: `87846`
-		// Minimum execution time: 1_661_886_000 picoseconds.
-		Weight::from_parts(2_300_184_000, 0)
+		// Minimum execution time: 1_592_704_000 picoseconds.
+		Weight::from_parts(1_702_507_000, 0)
 			.saturating_add(Weight::from_parts(0, 87846))
 			.saturating_add(T::DbWeight::get().reads(104_u64))
 			.saturating_add(T::DbWeight::get().writes(102_u64))
@@ -303,45 +297,25 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1564`
+		//  Measured:  `1262`
 		//  Estimated: `8799`
-		// Minimum execution time: 186_818_000 picoseconds.
-		Weight::from_parts(215_320_000, 0)
+		// Minimum execution time: 174_899_000 picoseconds.
+		Weight::from_parts(184_353_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
-	}
-	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:0)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Access` (r:0 w:1)
-	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
-	fn attest_running() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `994`
-		//  Estimated: `5846`
-		// Minimum execution time: 35_883_000 picoseconds.
-		Weight::from_parts(38_527_000, 0)
-			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -349,15 +323,37 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:16 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Access` (r:0 w:1)
+	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	fn attest_running() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1857`
+		//  Estimated: `42846`
+		// Minimum execution time: 95_572_000 picoseconds.
+		Weight::from_parts(100_258_000, 0)
+			.saturating_add(Weight::from_parts(0, 42846))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:16 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest_completed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `994`
-		//  Estimated: `5846`
-		// Minimum execution time: 33_119_000 picoseconds.
-		Weight::from_parts(35_883_000, 0)
-			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		//  Measured:  `1852`
+		//  Estimated: `42846`
+		// Minimum execution time: 88_421_000 picoseconds.
+		Weight::from_parts(94_661_000, 0)
+			.saturating_add(Weight::from_parts(0, 42846))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -372,7 +368,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
@@ -380,10 +376,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn attest_refused() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1019`
-		//  Estimated: `3991`
-		// Minimum execution time: 80_339_000 picoseconds.
-		Weight::from_parts(88_381_000, 0)
-			.saturating_add(Weight::from_parts(0, 3991))
+		//  Estimated: `3800`
+		// Minimum execution time: 82_182_000 picoseconds.
+		Weight::from_parts(88_561_000, 0)
+			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -399,8 +395,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1048`
 		//  Estimated: `5846`
-		// Minimum execution time: 73_539_000 picoseconds.
-		Weight::from_parts(79_437_000, 0)
+		// Minimum execution time: 71_266_000 picoseconds.
+		Weight::from_parts(101_812_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
@@ -424,8 +420,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4356`
 		//  Estimated: `5846`
-		// Minimum execution time: 111_385_000 picoseconds.
-		Weight::from_parts(118_266_000, 0)
+		// Minimum execution time: 115_402_000 picoseconds.
+		Weight::from_parts(154_659_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
@@ -439,17 +435,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1373`
+		//  Measured:  `1071`
 		//  Estimated: `8799`
-		// Minimum execution time: 126_508_000 picoseconds.
-		Weight::from_parts(133_919_000, 0)
+		// Minimum execution time: 122_782_000 picoseconds.
+		Weight::from_parts(179_607_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -460,16 +454,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Origins::DevTimings` (r:1 w:0)
 	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Disputes` (r:0 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `808`
-		//  Estimated: `6992`
-		// Minimum execution time: 96_784_000 picoseconds.
-		Weight::from_parts(102_683_000, 0)
-			.saturating_add(Weight::from_parts(0, 6992))
+		//  Estimated: `6222`
+		// Minimum execution time: 97_394_000 picoseconds.
+		Weight::from_parts(132_427_000, 0)
+			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -490,7 +484,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
@@ -499,8 +493,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1703`
 		//  Estimated: `6254`
-		// Minimum execution time: 188_871_000 picoseconds.
-		Weight::from_parts(202_460_000, 0)
+		// Minimum execution time: 190_653_000 picoseconds.
+		Weight::from_parts(228_569_000, 0)
 			.saturating_add(Weight::from_parts(0, 6254))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
@@ -517,8 +511,6 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
 	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::OldestEra` (r:1 w:0)
@@ -532,20 +524,20 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1831`
+		//  Measured:  `1529`
 		//  Estimated: `8799`
-		// Minimum execution time: 239_546_000 picoseconds.
-		Weight::from_parts(254_828_000, 0)
+		// Minimum execution time: 232_735_000 picoseconds.
+		Weight::from_parts(282_128_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(17_u64))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -553,46 +545,67 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_308_000 picoseconds.
-		Weight::from_parts(6_620_000, 0)
+		// Minimum execution time: 5_468_000 picoseconds.
+		Weight::from_parts(6_630_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Marketplace::TimerCursor` (r:1 w:1)
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Timers` (r:1 w:0)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:34 w:0)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[1, 34]`.
 	fn timers_catch_up(s: u32, ) -> Weight {
-		Weight::from_parts(5_298_000, 0)
-			.saturating_add(Weight::from_parts(0, 3991))
+		// Proof Size summary in bytes:
+		//  Measured:  `31`
+		//  Estimated: `1489 + s * (2616 ±0)`
+		// Minimum execution time: 5_518_000 picoseconds.
+		Weight::from_parts(5_696_080, 0)
+			.saturating_add(Weight::from_parts(0, 1489))
+			// Standard Error: 5_227
+			.saturating_add(Weight::from_parts(1_945_145, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2616).saturating_mul(s.into()))
 	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	fn timer_stale() -> Weight {
-		Weight::from_parts(5_000_000, 0)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-	}
-	fn job_call_refused() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		// Proof Size summary in bytes:
+		//  Measured:  `4`
+		//  Estimated: `3800`
+		// Minimum execution time: 2_614_000 picoseconds.
+		Weight::from_parts(3_085_000, 0)
+			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Timers` (r:16 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:32 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn timer_reschedule() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1871`
-		//  Estimated: `49006`
-		// Minimum execution time: 75_572_000 picoseconds.
-		Weight::from_parts(81_011_000, 0)
-			.saturating_add(Weight::from_parts(0, 49006))
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		//  Measured:  `2251`
+		//  Estimated: `84702`
+		// Minimum execution time: 127_649_000 picoseconds.
+		Weight::from_parts(132_727_000, 0)
+			.saturating_add(Weight::from_parts(0, 84702))
+			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	fn job_call_refused() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `479`
+		//  Estimated: `3800`
+		// Minimum execution time: 7_301_000 picoseconds.
+		Weight::from_parts(8_352_000, 0)
+			.saturating_add(Weight::from_parts(0, 3800))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -604,8 +617,6 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
@@ -618,13 +629,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1997`
+		//  Measured:  `1695`
 		//  Estimated: `8799`
-		// Minimum execution time: 224_653_000 picoseconds.
-		Weight::from_parts(235_300_000, 0)
+		// Minimum execution time: 215_129_000 picoseconds.
+		Weight::from_parts(222_991_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -636,8 +647,6 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
 	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::OldestEra` (r:1 w:0)
@@ -656,13 +665,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1756`
+		//  Measured:  `1454`
 		//  Estimated: `8799`
-		// Minimum execution time: 182_121_000 picoseconds.
-		Weight::from_parts(190_823_000, 0)
+		// Minimum execution time: 174_368_000 picoseconds.
+		Weight::from_parts(181_950_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 }
 
@@ -677,14 +686,14 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::NextJobId` (r:1 w:1)
 	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:15 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		Weight::from_parts(125_846_000, 0)
-			.saturating_add(Weight::from_parts(0, 46005))
+		Weight::from_parts(167_118_000, 0)
+			.saturating_add(Weight::from_parts(0, 40230))
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -702,9 +711,8 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 32]`.
 	fn place_bid(b: u32, ) -> Weight {
-		Weight::from_parts(126_291_056, 0)
+		Weight::from_parts(166_548_193, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(280_745, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(b.into()))
@@ -714,7 +722,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn lower_bid() -> Weight {
-		Weight::from_parts(39_729_000, 0)
+		Weight::from_parts(39_228_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -731,15 +739,13 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::BidWithdrawals` (r:1 w:1)
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_bid() -> Weight {
-		Weight::from_parts(122_321_000, 0)
+		Weight::from_parts(111_105_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -752,7 +758,7 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn commit_bid() -> Weight {
-		Weight::from_parts(122_832_000, 0)
+		Weight::from_parts(120_579_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -768,7 +774,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn reveal_bid() -> Weight {
-		Weight::from_parts(67_701_000, 0)
+		Weight::from_parts(65_527_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -776,7 +782,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:32 w:0)
@@ -794,7 +800,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Leases` (r:0 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
-		Weight::from_parts(1_782_395_000, 0)
+		Weight::from_parts(1_790_217_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(RocksDbWeight::get().reads(105_u64))
 			.saturating_add(RocksDbWeight::get().writes(74_u64))
@@ -802,7 +808,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:33 w:32)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
@@ -811,8 +817,6 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:0)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
@@ -822,10 +826,10 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
-		Weight::from_parts(1_822_755_000, 0)
+		Weight::from_parts(1_710_428_000, 0)
 			.saturating_add(Weight::from_parts(0, 89492))
-			.saturating_add(RocksDbWeight::get().reads(107_u64))
-			.saturating_add(RocksDbWeight::get().writes(104_u64))
+			.saturating_add(RocksDbWeight::get().reads(106_u64))
+			.saturating_add(RocksDbWeight::get().writes(103_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -840,13 +844,13 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn cancel_job_bidding() -> Weight {
-		Weight::from_parts(2_300_184_000, 0)
+		Weight::from_parts(1_702_507_000, 0)
 			.saturating_add(Weight::from_parts(0, 87846))
 			.saturating_add(RocksDbWeight::get().reads(104_u64))
 			.saturating_add(RocksDbWeight::get().writes(102_u64))
@@ -861,37 +865,21 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
-		Weight::from_parts(215_320_000, 0)
+		Weight::from_parts(184_353_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
-	}
-	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:0)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Access` (r:0 w:1)
-	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
-	fn attest_running() -> Weight {
-		Weight::from_parts(38_527_000, 0)
-			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -899,11 +887,29 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:16 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Access` (r:0 w:1)
+	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	fn attest_running() -> Weight {
+		Weight::from_parts(100_258_000, 0)
+			.saturating_add(Weight::from_parts(0, 42846))
+			.saturating_add(RocksDbWeight::get().reads(19_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:16 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest_completed() -> Weight {
-		Weight::from_parts(35_883_000, 0)
-			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		Weight::from_parts(94_661_000, 0)
+			.saturating_add(Weight::from_parts(0, 42846))
+			.saturating_add(RocksDbWeight::get().reads(19_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -918,14 +924,14 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn attest_refused() -> Weight {
-		Weight::from_parts(88_381_000, 0)
-			.saturating_add(Weight::from_parts(0, 3991))
+		Weight::from_parts(88_561_000, 0)
+			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -938,7 +944,7 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_attest() -> Weight {
-		Weight::from_parts(79_437_000, 0)
+		Weight::from_parts(101_812_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
@@ -959,7 +965,7 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_node_bid() -> Weight {
-		Weight::from_parts(118_266_000, 0)
+		Weight::from_parts(154_659_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
@@ -973,13 +979,11 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
-		Weight::from_parts(133_919_000, 0)
+		Weight::from_parts(179_607_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -990,12 +994,12 @@ impl WeightInfo for () {
 	/// Storage: `Origins::DevTimings` (r:1 w:0)
 	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Disputes` (r:0 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		Weight::from_parts(102_683_000, 0)
-			.saturating_add(Weight::from_parts(0, 6992))
+		Weight::from_parts(132_427_000, 0)
+			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -1016,13 +1020,13 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn resolve_dispute_developer() -> Weight {
-		Weight::from_parts(202_460_000, 0)
+		Weight::from_parts(228_569_000, 0)
 			.saturating_add(Weight::from_parts(0, 6254))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
@@ -1039,8 +1043,6 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
 	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::OldestEra` (r:1 w:0)
@@ -1054,55 +1056,63 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
-		Weight::from_parts(254_828_000, 0)
+		Weight::from_parts(282_128_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(17_u64))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn set_min_price() -> Weight {
-		Weight::from_parts(6_620_000, 0)
+		Weight::from_parts(6_630_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Marketplace::TimerCursor` (r:1 w:1)
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Timers` (r:1 w:0)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:34 w:0)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[1, 34]`.
 	fn timers_catch_up(s: u32, ) -> Weight {
-		Weight::from_parts(5_298_000, 0)
-			.saturating_add(Weight::from_parts(0, 3991))
+		Weight::from_parts(5_696_080, 0)
+			.saturating_add(Weight::from_parts(0, 1489))
+			.saturating_add(Weight::from_parts(1_945_145, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2616).saturating_mul(s.into()))
 	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	fn timer_stale() -> Weight {
-		Weight::from_parts(5_000_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-	}
-	fn job_call_refused() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		Weight::from_parts(3_085_000, 0)
+			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
-	/// Storage: `Marketplace::Timers` (r:16 w:1)
-	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:32 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn timer_reschedule() -> Weight {
-		Weight::from_parts(81_011_000, 0)
-			.saturating_add(Weight::from_parts(0, 49006))
-			.saturating_add(RocksDbWeight::get().reads(18_u64))
+		Weight::from_parts(132_727_000, 0)
+			.saturating_add(Weight::from_parts(0, 84702))
+			.saturating_add(RocksDbWeight::get().reads(34_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	fn job_call_refused() -> Weight {
+		Weight::from_parts(8_352_000, 0)
+			.saturating_add(Weight::from_parts(0, 3800))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -1114,8 +1124,6 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
@@ -1127,10 +1135,10 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
-		Weight::from_parts(235_300_000, 0)
+		Weight::from_parts(222_991_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -1142,8 +1150,6 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
-	/// Storage: `Emissions::Totals` (r:1 w:1)
-	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
 	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::OldestEra` (r:1 w:0)
@@ -1161,9 +1167,9 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
-		Weight::from_parts(190_823_000, 0)
+		Weight::from_parts(181_950_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 }

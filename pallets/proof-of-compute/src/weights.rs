@@ -77,10 +77,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	fn submit_commitment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1222`
+		//  Measured:  `1006`
 		//  Estimated: `6196`
-		// Minimum execution time: 108_110_000 picoseconds.
-		Weight::from_parts(119_688_000, 0)
+		// Minimum execution time: 107_680_000 picoseconds.
+		Weight::from_parts(116_734_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -106,13 +106,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 32]`.
 	fn submit_opening(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `856`
+		//  Measured:  `640`
 		//  Estimated: `6827`
-		// Minimum execution time: 81_641_000 picoseconds.
-		Weight::from_parts(88_586_986, 0)
+		// Minimum execution time: 79_268_000 picoseconds.
+		Weight::from_parts(84_031_342, 0)
 			.saturating_add(Weight::from_parts(0, 6827))
-			// Standard Error: 19_014
-			.saturating_add(Weight::from_parts(3_282_080, 0).saturating_mul(s.into()))
+			// Standard Error: 30_899
+			.saturating_add(Weight::from_parts(3_414_811, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -122,13 +122,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 16_114_000 picoseconds.
-		Weight::from_parts(1_924_158, 0)
+		// Minimum execution time: 17_095_000 picoseconds.
+		Weight::from_parts(3_770_876, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 17
-			.saturating_add(Weight::from_parts(65_038, 0).saturating_mul(k.into()))
-			// Standard Error: 987
-			.saturating_add(Weight::from_parts(372_308, 0).saturating_mul(d.into()))
+			// Standard Error: 186
+			.saturating_add(Weight::from_parts(64_433, 0).saturating_mul(k.into()))
+			// Standard Error: 10_523
+			.saturating_add(Weight::from_parts(399_986, 0).saturating_mul(d.into()))
 	}
 	/// Storage: `ProofOfCompute::Heartbeats` (r:1 w:1)
 	/// Proof: `ProofOfCompute::Heartbeats` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
@@ -136,8 +136,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3526`
-		// Minimum execution time: 14_511_000 picoseconds.
-		Weight::from_parts(18_658_000, 0)
+		// Minimum execution time: 14_261_000 picoseconds.
+		Weight::from_parts(19_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 3526))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -148,8 +148,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_059_000 picoseconds.
-		Weight::from_parts(7_341_000, 0)
+		// Minimum execution time: 5_869_000 picoseconds.
+		Weight::from_parts(6_950_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -163,8 +163,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `453`
 		//  Estimated: `5846`
-		// Minimum execution time: 63_664_000 picoseconds.
-		Weight::from_parts(76_053_000, 0)
+		// Minimum execution time: 62_924_000 picoseconds.
+		Weight::from_parts(67_741_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
@@ -179,11 +179,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `532`
 		//  Estimated: `5846`
-		// Minimum execution time: 75_162_000 picoseconds.
-		Weight::from_parts(72_914_855, 0)
+		// Minimum execution time: 73_489_000 picoseconds.
+		Weight::from_parts(74_779_214, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 77_940
-			.saturating_add(Weight::from_parts(7_680_701, 0).saturating_mul(s.into()))
+			// Standard Error: 35_158
+			.saturating_add(Weight::from_parts(6_802_947, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `ProofOfCompute::Heartbeats` (r:1 w:0)
@@ -196,8 +196,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `453`
 		//  Estimated: `5846`
-		// Minimum execution time: 62_272_000 picoseconds.
-		Weight::from_parts(69_083_000, 0)
+		// Minimum execution time: 61_742_000 picoseconds.
+		Weight::from_parts(65_237_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
@@ -215,10 +215,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::Periods` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn start_period() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `286`
+		//  Measured:  `213`
 		//  Estimated: `1582`
-		// Minimum execution time: 24_026_000 picoseconds.
-		Weight::from_parts(30_045_000, 0)
+		// Minimum execution time: 23_274_000 picoseconds.
+		Weight::from_parts(24_957_000, 0)
 			.saturating_add(Weight::from_parts(0, 1582))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -231,10 +231,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::RecentRandomness` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
 	fn fix_samples() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `225`
+		//  Measured:  `152`
 		//  Estimated: `1582`
-		// Minimum execution time: 13_400_000 picoseconds.
-		Weight::from_parts(15_243_000, 0)
+		// Minimum execution time: 14_391_000 picoseconds.
+		Weight::from_parts(15_614_000, 0)
 			.saturating_add(Weight::from_parts(0, 1582))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -247,10 +247,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::RecentRandomness` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
 	fn tick_quiet() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `225`
+		//  Measured:  `152`
 		//  Estimated: `1582`
-		// Minimum execution time: 9_114_000 picoseconds.
-		Weight::from_parts(12_429_000, 0)
+		// Minimum execution time: 10_195_000 picoseconds.
+		Weight::from_parts(11_276_000, 0)
 			.saturating_add(Weight::from_parts(0, 1582))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -261,8 +261,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `1522`
-		// Minimum execution time: 3_104_000 picoseconds.
-		Weight::from_parts(3_896_000, 0)
+		// Minimum execution time: 3_145_000 picoseconds.
+		Weight::from_parts(3_686_000, 0)
 			.saturating_add(Weight::from_parts(0, 1522))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -281,8 +281,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `483`
 		//  Estimated: `5846`
-		// Minimum execution time: 24_316_000 picoseconds.
-		Weight::from_parts(27_220_000, 0)
+		// Minimum execution time: 24_357_000 picoseconds.
+		Weight::from_parts(26_129_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -303,10 +303,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	fn record_outcome() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `499`
+		//  Measured:  `283`
 		//  Estimated: `6827`
-		// Minimum execution time: 30_054_000 picoseconds.
-		Weight::from_parts(34_732_000, 0)
+		// Minimum execution time: 25_638_000 picoseconds.
+		Weight::from_parts(27_911_000, 0)
 			.saturating_add(Weight::from_parts(0, 6827))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -330,7 +330,7 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::Totals` (r:1 w:1)
 	/// Proof: `Emissions::Totals` (`max_values`: Some(1), `max_size`: Some(96), added: 591, mode: `MaxEncodedLen`)
 	fn submit_commitment() -> Weight {
-		Weight::from_parts(119_688_000, 0)
+		Weight::from_parts(116_734_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -355,24 +355,24 @@ impl WeightInfo for () {
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 32]`.
 	fn submit_opening(s: u32, ) -> Weight {
-		Weight::from_parts(88_586_986, 0)
+		Weight::from_parts(84_031_342, 0)
 			.saturating_add(Weight::from_parts(0, 6827))
-			.saturating_add(Weight::from_parts(3_282_080, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(3_414_811, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	/// The range of component `k` is `[1, 2047]`.
 	/// The range of component `d` is `[4, 40]`.
 	fn verify_sample(k: u32, d: u32, ) -> Weight {
-		Weight::from_parts(1_924_158, 0)
+		Weight::from_parts(3_770_876, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			.saturating_add(Weight::from_parts(65_038, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(372_308, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(64_433, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(399_986, 0).saturating_mul(d.into()))
 	}
 	/// Storage: `ProofOfCompute::Heartbeats` (r:1 w:1)
 	/// Proof: `ProofOfCompute::Heartbeats` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
-		Weight::from_parts(18_658_000, 0)
+		Weight::from_parts(19_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 3526))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -380,7 +380,7 @@ impl WeightInfo for () {
 	/// Storage: `ProofOfCompute::Params` (r:0 w:1)
 	/// Proof: `ProofOfCompute::Params` (`max_values`: Some(1), `max_size`: Some(72), added: 567, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
-		Weight::from_parts(7_341_000, 0)
+		Weight::from_parts(6_950_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -391,7 +391,7 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_submit_commitment() -> Weight {
-		Weight::from_parts(76_053_000, 0)
+		Weight::from_parts(67_741_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
@@ -403,9 +403,9 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 32]`.
 	fn authorize_submit_opening(s: u32, ) -> Weight {
-		Weight::from_parts(72_914_855, 0)
+		Weight::from_parts(74_779_214, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(7_680_701, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(6_802_947, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	/// Storage: `ProofOfCompute::Heartbeats` (r:1 w:0)
@@ -415,7 +415,7 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_heartbeat() -> Weight {
-		Weight::from_parts(69_083_000, 0)
+		Weight::from_parts(65_237_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
@@ -432,7 +432,7 @@ impl WeightInfo for () {
 	/// Storage: `ProofOfCompute::Periods` (r:0 w:2)
 	/// Proof: `ProofOfCompute::Periods` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn start_period() -> Weight {
-		Weight::from_parts(30_045_000, 0)
+		Weight::from_parts(24_957_000, 0)
 			.saturating_add(Weight::from_parts(0, 1582))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -444,7 +444,7 @@ impl WeightInfo for () {
 	/// Storage: `ProofOfCompute::RecentRandomness` (r:1 w:1)
 	/// Proof: `ProofOfCompute::RecentRandomness` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
 	fn fix_samples() -> Weight {
-		Weight::from_parts(15_243_000, 0)
+		Weight::from_parts(15_614_000, 0)
 			.saturating_add(Weight::from_parts(0, 1582))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -456,7 +456,7 @@ impl WeightInfo for () {
 	/// Storage: `ProofOfCompute::RecentRandomness` (r:1 w:1)
 	/// Proof: `ProofOfCompute::RecentRandomness` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
 	fn tick_quiet() -> Weight {
-		Weight::from_parts(12_429_000, 0)
+		Weight::from_parts(11_276_000, 0)
 			.saturating_add(Weight::from_parts(0, 1582))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -464,7 +464,7 @@ impl WeightInfo for () {
 	/// Storage: `ProofOfCompute::Sweep` (r:1 w:1)
 	/// Proof: `ProofOfCompute::Sweep` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	fn sweep_base() -> Weight {
-		Weight::from_parts(3_896_000, 0)
+		Weight::from_parts(3_686_000, 0)
 			.saturating_add(Weight::from_parts(0, 1522))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -480,7 +480,7 @@ impl WeightInfo for () {
 	/// Storage: `ProofOfCompute::Heartbeats` (r:0 w:1)
 	/// Proof: `ProofOfCompute::Heartbeats` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	fn sweep_visit() -> Weight {
-		Weight::from_parts(27_220_000, 0)
+		Weight::from_parts(26_129_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -500,7 +500,7 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::Eras` (r:1 w:1)
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	fn record_outcome() -> Weight {
-		Weight::from_parts(34_732_000, 0)
+		Weight::from_parts(27_911_000, 0)
 			.saturating_add(Weight::from_parts(0, 6827))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))

@@ -85,11 +85,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `330`
 		//  Estimated: `5846 + g * (2539 ±0)`
-		// Minimum execution time: 129_723_000 picoseconds.
-		Weight::from_parts(137_660_673, 0)
+		// Minimum execution time: 133_018_000 picoseconds.
+		Weight::from_parts(146_083_689, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 6_917
-			.saturating_add(Weight::from_parts(3_929_305, 0).saturating_mul(g.into()))
+			// Standard Error: 13_013
+			.saturating_add(Weight::from_parts(3_867_782, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -110,13 +110,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `628 + n * (11 ±0) + o * (50 ±0)`
 		//  Estimated: `5846 + n * (2539 ±0)`
-		// Minimum execution time: 153_127_000 picoseconds.
-		Weight::from_parts(26_517_103, 0)
+		// Minimum execution time: 152_506_000 picoseconds.
+		Weight::from_parts(38_214_114, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 15_065
-			.saturating_add(Weight::from_parts(2_238_566, 0).saturating_mul(o.into()))
-			// Standard Error: 15_065
-			.saturating_add(Weight::from_parts(4_494_293, 0).saturating_mul(n.into()))
+			// Standard Error: 67_878
+			.saturating_add(Weight::from_parts(2_420_826, 0).saturating_mul(o.into()))
+			// Standard Error: 67_878
+			.saturating_add(Weight::from_parts(4_648_506, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -136,8 +136,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `919`
 		//  Estimated: `5846`
-		// Minimum execution time: 87_360_000 picoseconds.
-		Weight::from_parts(96_533_000, 0)
+		// Minimum execution time: 89_192_000 picoseconds.
+		Weight::from_parts(120_418_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -152,8 +152,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2456`
 		//  Estimated: `5846`
-		// Minimum execution time: 75_232_000 picoseconds.
-		Weight::from_parts(81_571_000, 0)
+		// Minimum execution time: 77_956_000 picoseconds.
+		Weight::from_parts(88_501_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -166,8 +166,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2588`
 		//  Estimated: `5846`
-		// Minimum execution time: 28_732_000 picoseconds.
-		Weight::from_parts(35_072_000, 0)
+		// Minimum execution time: 29_984_000 picoseconds.
+		Weight::from_parts(34_681_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -193,11 +193,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2423 + c * (20 ±0)`
 		//  Estimated: `5846`
-		// Minimum execution time: 76_303_000 picoseconds.
-		Weight::from_parts(90_760_246, 0)
+		// Minimum execution time: 78_056_000 picoseconds.
+		Weight::from_parts(82_738_406, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 63_126
-			.saturating_add(Weight::from_parts(147_780, 0).saturating_mul(c.into()))
+			// Standard Error: 9_071
+			.saturating_add(Weight::from_parts(48_826, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -209,8 +209,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2227`
 		//  Estimated: `5846`
-		// Minimum execution time: 27_591_000 picoseconds.
-		Weight::from_parts(32_588_000, 0)
+		// Minimum execution time: 28_372_000 picoseconds.
+		Weight::from_parts(34_692_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -221,8 +221,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2227`
 		//  Estimated: `5846`
-		// Minimum execution time: 25_257_000 picoseconds.
-		Weight::from_parts(29_144_000, 0)
+		// Minimum execution time: 26_089_000 picoseconds.
+		Weight::from_parts(31_737_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -244,11 +244,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1587 + g * (16 ±0)`
 		//  Estimated: `5846`
-		// Minimum execution time: 39_829_000 picoseconds.
-		Weight::from_parts(44_943_917, 0)
+		// Minimum execution time: 39_679_000 picoseconds.
+		Weight::from_parts(45_000_427, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 6_481
-			.saturating_add(Weight::from_parts(1_821_303, 0).saturating_mul(g.into()))
+			// Standard Error: 3_279
+			.saturating_add(Weight::from_parts(1_755_017, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(g.into())))
@@ -259,8 +259,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2227`
 		//  Estimated: `5846`
-		// Minimum execution time: 25_027_000 picoseconds.
-		Weight::from_parts(28_893_000, 0)
+		// Minimum execution time: 25_658_000 picoseconds.
+		Weight::from_parts(29_744_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -271,8 +271,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2227`
 		//  Estimated: `5846`
-		// Minimum execution time: 28_923_000 picoseconds.
-		Weight::from_parts(32_779_000, 0)
+		// Minimum execution time: 29_885_000 picoseconds.
+		Weight::from_parts(33_810_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -294,11 +294,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1587 + g * (16 ±0)`
 		//  Estimated: `5846`
-		// Minimum execution time: 38_757_000 picoseconds.
-		Weight::from_parts(44_825_834, 0)
+		// Minimum execution time: 39_439_000 picoseconds.
+		Weight::from_parts(48_899_830, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 5_474
-			.saturating_add(Weight::from_parts(1_785_708, 0).saturating_mul(g.into()))
+			// Standard Error: 13_627
+			.saturating_add(Weight::from_parts(1_780_306, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(g.into())))
@@ -309,8 +309,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_368_000 picoseconds.
-		Weight::from_parts(6_409_000, 0)
+		// Minimum execution time: 5_598_000 picoseconds.
+		Weight::from_parts(7_261_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -324,8 +324,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2828`
 		//  Estimated: `6196`
-		// Minimum execution time: 70_134_000 picoseconds.
-		Weight::from_parts(76_263_000, 0)
+		// Minimum execution time: 72_298_000 picoseconds.
+		Weight::from_parts(83_373_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -337,7 +337,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Measured:  `2227`
 		//  Estimated: `5846`
 		// Minimum execution time: 20_821_000 picoseconds.
-		Weight::from_parts(24_056_000, 0)
+		Weight::from_parts(26_630_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -348,8 +348,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2227`
 		//  Estimated: `5846`
-		// Minimum execution time: 20_741_000 picoseconds.
-		Weight::from_parts(24_286_000, 0)
+		// Minimum execution time: 20_700_000 picoseconds.
+		Weight::from_parts(24_437_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -360,8 +360,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2227`
 		//  Estimated: `5846`
-		// Minimum execution time: 19_979_000 picoseconds.
-		Weight::from_parts(23_735_000, 0)
+		// Minimum execution time: 20_450_000 picoseconds.
+		Weight::from_parts(25_057_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -388,9 +388,9 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `g` is `[1, 64]`.
 	fn register(g: u32, ) -> Weight {
-		Weight::from_parts(137_660_673, 0)
+		Weight::from_parts(146_083_689, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(3_929_305, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(3_867_782, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -408,10 +408,10 @@ impl WeightInfo for () {
 	/// The range of component `o` is `[1, 64]`.
 	/// The range of component `n` is `[1, 64]`.
 	fn update_profile(o: u32, n: u32, ) -> Weight {
-		Weight::from_parts(26_517_103, 0)
+		Weight::from_parts(38_214_114, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(2_238_566, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(4_494_293, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_420_826, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(4_648_506, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -428,7 +428,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::KeyNonce` (r:1 w:1)
 	/// Proof: `Providers::KeyNonce` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn rotate_attestation_key() -> Weight {
-		Weight::from_parts(96_533_000, 0)
+		Weight::from_parts(120_418_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -440,7 +440,7 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		Weight::from_parts(81_571_000, 0)
+		Weight::from_parts(88_501_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -450,7 +450,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::UnbondingPeriod` (r:1 w:0)
 	/// Proof: `Providers::UnbondingPeriod` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		Weight::from_parts(35_072_000, 0)
+		Weight::from_parts(34_681_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -473,9 +473,9 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::Heartbeats` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
-		Weight::from_parts(90_760_246, 0)
+		Weight::from_parts(82_738_406, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(147_780, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(48_826, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -484,7 +484,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		Weight::from_parts(32_588_000, 0)
+		Weight::from_parts(34_692_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -492,7 +492,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		Weight::from_parts(29_144_000, 0)
+		Weight::from_parts(31_737_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -511,9 +511,9 @@ impl WeightInfo for () {
 	/// Proof: `Providers::AttestationKeyOwner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// The range of component `g` is `[1, 64]`.
 	fn deregister(g: u32, ) -> Weight {
-		Weight::from_parts(44_943_917, 0)
+		Weight::from_parts(45_000_427, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(1_821_303, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(1_755_017, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(g.into())))
@@ -521,7 +521,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn force_suspend() -> Weight {
-		Weight::from_parts(28_893_000, 0)
+		Weight::from_parts(29_744_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -529,7 +529,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn force_resume() -> Weight {
-		Weight::from_parts(32_779_000, 0)
+		Weight::from_parts(33_810_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -548,9 +548,9 @@ impl WeightInfo for () {
 	/// Proof: `Providers::AttestationKeyOwner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// The range of component `g` is `[1, 64]`.
 	fn force_deregister(g: u32, ) -> Weight {
-		Weight::from_parts(44_825_834, 0)
+		Weight::from_parts(48_899_830, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(1_785_708, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(1_780_306, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(g.into())))
@@ -558,7 +558,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::UnbondingPeriod` (r:0 w:1)
 	/// Proof: `Providers::UnbondingPeriod` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_unbonding_period() -> Weight {
-		Weight::from_parts(6_409_000, 0)
+		Weight::from_parts(7_261_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -569,7 +569,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
-		Weight::from_parts(76_263_000, 0)
+		Weight::from_parts(83_373_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -577,7 +577,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn note_success() -> Weight {
-		Weight::from_parts(24_056_000, 0)
+		Weight::from_parts(26_630_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -585,7 +585,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn note_failure() -> Weight {
-		Weight::from_parts(24_286_000, 0)
+		Weight::from_parts(24_437_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -593,7 +593,7 @@ impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	fn set_status() -> Weight {
-		Weight::from_parts(23_735_000, 0)
+		Weight::from_parts(25_057_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
