@@ -489,6 +489,9 @@ pub mod pallet {
 				"GraceBlocks must exceed AttestationInterval"
 			);
 			assert!(!T::MinBidWindow::get().is_zero(), "MinBidWindow is 0");
+			// A timer is always for a later block than the one scheduling it: the cursor has
+			// passed the current one.
+			assert!(!T::DisputeTimeout::get().is_zero(), "DisputeTimeout is 0");
 			assert!(
 				T::NodeBidPriority::get() < T::UnsignedPriority::get(),
 				"node bids must queue behind attestations"
@@ -588,7 +591,7 @@ pub mod pallet {
 		/// - `origin`: signed, anyone.
 		/// - `job`: the job.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::close_auction().max(T::WeightInfo::close_unrevealed()).max(Pallet::<T>::max_timer_weight()))]
+		#[pallet::weight(Pallet::<T>::max_timer_weight())]
 		pub fn close_auction(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_close_auction(job)

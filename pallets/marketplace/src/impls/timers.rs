@@ -74,7 +74,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The most a due check of one job costs (`close_auction` of a timerless job).
+	/// The most a due check of one job costs: an auction's close or any other timer's work
+	/// (`close_auction`'s weight, which runs either).
 	pub(crate) fn max_timer_weight() -> Weight {
 		[
 			TimerWork::Stale,
