@@ -7,13 +7,22 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
 
 # --- System packages: protoc (libp2p/litep2p protobufs), clang (C code in crypto crates), a C
-# compiler (the CUDA kernels' C test harness), pkg-config.
+# compiler (the CUDA kernels' C test harness), pkg-config; the container engine of the tests.
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+# The container runner's tests (scripts/container-engine.sh): Podman's Docker-compatible API
+# with runc (crun refuses hybrid cgroups), iptables (published ports, the runner's firewall),
+# a registry on loopback, and busybox-static for a test image made without any download.
+command -v podman >/dev/null 2>&1 || need_apt+=(podman)
+command -v runc >/dev/null 2>&1 || need_apt+=(runc)
+command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
+command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	log "apt: installing ${need_apt[*]}"
 	SUDO=""

@@ -33,6 +33,13 @@ pub fn parse_uuid(text: &str) -> Result<[u8; 16], String> {
 	Ok(out)
 }
 
+/// A GPU's 16 bytes as NVIDIA writes them, `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (what
+/// CDI device names and Docker's device requests take).
+pub fn format_uuid(uuid: &[u8; 16]) -> String {
+	let h: String = uuid.iter().map(|b| format!("{b:02x}")).collect();
+	format!("GPU-{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
 /// Every GPU of the host, or why NVML could not be used.
 pub fn gpus() -> Result<Vec<Gpu>, String> {
 	let nvml = Nvml::init().map_err(|e| {
@@ -142,4 +149,13 @@ pub fn profile(gpus: &[Gpu], storage_gib: u64, bandwidth_mbps: u32) -> Value {
 		"storageGib": storage_gib,
 		"bandwidthMbps": bandwidth_mbps,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn uuids_read_back_as_nvidia_writes_them() {
+		let text = "GPU-8f2b1c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+		assert_eq!(super::format_uuid(&super::parse_uuid(text).unwrap()), text);
+	}
 }

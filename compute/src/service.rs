@@ -127,8 +127,26 @@ fn serve(
 	token: Token,
 	listener: TcpListener,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
-	let local = listener.local_addr()?;
 	let service = Arc::new(Service { engine, runner, token, served: AtomicU64::new(0) });
+	accept(listener, move |request| {
+		let service = service.clone();
+		async move { service.handle(request).await }
+	})
+}
+
+/// Serves `listener` with `handler`, each connection on its own task.
+fn accept<H, F, B>(
+	listener: TcpListener,
+	handler: H,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)>
+where
+	H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+	F: std::future::Future<Output = Response<B>> + Send + 'static,
+	B: hyper::body::Body + Send + 'static,
+	B::Data: Send,
+	B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+	let local = listener.local_addr()?;
 	let serve = async move {
 		loop {
 			let (stream, peer) = match listener.accept().await {
@@ -139,11 +157,11 @@ fn serve(
 					continue;
 				},
 			};
-			let service = service.clone();
+			let handler = handler.clone();
 			tokio::spawn(async move {
 				let handler = service_fn(move |request| {
-					let service = service.clone();
-					async move { Ok::<_, std::convert::Infallible>(service.handle(request).await) }
+					let response = handler(request);
+					async move { Ok::<_, std::convert::Infallible>(response.await) }
 				});
 				if let Err(e) =
 					http1::Builder::new().serve_connection(TokioIo::new(stream), handler).await
@@ -154,6 +172,96 @@ fn serve(
 		}
 	};
 	Ok((local, serve))
+}
+
+/// A streamed or whole answer of the workload endpoint.
+type Streamed = http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>;
+
+fn whole(response: Response<Full<Bytes>>) -> Response<Streamed> {
+	response.map(|body| body.boxed())
+}
+
+/// Binds the workload endpoint at `addr`: what developers reach (from anywhere the operator
+/// lets them; it serves nothing but this) to read their jobs' logs and outputs:
+///
+/// - `GET /v1/jobs/<id>/logs` (`?follow=1`: streamed until the workload stops);
+/// - `GET /v1/jobs/<id>/outputs`: the outputs stream, once the lease ended (`409` before).
+///
+/// Each request is signed by the job's owner ([`crate::workload::signed`]): `401` without a
+/// valid signature, `403` for anyone else's, `404` for a job this node does not run.
+pub fn bind_workloads(
+	runner: Arc<dyn Runner>,
+	addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()> + Send + 'static)> {
+	let listener = std::net::TcpListener::bind(addr)?;
+	listener.set_nonblocking(true)?;
+	let listener = TcpListener::from_std(listener)?;
+	accept(listener, move |request| {
+		let runner = runner.clone();
+		async move { workloads(runner, request).await }
+	})
+}
+
+async fn workloads(runner: Arc<dyn Runner>, request: Request<Incoming>) -> Response<Streamed> {
+	use crate::workload::signed;
+	use crucible_primitives::marketplace::service::JOBS_PATH;
+	let path = request.uri().path().to_string();
+	let path_and_query = request
+		.uri()
+		.path_and_query()
+		.map(|p| p.as_str().to_string())
+		.unwrap_or_default();
+	let Some((job, what)) = path
+		.strip_prefix(JOBS_PATH)
+		.and_then(|rest| rest.split_once('/'))
+		.and_then(|(job, what)| Some((job.parse::<u64>().ok()?, what.to_string())))
+	else {
+		return whole(text(404, "no such path"));
+	};
+	if request.method() != Method::GET {
+		return whole(text(405, "method not allowed"));
+	}
+	if what != "logs" && what != "outputs" {
+		return whole(text(404, "no such path"));
+	}
+	let Some(owner) = runner.owner(job) else {
+		return whole(text(404, format!("job {job} does not run here")));
+	};
+	let now = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_millis() as u64)
+		.unwrap_or(0);
+	let headers = request.headers();
+	let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
+	match signed::check(header, "GET", &path_and_query, now, &owner) {
+		Ok(()) => {},
+		Err(signed::Refused::Unauthenticated(why)) => return whole(text(401, why)),
+		Err(signed::Refused::Forbidden) =>
+			return whole(text(403, "signed by someone who is not the job's owner")),
+	}
+	if what == "outputs" {
+		return whole(match tokio::task::spawn_blocking(move || runner.outputs(job)).await {
+			Ok(Some(Ok(bytes))) => reply(200, bytes, "application/octet-stream"),
+			Ok(Some(Err(why))) => text(409, why),
+			_ => text(404, format!("job {job} has no outputs here")),
+		});
+	}
+	let follow = request.uri().query().is_some_and(|q| q.split('&').any(|kv| kv == "follow=1"));
+	let Some(receiver) = runner.logs(job, follow) else {
+		return whole(text(404, format!("job {job} has no logs here")));
+	};
+	let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+		receiver
+			.recv()
+			.await
+			.map(|chunk| (Ok(hyper::body::Frame::data(Bytes::from(chunk))), receiver))
+	});
+	let mut response = Response::new(http_body_util::StreamBody::new(stream).boxed());
+	response.headers_mut().insert(
+		hyper::header::CONTENT_TYPE,
+		hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+	);
+	response
 }
 
 fn reply(code: u16, body: Vec<u8>, content_type: &'static str) -> Response<Full<Bytes>> {
@@ -328,6 +436,85 @@ mod tests {
 			assert_eq!(post(addr, COMMIT_PATH, vec![0u8; MAX_BODY + 1]).await.0, 413);
 			// Still serving after all that.
 			assert_eq!(post(addr, COMMIT_PATH, known_request().encode()).await.0, 200);
+		});
+	}
+
+	/// A runner that knows one job (12, owned by the seed-1 key) with a log line.
+	struct OneJob;
+
+	impl Runner for OneJob {
+		fn name(&self) -> &'static str {
+			"one-job"
+		}
+		fn workload(
+			&self,
+			_: &crucible_primitives::marketplace::service::WorkloadRequest,
+		) -> crucible_primitives::marketplace::service::WorkloadReply {
+			unreachable!()
+		}
+		fn owner(&self, job: u64) -> Option<[u8; 32]> {
+			use polkadot_sdk::sp_core::Pair;
+			(job == 12)
+				.then(|| polkadot_sdk::sp_core::sr25519::Pair::from_seed(&[1; 32]).public().0)
+		}
+		fn logs(&self, _: u64, _: bool) -> Option<tokio::sync::mpsc::Receiver<Vec<u8>>> {
+			let (send, receive) = tokio::sync::mpsc::channel(2);
+			send.try_send(b"line one\n".to_vec()).unwrap();
+			Some(receive)
+		}
+		fn outputs(&self, _: u64) -> Option<Result<Vec<u8>, String>> {
+			Some(Err("still running".into()))
+		}
+	}
+
+	async fn get(
+		addr: SocketAddr,
+		path: &str,
+		headers: &[(&'static str, String)],
+	) -> (u16, String) {
+		use tokio::io::{AsyncReadExt, AsyncWriteExt};
+		let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+		let extra: String = headers.iter().map(|(h, v)| format!("{h}: {v}\r\n")).collect();
+		let head =
+			format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n");
+		stream.write_all(head.as_bytes()).await.unwrap();
+		let mut response = Vec::new();
+		stream.read_to_end(&mut response).await.unwrap();
+		let text = String::from_utf8_lossy(&response).to_string();
+		let code = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+		(code, text)
+	}
+
+	#[test]
+	fn the_workload_endpoint_serves_only_the_jobs_owner() {
+		use crate::workload::signed::sign;
+		use polkadot_sdk::sp_core::{sr25519, Pair};
+		let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+		runtime.block_on(async {
+			let runner: Arc<dyn Runner> = Arc::new(OneJob);
+			let (addr, serve) = bind_workloads(runner, "127.0.0.1:0".parse().unwrap()).unwrap();
+			tokio::spawn(serve);
+			let now = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.unwrap()
+				.as_millis() as u64;
+			let owner = sr25519::Pair::from_seed(&[1; 32]);
+			let stranger = sr25519::Pair::from_seed(&[2; 32]);
+			let path = "/v1/jobs/12/logs";
+			let (code, body) = get(addr, path, &sign(&owner, "GET", path, now)).await;
+			assert_eq!(code, 200, "{body}");
+			assert!(body.contains("line one"), "{body}");
+			assert_eq!(get(addr, path, &sign(&stranger, "GET", path, now)).await.0, 403);
+			assert_eq!(get(addr, path, &[]).await.0, 401);
+			// Signed for another path: refused.
+			let other = sign(&owner, "GET", "/v1/jobs/12/outputs", now);
+			assert_eq!(get(addr, path, &other).await.0, 401);
+			let outputs = "/v1/jobs/12/outputs";
+			assert_eq!(get(addr, outputs, &sign(&owner, "GET", outputs, now)).await.0, 409);
+			let unknown = "/v1/jobs/13/logs";
+			assert_eq!(get(addr, unknown, &sign(&owner, "GET", unknown, now)).await.0, 404);
+			// Nothing of the compute service is served here.
+			assert_eq!(get(addr, STATUS_PATH, &[]).await.0, 404);
 		});
 	}
 }

@@ -188,6 +188,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		transaction_pool,
 		other: (block_import, grandpa_link, babe_link, babe_worker_handle, mut telemetry),
 	} = new_partial(&config)?;
+	// The container runner's state (each lease's outputs, logs and sealed access details).
+	let containers = config.base_path.path().join("containers");
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,
@@ -239,6 +241,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		compute,
 		backend.offchain_storage(),
 		&task_manager.spawn_handle(),
+		containers,
 	)
 	.map_err(ServiceError::Other)?;
 

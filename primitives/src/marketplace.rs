@@ -48,7 +48,9 @@ pub type DisputeReason = BoundedVec<u8, ConstU32<MAX_REASON_LEN>>;
 pub struct Workload {
 	/// The OCI image digest (sha256) or content id of the workload.
 	pub image: H256,
-	/// The hash of its entrypoint or manifest.
+	/// The hash of its manifest: `manifest_hash(&manifest)` of the [`Manifest`] posted with the
+	/// job (the container runner's workloads), or, for a job posted without one, a reference
+	/// the operator's `exec` workload map may name.
 	pub manifest: H256,
 	/// The developer's public key (x25519 or sr25519, 32 bytes) that access details are
 	/// encrypted to.
@@ -171,12 +173,152 @@ pub struct Lease<AccountId, Balance, BlockNumber> {
 	pub accrued: Balance,
 	/// Paid out so far (before the protocol fee).
 	pub claimed: Balance,
-	/// GPU-seconds the runner reported over the lease.
+	/// GPU-seconds the runner reported over the lease, the highest total attested (the rest of
+	/// its usage is in each `WorkAttested` event).
 	pub gpu_seconds: u64,
 	/// The digest of the runner's last status.
 	pub status: H256,
 	/// Whether `EscrowLow` and `LeaseEnding` were told already.
 	pub warned: bool,
+}
+
+/// Most bytes of a manifest's repository (`registry/repository`).
+pub const MAX_REPOSITORY_LEN: u32 = 128;
+/// Most words of a manifest's command.
+pub const MAX_COMMAND_WORDS: u32 = 16;
+/// Most bytes of one word of a command, or of one environment value.
+pub const MAX_WORD_LEN: u32 = 128;
+/// Most environment variables (plain and secret together).
+pub const MAX_ENV: u32 = 16;
+/// Most bytes of an environment variable's name.
+pub const MAX_ENV_NAME: u32 = 32;
+/// Most published ports.
+pub const MAX_PORTS: u32 = 4;
+
+/// A command word or an environment value.
+pub type Word = BoundedVec<u8, ConstU32<MAX_WORD_LEN>>;
+/// An environment variable's name.
+pub type EnvName = BoundedVec<u8, ConstU32<MAX_ENV_NAME>>;
+
+/// One environment variable of a manifest.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct EnvVar {
+	/// Its name: ASCII letters, digits and `_`, not starting with a digit.
+	pub name: EnvName,
+	/// Its value.
+	pub value: Word,
+}
+
+/// What a container runner runs for a lease: the job's image (pulled from `repository` by the
+/// digest `Workload::image`, never by a tag) and how. Stored on chain beside the job (bounded:
+/// at most a few kilobytes), so that every bidder reads what it would run before it bids and
+/// no channel from the developer to the provider is needed; its hash is the spec's
+/// `workload.manifest`. Nothing secret belongs here: chain state is public.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Manifest {
+	/// Where the image is pulled from, without digest: `registry/repository`, e.g.
+	/// `ghcr.io/acme/trainer` or `127.0.0.1:5000/app`. The runner pulls it by the job's digest
+	/// only; written with a tag (`…/app:v1`), the tag must resolve to that digest or the node
+	/// refuses the job (`DigestMismatch`).
+	pub repository: BoundedVec<u8, ConstU32<MAX_REPOSITORY_LEN>>,
+	/// The program and its arguments; empty: the image's own entrypoint and command.
+	pub command: BoundedVec<Word, ConstU32<MAX_COMMAND_WORDS>>,
+	/// Environment variables.
+	pub env: BoundedVec<EnvVar, ConstU32<MAX_ENV>>,
+	/// TCP ports the container listens on; each is published on the provider's host, and the
+	/// access details say where.
+	pub ports: BoundedVec<u16, ConstU32<MAX_PORTS>>,
+	/// The memory limit, MiB (above the operator's maximum: refused).
+	pub memory_mib: u32,
+	/// The size of `/dev/shm`, MiB.
+	pub shm_mib: u32,
+	/// Scratch and output space, MiB: the `/out` directory whose files are the job's result;
+	/// a container that writes more is stopped (`OutOfResources`).
+	pub disk_mib: u32,
+	/// Whether the container may open connections to the internet (never to the provider's
+	/// host or private addresses); also subject to the operator's policy.
+	pub egress: bool,
+}
+
+/// The manifest's hash, the spec's `workload.manifest`: `blake2_256(SCALE(manifest))`.
+pub fn manifest_hash(manifest: &Manifest) -> H256 {
+	H256(polkadot_sdk::sp_io::hashing::blake2_256(&manifest.encode()))
+}
+
+impl Manifest {
+	/// Whether the manifest is well formed: a repository of the characters image names use,
+	/// environment names of letters, digits and `_` (not first a digit) and no name twice,
+	/// ports above 0 and none twice, a memory limit of at least 4 MiB.
+	pub fn is_well_formed(&self) -> bool {
+		let repo_ok = !self.repository.is_empty() &&
+			self.repository
+				.iter()
+				.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-/:".contains(c)) &&
+			!self.repository.contains(&b'@');
+		let name_ok = |n: &EnvName| {
+			n.first().is_some_and(|c| !c.is_ascii_digit()) &&
+				n.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+		};
+		let names_unique = self
+			.env
+			.iter()
+			.enumerate()
+			.all(|(i, v)| self.env.iter().skip(i.saturating_add(1)).all(|w| w.name != v.name));
+		let ports_unique =
+			self.ports.iter().enumerate().all(|(i, p)| {
+				*p > 0 && self.ports.iter().skip(i.saturating_add(1)).all(|q| q != p)
+			});
+		repo_ok &&
+			self.env.iter().all(|v| name_ok(&v.name)) &&
+			names_unique &&
+			ports_unique &&
+			self.memory_mib >= 4
+	}
+}
+
+/// The size of the chunks a result root is computed over.
+pub const RESULT_CHUNK: usize = 64 * 1024;
+
+/// The result root of a workload's outputs: a binary Merkle tree over blake2-256 hashes of
+/// `RESULT_CHUNK`-byte chunks of `data` (the last one shorter), leaves `H(0x00 ‖ chunk)`,
+/// nodes `H(0x01 ‖ left ‖ right)`, an odd node carried up unchanged; no data: `H(0x00)`. Two
+/// roots over data of the same length that differ point, level by level, at the chunks that
+/// differ (what an audit compares).
+pub fn result_root(data: &[u8]) -> H256 {
+	let mut level: Vec<[u8; 32]> = if data.is_empty() {
+		alloc::vec![polkadot_sdk::sp_io::hashing::blake2_256(&[0u8])]
+	} else {
+		data.chunks(RESULT_CHUNK).map(result_leaf).collect()
+	};
+	while level.len() > 1 {
+		level = level
+			.chunks(2)
+			.map(|pair| match pair {
+				[l, r] => {
+					let mut buf = [0u8; 65];
+					buf[0] = 1;
+					buf[1..33].copy_from_slice(l);
+					buf[33..].copy_from_slice(r);
+					polkadot_sdk::sp_io::hashing::blake2_256(&buf)
+				},
+				[one] => *one,
+				_ => [0u8; 32],
+			})
+			.collect();
+	}
+	H256(level.first().copied().unwrap_or_default())
+}
+
+/// A result chunk's leaf hash, `H(0x00 ‖ chunk)`.
+pub fn result_leaf(chunk: &[u8]) -> [u8; 32] {
+	let mut buf = Vec::with_capacity(chunk.len().saturating_add(1));
+	buf.push(0u8);
+	buf.extend_from_slice(chunk);
+	polkadot_sdk::sp_io::hashing::blake2_256(&buf)
 }
 
 /// Why a provider's node would not run a workload.
@@ -197,6 +339,25 @@ pub enum Refusal {
 	UnknownWorkload,
 	/// The runner could not start it.
 	RunnerFailed,
+	/// The job has no manifest, or one the runner cannot run (a container runner needs one).
+	BadManifest,
+	/// The operator's workload policy does not allow it (registry, image, memory, disk, ports,
+	/// network).
+	PolicyDenied,
+	/// The container engine did not answer.
+	EngineUnavailable,
+	/// The registry has no such image (or no such repository).
+	ImageNotFound,
+	/// The manifest's image resolves to another digest than the job's.
+	DigestMismatch,
+	/// The registry refused the pull (credentials, rate limit).
+	PullDenied,
+	/// The host has not the GPUs, memory or disk the lease asks for free.
+	OutOfResources,
+	/// The workload exited with a non-zero status before the lease's end.
+	Exited { code: i32 },
+	/// The workload was killed for using more memory than its limit.
+	OomKilled,
 }
 
 /// What a provider's node reports of a lease.
@@ -206,8 +367,8 @@ pub enum Refusal {
 pub enum WorkReport {
 	/// The workload runs.
 	Running {
-		/// GPU-seconds used over the covered blocks.
-		gpu_seconds: u64,
+		/// What the workload used since it started.
+		usage: Usage,
 		/// A digest of the runner's status.
 		status: H256,
 		/// Access details for the developer (once, usually with the first attestation).
@@ -215,15 +376,40 @@ pub enum WorkReport {
 	},
 	/// The workload finished; the attestation must cover the lease to its end.
 	Completed {
-		/// GPU-seconds used over the covered blocks.
-		gpu_seconds: u64,
+		/// What the workload used since it started.
+		usage: Usage,
 		/// A digest of the runner's status.
 		status: H256,
-		/// The digest of the result.
+		/// The digest of the result: for a container, the [`result_root`] of its outputs.
 		result: H256,
 	},
 	/// The node will not run it: the lease ends, the developer is refunded, nothing is paid.
 	Refused { reason: Refusal },
+}
+
+/// What a workload used since it started, as its runner measured it (not wall-clock time).
+/// Attestations carry these totals (a resent or replaced attestation says the same), and the
+/// lease keeps the highest reported.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	Default,
+)]
+pub struct Usage {
+	/// GPU-seconds: for each leased GPU, the seconds it was busy (NVML), summed.
+	pub gpu_seconds: u64,
+	/// CPU-seconds the workload's processes ran (the engine's stats).
+	pub cpu_seconds: u64,
+	/// The most memory it held at once, MiB.
+	pub peak_memory_mib: u32,
 }
 
 /// A provider node's signed statement about a lease: the blocks after `from` up to `to`.
@@ -331,6 +517,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub lease: Option<Lease<AccountId, Balance, BlockNumber>>,
 	/// Access details the provider published.
 	pub access: Option<AccessDetails>,
+	/// The container manifest the job was posted with.
+	pub manifest: Option<Manifest>,
 }
 
 /// Recent lease prices of one GPU class, per block and per GPU asked for.
@@ -394,6 +582,26 @@ pub mod service {
 	/// its status, finish it at the lease's end.
 	pub const WORKLOAD_PATH: &str = "/v1/workload";
 
+	/// The path prefix of a job's logs and outputs on a provider's workload endpoint:
+	/// `GET /v1/jobs/<id>/logs[?follow=1]` and `GET /v1/jobs/<id>/outputs`, each signed by the
+	/// job's owner ([`request_message`]).
+	pub const JOBS_PATH: &str = "/v1/jobs/";
+
+	/// The domain of signed requests to a provider's workload endpoint.
+	pub const REQUEST_CONTEXT: &str = "crucible:workload:v1";
+
+	/// How far a signed request's time may be from the provider's clock, milliseconds.
+	pub const REQUEST_SKEW_MS: u64 = 120_000;
+
+	/// What the owner's account key (sr25519) signs for a request: the UTF-8 text
+	/// `crucible:workload:v1 <METHOD> <path and query> <unix time in ms>`, sent with the
+	/// headers `X-Crucible-Account` (0x and the account's 32 bytes in hex), `X-Crucible-Time`
+	/// and `X-Crucible-Signature` (0x and 64 bytes). A wallet's `signRaw` (which wraps the
+	/// text in `<Bytes>…</Bytes>`) is accepted too.
+	pub fn request_message(method: &str, path_and_query: &str, time_ms: u64) -> Vec<u8> {
+		alloc::format!("{REQUEST_CONTEXT} {method} {path_and_query} {time_ms}").into_bytes()
+	}
+
 	/// The bytes sealing adds to access details: the ephemeral x25519 public key (32), the
 	/// AES-GCM nonce (12) and its tag (16).
 	pub const SEAL_OVERHEAD: usize = 32 + 12 + 16;
@@ -408,6 +616,13 @@ pub mod service {
 		pub job: JobId,
 		/// What the developer asked to run.
 		pub workload: Workload,
+		/// The job's manifest, if it was posted with one.
+		pub manifest: Option<Manifest>,
+		/// The developer's account (its 32 bytes): who may read the workload's logs and
+		/// outputs.
+		pub owner: [u8; 32],
+		/// The GPUs leased (the requirement's count; 0: a CPU-only job).
+		pub gpus: u32,
 		/// The lease has ended: stop the workload and report its result.
 		pub finish: bool,
 	}
@@ -417,8 +632,8 @@ pub mod service {
 	pub enum WorkloadReply {
 		/// The workload runs (or ran and exited; the lease goes on to its end).
 		Running {
-			/// GPU-seconds used since it started.
-			gpu_seconds: u64,
+			/// What it used since it started.
+			usage: Usage,
 			/// A digest of the runner's status.
 			status: H256,
 			/// Access details encrypted to the job's `access_key`, if the operator gives any.
@@ -426,8 +641,8 @@ pub mod service {
 		},
 		/// The lease ended and the workload was stopped.
 		Finished {
-			/// GPU-seconds used since it started.
-			gpu_seconds: u64,
+			/// What it used since it started.
+			usage: Usage,
 			/// A digest of the runner's final status.
 			status: H256,
 			/// The digest of the result (the runner's output and exit status).

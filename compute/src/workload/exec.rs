@@ -8,7 +8,7 @@ use crucible_primitives::{
 	challenge::hash,
 	marketplace::{
 		service::{WorkloadReply, WorkloadRequest, MAX_ACCESS_PLAINTEXT},
-		JobId, Refusal,
+		JobId, Refusal, Usage,
 	},
 };
 use polkadot_sdk::sp_core::H256;
@@ -92,6 +92,9 @@ struct Running {
 	exit: Option<i32>,
 	access: Option<Vec<u8>>,
 	finished: Option<(u64, H256, H256)>,
+	/// CPU time and peak memory of the process (`/proc`); no GPU time: an operator's command
+	/// is not confined to GPUs the runner could attribute.
+	usage: Usage,
 }
 
 impl Running {
@@ -106,6 +109,34 @@ impl Running {
 				self.exit = Some(status.code().unwrap_or(-1));
 				self.child = None;
 			}
+		}
+	}
+
+	/// Reads the process's CPU time (its own and its waited-for children's) and peak resident
+	/// memory from `/proc`, keeping the highest seen.
+	fn measure(&mut self) {
+		let Some(pid) = self.child.as_ref().map(|c| c.id()) else { return };
+		if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+			// Fields after the command's closing parenthesis: utime is the 14th field of the
+			// line, the 12th after it.
+			let fields: Vec<&str> = stat
+				.rsplit_once(')')
+				.map(|(_, r)| r.split_whitespace().collect())
+				.unwrap_or_default();
+			let ticks: u64 = fields
+				.get(11..15)
+				.map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
+			self.usage.cpu_seconds = self.usage.cpu_seconds.max(ticks / 100);
+		}
+		if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+			let kib = status
+				.lines()
+				.find_map(|l| l.strip_prefix("VmHWM:"))
+				.and_then(|v| v.split_whitespace().next())
+				.and_then(|v| v.parse::<u64>().ok())
+				.unwrap_or(0);
+			let mib = u32::try_from(kib / 1024).unwrap_or(u32::MAX);
+			self.usage.peak_memory_mib = self.usage.peak_memory_mib.max(mib);
 		}
 	}
 
@@ -261,6 +292,7 @@ impl ExecRunner {
 			exit: None,
 			access,
 			finished: None,
+			usage: Usage::default(),
 		})
 	}
 }
@@ -285,18 +317,20 @@ impl Runner for ExecRunner {
 			},
 		};
 		let reply = if request.finish {
-			let (gpu_seconds, status, result) = running.finish(request.job);
+			running.measure();
+			let (seconds, status, result) = running.finish(request.job);
 			log::info!(
 				target: LOG_TARGET,
-				"job {}: finished after {gpu_seconds} s (exit {:?}), result {result:?}",
+				"job {}: finished after {seconds} s (exit {:?}), result {result:?}",
 				request.job,
 				running.exit,
 			);
-			WorkloadReply::Finished { gpu_seconds, status, result }
+			WorkloadReply::Finished { usage: running.usage, status, result }
 		} else {
 			running.poll();
+			running.measure();
 			WorkloadReply::Running {
-				gpu_seconds: running.seconds(),
+				usage: running.usage,
 				status: running.status(request.job),
 				access: running.access.clone(),
 			}

@@ -4,7 +4,7 @@
 use super::LOG_TARGET;
 use crucible_primitives::marketplace::{
 	service::{WorkloadReply, WorkloadRequest},
-	Refusal,
+	JobId, Refusal,
 };
 
 /// Runs leased workloads for the compute service.
@@ -14,6 +14,23 @@ pub trait Runner: Send + Sync {
 	/// Starts the request's workload if it does not run yet, reports its status, or stops it
 	/// and reports its result when the request says the lease ended.
 	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply;
+
+	/// The account (its 32 bytes) that may read `job`'s logs and outputs, if this runner runs
+	/// or ran it.
+	fn owner(&self, _job: JobId) -> Option<[u8; 32]> {
+		None
+	}
+
+	/// `job`'s logs: what there is so far, and with `follow` what comes until the workload
+	/// stops (the channel closes then).
+	fn logs(&self, _job: JobId, _follow: bool) -> Option<tokio::sync::mpsc::Receiver<Vec<u8>>> {
+		None
+	}
+
+	/// `job`'s outputs stream once its lease ended (`Err`: why there is none yet).
+	fn outputs(&self, _job: JobId) -> Option<Result<Vec<u8>, String>> {
+		None
+	}
 }
 
 /// A runner that runs nothing: every workload is refused (a node without `--workloads`).

@@ -6,7 +6,7 @@
 use crucible_compute::{
 	prover::{cpu::CpuBackend, cuda::CudaBackend},
 	service,
-	workload::{ExecRunner, NoRunner, Runner},
+	workload::{container, ContainerRunner, ExecRunner, NoRunner, Runner, WorkloadPolicy},
 	Backend, Engine, Lie,
 };
 use crucible_primitives::{
@@ -72,6 +72,25 @@ pub struct ComputeParams {
 	#[arg(long, value_name = "FILE")]
 	pub workloads: Option<PathBuf>,
 
+	/// Run developers' containers for the leases won (the `container` runner), as this policy
+	/// allows (JSON: allowed registries or images, the most memory, disk and ports per lease,
+	/// egress, the host name developers reach, GPU devices; see the README). Checked at start:
+	/// a bad file stops the node with the reason.
+	#[arg(long, value_name = "FILE", conflicts_with = "workloads")]
+	pub workload_policy: Option<PathBuf>,
+
+	/// The container engine's Docker-compatible API (Docker Engine, or Podman's `podman system
+	/// service`): `unix:///path/to/engine.sock`. Default: Docker's or rootful Podman's usual
+	/// socket, whichever exists. Used with `--workload-policy`.
+	#[arg(long, value_name = "URL", requires = "workload_policy")]
+	pub container_engine: Option<String>,
+
+	/// Where developers read their containers' logs and download their outputs (requests
+	/// signed by the job's owner): the workload endpoint's address. Used with
+	/// `--workload-policy`.
+	#[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9960")]
+	pub workload_listen: SocketAddr,
+
 	/// Bid automatically on the marketplace's open jobs this host serves (JSON:
 	/// `{"minPricePerGpu": {"H100": "2000000000"}, "maxLeases": 2}`: the least price per block
 	/// per GPU of each class, in plancks, and the most leases held and bid for at once).
@@ -90,6 +109,7 @@ impl ComputeParams {
 		self.compute_backend != BackendKind::None ||
 			self.compute_service_url.is_some() ||
 			self.workloads.is_some() ||
+			self.workload_policy.is_some() ||
 			self.bid_policy.is_some()
 	}
 }
@@ -147,6 +167,46 @@ pub fn parse_policy(text: &str) -> Result<BidPolicy, String> {
 		return Err("minPricePerGpu: no GPU class".into());
 	}
 	Ok(BidPolicy { min_price_per_gpu, max_leases })
+}
+
+/// The container runner of `--workload-policy`: the policy checked, the engine reached, the
+/// workload endpoint bound and served by `spawn`; its containers of an earlier run re-adopted.
+pub fn container_runner(
+	params: &ComputeParams,
+	policy_file: &Path,
+	state: PathBuf,
+	spawn: &polkadot_sdk::sc_service::SpawnTaskHandle,
+) -> Result<Arc<dyn Runner>, String> {
+	let policy = WorkloadPolicy::read(policy_file)?;
+	let socket = match &params.container_engine {
+		Some(socket) => socket.clone(),
+		None => container::default_socket().ok_or(
+			"--workload-policy: no container engine at /var/run/docker.sock or \
+			 /run/podman/podman.sock; name one with --container-engine unix:///…",
+		)?,
+	};
+	let listener = std::net::TcpListener::bind(params.workload_listen)
+		.map_err(|e| format!("--workload-listen {}: {e}", params.workload_listen))?;
+	let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+	drop(listener);
+	let endpoint = format!("http://{}:{port}", policy.public_host);
+	let gpus: Vec<String> = crucible_compute::host::gpus()
+		.map(|g| g.iter().map(|g| crucible_compute::host::format_uuid(&g.uuid)).collect())
+		.unwrap_or_default();
+	if gpus.is_empty() {
+		log::info!(target: LOG_TARGET, "container runner: no NVIDIA GPU here; only CPU-only jobs run");
+	}
+	let runner: Arc<dyn Runner> =
+		Arc::new(ContainerRunner::new(&socket, policy, state, Some(endpoint.clone()), gpus)?);
+	let addr = SocketAddr::new(params.workload_listen.ip(), port);
+	let (bound, serve) = service::bind_workloads(runner.clone(), addr)
+		.map_err(|e| format!("the workload endpoint cannot listen on {addr}: {e}"))?;
+	spawn.spawn("workload-endpoint", Some("compute"), serve);
+	log::info!(
+		target: LOG_TARGET,
+		"container runner on {socket}; workload endpoint on http://{bound} (developers reach it as {endpoint})"
+	);
+	Ok(runner)
 }
 
 /// The runner of `--workloads`, or one that refuses everything.
@@ -224,12 +284,16 @@ pub fn start_service(
 	params: &ComputeParams,
 	offchain: Option<impl OffchainStorage>,
 	spawn: &polkadot_sdk::sc_service::SpawnTaskHandle,
+	state: PathBuf,
 ) -> Result<(), String> {
 	let lie = lie(params.compute_lie_fraction)?;
 	let policy = params.bid_policy.as_deref().map(read_policy).transpose()?;
-	let runner = runner(params.workloads.as_deref())?;
-	if policy.is_some() && params.workloads.is_none() {
-		log::warn!(target: LOG_TARGET, "--bid-policy without --workloads: every lease won will be refused");
+	let runner = match &params.workload_policy {
+		Some(file) => container_runner(params, file, state, spawn)?,
+		None => runner(params.workloads.as_deref())?,
+	};
+	if policy.is_some() && params.workloads.is_none() && params.workload_policy.is_none() {
+		log::warn!(target: LOG_TARGET, "--bid-policy without --workloads or --workload-policy: every lease won will be refused");
 	}
 	// The local service's token is new at every start: whoever learned an earlier one (from a
 	// backup of the offchain database, say) has nothing.

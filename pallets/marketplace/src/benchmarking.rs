@@ -10,9 +10,9 @@ use crate::Pallet as Marketplace;
 use alloc::{vec, vec::Vec};
 use crucible_primitives::{
 	marketplace::{
-		bid_commitment, node_bid_payload, signing_payload, AuctionKind, JobId, JobPhase, JobSpec,
-		NodeBid, NodeBidAction, Refusal, WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN,
-		MAX_REASON_LEN,
+		bid_commitment, manifest_hash, node_bid_payload, signing_payload, AuctionKind, JobId,
+		JobPhase, JobSpec, Manifest, NodeBid, NodeBidAction, Refusal, Usage, WorkAttestation,
+		WorkReport, Workload, MAX_ACCESS_LEN, MAX_REASON_LEN,
 	},
 	providers::{AttestationKey, GpuVendor, HardwareRequirement},
 };
@@ -82,6 +82,39 @@ fn spec<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> JobSpecOf<T> {
 	}
 }
 
+/// The largest manifest: every bound filled.
+fn largest_manifest() -> Manifest {
+	use crucible_primitives::marketplace::{
+		EnvVar, MAX_COMMAND_WORDS, MAX_ENV, MAX_ENV_NAME, MAX_PORTS, MAX_REPOSITORY_LEN,
+		MAX_WORD_LEN,
+	};
+	let word = |c: u8| vec![c; MAX_WORD_LEN as usize].try_into().unwrap_or_default();
+	Manifest {
+		repository: vec![b'a'; MAX_REPOSITORY_LEN as usize].try_into().unwrap_or_default(),
+		command: (0..MAX_COMMAND_WORDS)
+			.map(|_| word(b'x'))
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap_or_default(),
+		env: (0..MAX_ENV)
+			.map(|i| {
+				let mut name = vec![b'V'; MAX_ENV_NAME as usize];
+				if let Some(last) = name.last_mut() {
+					*last = b'A'.saturating_add(i as u8);
+				}
+				EnvVar { name: name.try_into().unwrap_or_default(), value: word(b'y') }
+			})
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap_or_default(),
+		ports: (1..=MAX_PORTS as u16).collect::<Vec<_>>().try_into().unwrap_or_default(),
+		memory_mib: 1_024,
+		shm_mib: 64,
+		disk_mib: 1_024,
+		egress: true,
+	}
+}
+
 fn sealed<T: Config>() -> AuctionKind<BlockNumberFor<T>> {
 	AuctionKind::Sealed { reveal_window: T::MinBidWindow::get() }
 }
@@ -90,7 +123,7 @@ fn post<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> Result<JobId, Ben
 	// The benchmarks' prices are small numbers; the floor is read (and checked) all the same.
 	MinPrice::<T>::put(BalanceOf::<T>::from(1u32));
 	let id = NextJobId::<T>::get();
-	Marketplace::<T>::do_post_job(developer::<T>(), spec::<T>(auction))?;
+	Marketplace::<T>::do_post_job(developer::<T>(), spec::<T>(auction), None)?;
 	Ok(id)
 }
 
@@ -159,7 +192,7 @@ fn attestation<T: Config>(
 
 fn running(access: bool) -> WorkReport {
 	WorkReport::Running {
-		gpu_seconds: 1_000,
+		usage: Usage { gpu_seconds: 1_000, cpu_seconds: 1_000, peak_memory_mib: 1_024 },
 		status: H256::repeat_byte(1),
 		access: access.then(|| vec![0xEE; MAX_ACCESS_LEN as usize].try_into().unwrap_or_default()),
 	}
@@ -167,7 +200,7 @@ fn running(access: bool) -> WorkReport {
 
 fn completed() -> WorkReport {
 	WorkReport::Completed {
-		gpu_seconds: 1_000,
+		usage: Usage { gpu_seconds: 1_000, cpu_seconds: 1_000, peak_memory_mib: 1_024 },
 		status: H256::repeat_byte(1),
 		result: H256::repeat_byte(2),
 	}
@@ -247,16 +280,21 @@ mod benchmarks {
 
 	#[benchmark]
 	fn post_job() {
+		// The worst case: the largest manifest, checked, hashed and stored.
 		MinPrice::<T>::put(BalanceOf::<T>::from(1u32));
 		let who = developer::<T>();
-		let s = spec::<T>(AuctionKind::Open);
+		let manifest = largest_manifest();
+		assert!(manifest.is_well_formed());
+		let mut s = spec::<T>(AuctionKind::Open);
+		s.workload.manifest = manifest_hash(&manifest);
 		let due = System::<T>::block_number().saturating_add(s.bid_window);
 		fill_timers::<T>(due);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), s);
+		_(RawOrigin::Signed(who), s, Some(manifest));
 
 		assert_eq!(NextJobId::<T>::get(), 1);
+		assert!(Manifests::<T>::contains_key(0));
 		clear_timers::<T>(due);
 	}
 

@@ -32,7 +32,7 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use crucible_primitives::{
-		marketplace::{AccessDetails, DisputeReason, JobId, RECENT_PRICES},
+		marketplace::{AccessDetails, DisputeReason, JobId, Manifest, Usage, RECENT_PRICES},
 		proof_of_compute::GpuClass,
 		providers::AttestationSignature,
 	};
@@ -111,6 +111,11 @@ pub mod pallet {
 		/// The deposit held from a developer per job (storage, and the stake of a dispute).
 		#[pallet::constant]
 		type JobDeposit: Get<BalanceOf<Self>>;
+
+		/// The deposit held, beside `JobDeposit`, from a developer who posts a job with a
+		/// manifest (its storage: `Manifest::max_encoded_len()` bytes at most).
+		#[pallet::constant]
+		type ManifestDeposit: Get<BalanceOf<Self>>;
 
 		/// The deposit held from a provider per bid (returned unless the bid is withdrawn or
 		/// a sealed bid is not revealed).
@@ -275,6 +280,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TimerCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
+	/// The container manifest a job was posted with (what a container runner runs; its hash is
+	/// the spec's `workload.manifest`). Written by `post_job`; removed when the job ends.
+	#[pallet::storage]
+	pub type Manifests<T: Config> = StorageMap<_, Twox64Concat, JobId, Manifest, OptionQuery>;
+
 	/// Access details the provider published for the developer, per job. Written by an
 	/// attestation; removed when the job ends.
 	#[pallet::storage]
@@ -364,6 +374,8 @@ pub mod pallet {
 			to: BlockNumberFor<T>,
 			earned: BalanceOf<T>,
 			accrued: BalanceOf<T>,
+			/// What the workload used since it started, as the provider's runner measured it.
+			usage: Usage,
 		},
 		/// The provider published access details for the developer.
 		AccessPublished { job: JobId },
@@ -437,7 +449,7 @@ pub mod pallet {
 		ZeroPrice,
 		/// Maximum price × duration does not fit the balance type.
 		CostOverflow,
-		/// The requirement asks for no GPU, or more than a host may have.
+		/// The requirement asks for more GPUs than a host may have.
 		InvalidRequirement,
 		/// Every timer queue for the next blocks is full: try again later.
 		TimersFull,
@@ -462,6 +474,10 @@ pub mod pallet {
 		PriceBelowMinimum,
 		/// The bid is below `MinPrice` × the job's GPUs.
 		BidBelowMinimum,
+		/// The manifest is malformed (`Manifest::is_well_formed`).
+		BadManifest,
+		/// The manifest does not hash to the spec's `workload.manifest`.
+		ManifestMismatch,
 	}
 
 	#[pallet::hooks]
@@ -510,15 +526,23 @@ pub mod pallet {
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Posts a job: `max_price_per_block × duration` is held as escrow, with the job
-		/// deposit, and the auction opens until `bid_window` blocks from now.
+		/// deposit (and the manifest deposit), and the auction opens until `bid_window` blocks
+		/// from now.
 		///
 		/// - `origin`: signed, the developer.
-		/// - `spec`: requirement, minimum reputation, workload reference, duration, maximum price
-		///   per block, bid window, auction kind.
+		/// - `spec`: requirement (`min_gpu_count` 0: a CPU-only job, priced as one GPU), minimum
+		///   reputation, workload reference, duration, maximum price per block, bid window, auction
+		///   kind.
+		/// - `manifest`: the container to run (a container runner needs one), hashing to
+		///   `spec.workload.manifest`; `None` for an operator-mapped (`exec`) workload.
 		#[pallet::call_index(0)]
-		pub fn post_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
+		pub fn post_job(
+			origin: OriginFor<T>,
+			spec: JobSpecOf<T>,
+			manifest: Option<Manifest>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_post_job(who, spec)
+			Self::do_post_job(who, spec, manifest)
 		}
 
 		/// Bids on an open auction; the bid deposit is held. A full list takes the bid only if

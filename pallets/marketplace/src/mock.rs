@@ -7,7 +7,7 @@
 use crate::{self as pallet_marketplace, *};
 use crucible_primitives::{
 	marketplace::{
-		signing_payload, AuctionKind, JobId, JobSpec, WorkAttestation, WorkReport, Workload,
+		signing_payload, AuctionKind, JobId, JobSpec, Usage, WorkAttestation, WorkReport, Workload,
 	},
 	providers::{AttestationKey, AttestationSignature, GpuVendor, HardwareRequirement},
 };
@@ -133,6 +133,7 @@ pub fn fees() -> Balance {
 }
 
 pub const JOB_DEPOSIT: Balance = 100;
+pub const MANIFEST_DEPOSIT: Balance = 30;
 pub const BID_DEPOSIT: Balance = 10;
 pub const DISPUTE_DEPOSIT: Balance = 50;
 pub const MAX_BIDS: u32 = 4;
@@ -157,6 +158,7 @@ impl pallet_marketplace::Config for Test {
 	type ParamsOrigin = EnsureRoot<AccountId>;
 	type DefaultMinPrice = ConstU64<1>;
 	type JobDeposit = ConstU64<JOB_DEPOSIT>;
+	type ManifestDeposit = ConstU64<MANIFEST_DEPOSIT>;
 	type BidDeposit = ConstU64<BID_DEPOSIT>;
 	type DisputeDeposit = ConstU64<DISPUTE_DEPOSIT>;
 	type DisputeDepositRate = DisputeDepositRate;
@@ -326,7 +328,7 @@ pub fn open_spec() -> JobSpecOf<Test> {
 /// Posts `spec` from `who`; returns the job's id.
 pub fn post(who: AccountId, spec: JobSpecOf<Test>) -> JobId {
 	let id = NextJobId::<Test>::get();
-	Marketplace::post_job(RuntimeOrigin::signed(who), spec).expect("posts");
+	Marketplace::post_job(RuntimeOrigin::signed(who), spec, None).expect("posts");
 	id
 }
 
@@ -362,12 +364,13 @@ pub fn attestation(
 }
 
 pub fn running(gpu_seconds: u64) -> WorkReport {
-	WorkReport::Running { gpu_seconds, status: H256::repeat_byte(1), access: None }
+	let usage = Usage { gpu_seconds, cpu_seconds: gpu_seconds, peak_memory_mib: 64 };
+	WorkReport::Running { usage, status: H256::repeat_byte(1), access: None }
 }
 
 pub fn completed() -> WorkReport {
 	WorkReport::Completed {
-		gpu_seconds: 10,
+		usage: Usage { gpu_seconds: 10, cpu_seconds: 10, peak_memory_mib: 64 },
 		status: H256::repeat_byte(2),
 		result: H256::repeat_byte(3),
 	}

@@ -171,7 +171,19 @@ impl<T: Config> Worker<T> {
 		let finish = self.now >= lease.end;
 		let interval = T::AttestationInterval::get();
 		let due = finish || self.now.saturating_sub(lease.attested_through) >= interval;
-		let request = WorkloadRequest { job: id, workload: job.spec.workload.clone(), finish };
+		// The owner's account id (32 bytes in the runtime; a shorter test id is zero-padded).
+		let mut owner = [0u8; 32];
+		for (to, from) in owner.iter_mut().zip(job.owner.encode()) {
+			*to = from;
+		}
+		let request = WorkloadRequest {
+			job: id,
+			workload: job.spec.workload.clone(),
+			manifest: Manifests::<T>::get(id),
+			owner,
+			gpus: job.spec.requirement.min_gpu_count,
+			finish,
+		};
 		let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
 		let reply = match post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
 			WorkloadReply::decode(&mut &body[..]).map_err(|_| "a malformed answer".into())
@@ -191,17 +203,14 @@ impl<T: Config> Worker<T> {
 				);
 				(from, WorkReport::Refused { reason })
 			},
-			WorkloadReply::Running { gpu_seconds, status, access } if due && !finish => {
+			WorkloadReply::Running { usage, status, access } if due && !finish => {
 				let access = access
 					.filter(|_| !Access::<T>::contains_key(id))
 					.and_then(|bytes| AccessDetails::try_from(bytes).ok());
-				let used = gpu_seconds.saturating_sub(lease.gpu_seconds);
-				(self.now, WorkReport::Running { gpu_seconds: used, status, access })
+				(self.now, WorkReport::Running { usage, status, access })
 			},
-			WorkloadReply::Finished { gpu_seconds, status, result } if finish => {
-				let used = gpu_seconds.saturating_sub(lease.gpu_seconds);
-				(lease.end, WorkReport::Completed { gpu_seconds: used, status, result })
-			},
+			WorkloadReply::Finished { usage, status, result } if finish =>
+				(lease.end, WorkReport::Completed { usage, status, result }),
 			_ => return,
 		};
 		let now = self.block();

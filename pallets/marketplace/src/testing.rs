@@ -3,7 +3,7 @@
 
 use crate::{BalanceOf, Call, Config, JobSpecOf, OnLeaseSettled};
 use crucible_primitives::{
-	marketplace::{AuctionKind, JobId, JobSpec, Workload},
+	marketplace::{manifest_hash, AuctionKind, JobId, JobSpec, Manifest, Workload},
 	providers::{GpuVendor, HardwareRequirement},
 	testing::Rng,
 };
@@ -13,14 +13,32 @@ use polkadot_sdk::{
 	sp_runtime::{Permill, SaturatedConversion},
 };
 
-/// A random job: 1–2 H100-class GPUs of 40 GB, 5–44 blocks at a maximum price spread over
+/// A random job's manifest (a third of the jobs have one): a small container of 0–2 ports.
+pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
+	rng.chance(33).then(|| Manifest {
+		repository: b"127.0.0.1:5000/app".to_vec().try_into().unwrap_or_default(),
+		command: Default::default(),
+		env: Default::default(),
+		ports: (1..=rng.below(3) as u16)
+			.map(|p| p.saturating_add(8_000))
+			.collect::<alloc::vec::Vec<_>>()
+			.try_into()
+			.unwrap_or_default(),
+		memory_mib: 64u32.saturating_add(rng.below(1_000) as u32),
+		shm_mib: 0,
+		disk_mib: 16,
+		egress: rng.chance(50),
+	})
+}
+
+/// A random job: 0–2 H100-class GPUs of 40 GB, 5–44 blocks at a maximum price spread over
 /// orders of magnitude, a bid window of 2–11 blocks, sealed 30% of the time (reveals in 2–5).
 pub fn random_job_spec<T: Config>(rng: &mut Rng) -> JobSpecOf<T> {
 	let sealed = rng.chance(30);
 	JobSpec {
 		requirement: HardwareRequirement {
 			min_vram_mib: 40_000,
-			min_gpu_count: 1u32.saturating_add(rng.below(2) as u32),
+			min_gpu_count: rng.below(3) as u32,
 			vendor: Some(GpuVendor::Nvidia),
 			model: None,
 			country: None,
@@ -53,7 +71,14 @@ pub fn random_job_spec<T: Config>(rng: &mut Rng) -> JobSpecOf<T> {
 /// (emissions), which is applied here and answers `None`.
 pub fn random_call<T: Config>(rng: &mut Rng, who: &T::AccountId, job: JobId) -> Option<Call<T>> {
 	Some(match rng.below(20) {
-		0..=6 => Call::post_job { spec: random_job_spec::<T>(rng) },
+		0..=6 => {
+			let mut spec = random_job_spec::<T>(rng);
+			let manifest = random_manifest(rng);
+			if let Some(manifest) = &manifest {
+				spec.workload.manifest = manifest_hash(manifest);
+			}
+			Call::post_job { spec, manifest }
+		},
 		7..=13 => Call::place_bid {
 			job,
 			price: rng

@@ -3,8 +3,8 @@
 
 use crate::{mock::*, *};
 use crucible_primitives::marketplace::{
-	bid_commitment, node_bid_payload, AuctionKind, JobPhase, JobSpec, NodeBid, NodeBidAction,
-	Refusal, WorkAttestation, WorkReport,
+	bid_commitment, manifest_hash, node_bid_payload, AuctionKind, EnvVar, JobPhase, JobSpec,
+	Manifest, NodeBid, NodeBidAction, Refusal, Usage, WorkAttestation, WorkReport,
 };
 use pallet_providers::{ProviderStatus, SlashReason};
 use polkadot_sdk::{
@@ -70,12 +70,12 @@ fn post_job_refuses_bad_specs_and_holds_nothing() {
 			(JobSpec { bid_window: 101, ..open_spec() }, Error::InvalidBidWindow),
 		];
 		for (s, e) in cases {
-			assert_noop!(Marketplace::post_job(RuntimeOrigin::signed(DEV), s), e);
+			assert_noop!(Marketplace::post_job(RuntimeOrigin::signed(DEV), s, None), e);
 		}
 		let mut s = open_spec();
 		s.requirement.min_gpu_count = 65;
 		assert_noop!(
-			Marketplace::post_job(RuntimeOrigin::signed(DEV), s),
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), s, None),
 			Error::<Test>::InvalidRequirement
 		);
 	});
@@ -85,7 +85,7 @@ fn post_job_refuses_bad_specs_and_holds_nothing() {
 fn post_job_without_funds_is_refused_and_holds_nothing() {
 	build_and_execute(|| {
 		assert_noop!(
-			Marketplace::post_job(RuntimeOrigin::signed(POOR), open_spec()),
+			Marketplace::post_job(RuntimeOrigin::signed(POOR), open_spec(), None),
 			Error::<Test>::InsufficientFunds
 		);
 		assert_eq!(held(HoldReason::JobEscrow, POOR), 0);
@@ -102,7 +102,7 @@ fn full_timer_queues_push_a_close_to_the_next_block_and_then_refuse() {
 			assert_eq!(job(id).timer, Some(11 + i / 3));
 		}
 		assert_noop!(
-			Marketplace::post_job(RuntimeOrigin::signed(DEV), open_spec()),
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), open_spec(), None),
 			Error::<Test>::TimersFull
 		);
 	});
@@ -656,7 +656,7 @@ fn access_details_are_published_for_the_developer() {
 		let details: crucible_primitives::marketplace::AccessDetails =
 			b"sealed-box:0123".to_vec().try_into().unwrap();
 		let report = WorkReport::Running {
-			gpu_seconds: 5,
+			usage: Default::default(),
 			status: H256::zero(),
 			access: Some(details.clone()),
 		};
@@ -1170,7 +1170,7 @@ mod property {
 				};
 				let mut s = spec(duration, max, auction);
 				s.bid_window = 3;
-				Marketplace::post_job(o(developer(dev)), s)
+				Marketplace::post_job(o(developer(dev)), s, None)
 			},
 			Action::Bid { p, job: j, price } =>
 				Marketplace::place_bid(o(provider(p)), job(j), price),
@@ -1566,15 +1566,124 @@ fn an_attestation_for_a_lease_that_is_not_running_is_not_taken_for_free() {
 }
 
 #[test]
-fn a_job_that_asks_for_no_gpu_is_refused() {
+fn a_cpu_only_job_is_priced_as_one_gpu_and_takes_no_gpu_of_its_provider() {
 	build_and_execute(|| {
+		MinPrice::<Test>::put(10);
 		let mut s = open_spec();
 		s.requirement.min_gpu_count = 0;
+		s.max_price_per_block = 9;
 		assert_noop!(
-			Marketplace::post_job(RuntimeOrigin::signed(DEV), s),
-			Error::<Test>::InvalidRequirement
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), s.clone(), None),
+			Error::<Test>::PriceBelowMinimum
 		);
+		s.max_price_per_block = 100;
+		proven(P1);
+		let id = post(DEV, s);
+		assert_noop!(bid(P1, id, 9), Error::<Test>::BidBelowMinimum);
+		assert_ok!(bid(P1, id, 10));
+		run_to_block(11);
+		assert_eq!(lease(id).provider, P1);
+		assert_eq!(LeasedGpus::<Test>::get(P1), 0, "a CPU-only lease holds no GPU");
+		assert!(!LeasedGpus::<Test>::contains_key(P1));
 	});
+}
+
+fn manifest() -> Manifest {
+	Manifest {
+		repository: b"127.0.0.1:5000/app".to_vec().try_into().unwrap(),
+		command: vec![b"httpd".to_vec().try_into().unwrap()].try_into().unwrap(),
+		env: vec![EnvVar {
+			name: b"GREETING".to_vec().try_into().unwrap(),
+			value: b"hello".to_vec().try_into().unwrap(),
+		}]
+		.try_into()
+		.unwrap(),
+		ports: vec![8080].try_into().unwrap(),
+		memory_mib: 64,
+		shm_mib: 0,
+		disk_mib: 16,
+		egress: false,
+	}
+}
+
+#[test]
+fn a_manifest_is_stored_with_its_job_for_its_hash_and_removed_when_the_job_ends() {
+	build_and_execute(|| {
+		let m = manifest();
+		let mut s = open_spec();
+		// Another hash than the manifest's: refused.
+		assert_noop!(
+			Marketplace::post_job(RuntimeOrigin::signed(DEV), s.clone(), Some(m.clone())),
+			Error::<Test>::ManifestMismatch
+		);
+		// Malformed: a repository with a digest, an environment name with a space, a port 0,
+		// a name twice, no memory.
+		let malformed = [
+			Manifest { repository: b"app@sha256".to_vec().try_into().unwrap(), ..m.clone() },
+			Manifest {
+				env: vec![EnvVar {
+					name: b"A B".to_vec().try_into().unwrap(),
+					value: Default::default(),
+				}]
+				.try_into()
+				.unwrap(),
+				..m.clone()
+			},
+			Manifest { ports: vec![0].try_into().unwrap(), ..m.clone() },
+			Manifest {
+				env: vec![m.env[0].clone(), m.env[0].clone()].try_into().unwrap(),
+				..m.clone()
+			},
+			Manifest { memory_mib: 0, ..m.clone() },
+		];
+		for bad in malformed {
+			s.workload.manifest = manifest_hash(&bad);
+			assert_noop!(
+				Marketplace::post_job(RuntimeOrigin::signed(DEV), s.clone(), Some(bad)),
+				Error::<Test>::BadManifest
+			);
+		}
+		s.workload.manifest = manifest_hash(&m);
+		assert_ok!(Marketplace::post_job(RuntimeOrigin::signed(DEV), s, Some(m.clone())));
+		assert_eq!(Manifests::<Test>::get(0), Some(m.clone()));
+		assert_eq!(job(0).deposit, JOB_DEPOSIT + MANIFEST_DEPOSIT);
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 4_000 + JOB_DEPOSIT + MANIFEST_DEPOSIT);
+		assert_eq!(Marketplace::job_view(0).unwrap().manifest, Some(m));
+		// No bid: the job expires, the manifest goes with it and every deposit comes back.
+		run_to_block(11);
+		assert!(!Manifests::<Test>::contains_key(0));
+		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
+	});
+}
+
+#[test]
+fn a_failed_workload_ends_its_lease_with_the_named_reason_paying_what_was_attested() {
+	build_and_execute(|| {
+		proven(P1);
+		let id = post(DEV, open_spec());
+		assert_ok!(bid(P1, id, 60));
+		run_to_block(16);
+		attest_to(id, 16);
+		let accrued = lease(id).accrued;
+		assert_eq!(accrued, 5 * 60);
+		let escrow = job(id).escrow;
+		assert_eq!(escrow, 40 * 60);
+		let reason = Refusal::OomKilled;
+		let a = attestation(P1, id, 16, 16, WorkReport::Refused { reason });
+		assert_ok!(submit(attest_call(P1, a)).unwrap());
+		assert!(events().contains(&Event::JobEnded {
+			job: id,
+			end: JobEnd::Refused { reason },
+			refunded: escrow - accrued + JOB_DEPOSIT
+		}));
+	});
+}
+
+/// A test account's id as the worker hands it to the service (zero-padded to 32 bytes).
+fn owner(who: AccountId) -> [u8; 32] {
+	let mut out = [0u8; 32];
+	out[..8].copy_from_slice(&who.to_le_bytes());
+	out
 }
 
 /// The off-chain worker against a scripted compute service (the test offchain extension's
@@ -1670,10 +1779,16 @@ mod worker {
 			let mut order = jobs.clone();
 			order.sort_by_key(|(p, _)| key(*p));
 			for (_, id) in &order {
-				let request =
-					WorkloadRequest { job: *id, workload: job(*id).spec.workload, finish: false };
+				let request = WorkloadRequest {
+					job: *id,
+					workload: job(*id).spec.workload,
+					manifest: None,
+					owner: owner(DEV),
+					gpus: 1,
+					finish: false,
+				};
 				let reply = WorkloadReply::Running {
-					gpu_seconds: 5,
+					usage: Default::default(),
 					status: H256::repeat_byte(5),
 					access: None,
 				};
@@ -1816,13 +1931,26 @@ mod worker {
 		let (mut ext, expect_post, submitted) = harness(2);
 		ext.execute_with(|| {
 			proven(P1);
-			let id = post(DEV, open_spec());
+			// Posted with a manifest: the service is given it, the owner and the GPU count.
+			let mut s = open_spec();
+			s.workload.manifest = manifest_hash(&manifest());
+			assert_ok!(Marketplace::post_job(RuntimeOrigin::signed(DEV), s, Some(manifest())));
+			let id = 0;
 			assert_ok!(bid(P1, id, 60));
 			run_to_block(11);
 			let workload = job(id).spec.workload;
-			let request = |finish| WorkloadRequest { job: id, workload: workload.clone(), finish };
+			let request = |finish| WorkloadRequest {
+				job: id,
+				workload: workload.clone(),
+				manifest: Some(manifest()),
+				owner: owner(DEV),
+				gpus: 1,
+				finish,
+			};
+			let usage =
+				|secs| Usage { gpu_seconds: secs, cpu_seconds: 2 * secs, peak_memory_mib: 7 };
 			let running = |secs| WorkloadReply::Running {
-				gpu_seconds: secs,
+				usage: usage(secs),
 				status: H256::repeat_byte(secs as u8),
 				access: Some(vec![0xAC; 80]),
 			};
@@ -1839,10 +1967,13 @@ mod worker {
 			assert_eq!((attestation.from, attestation.to), (11, 11 + INTERVAL));
 			assert!(matches!(
 				&attestation.report,
-				WorkReport::Running { gpu_seconds: 30, access: Some(a), .. } if a.len() == 80
+				WorkReport::Running { usage: u, access: Some(a), .. } if a.len() == 80 && *u == usage(30)
 			));
 			assert_ok!(submit(calls[0].clone()).unwrap());
 			assert_eq!(lease(id).accrued, 60 * INTERVAL as Balance);
+			assert_eq!(lease(id).gpu_seconds, 30, "the lease keeps the highest total attested");
+			assert!(events().iter().any(|e| matches!(e,
+				Event::WorkAttested { usage: u, .. } if *u == usage(30))));
 			// The same block again (a second worker run): nothing resent.
 			expect_post(request(false).encode(), running(31).encode());
 			Marketplace::offchain_worker(now());
@@ -1878,7 +2009,7 @@ fn a_lease_is_never_free_and_takes_its_gpus() {
 		two.requirement.min_gpu_count = 2;
 		two.max_price_per_block = 9;
 		assert_noop!(
-			Marketplace::post_job(RuntimeOrigin::signed(P1), two.clone()),
+			Marketplace::post_job(RuntimeOrigin::signed(P1), two.clone(), None),
 			Error::<Test>::PriceBelowMinimum
 		);
 		let one = |max| JobSpec { max_price_per_block: max, ..open_spec() };

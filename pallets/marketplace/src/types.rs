@@ -130,8 +130,9 @@ pub enum JobEnd {
 	Expired,
 	/// Cancelled by its owner.
 	Cancelled,
-	/// The provider refused the workload: the rest refunded.
-	Refused,
+	/// The provider's node refused the workload, or it failed (`reason`): what was attested
+	/// is paid, the rest refunded.
+	Refused { reason: marketplace::Refusal },
 	/// The provider went silent past the grace period: slashed, the rest refunded.
 	Abandoned,
 	/// Completed and undisputed (or the dispute went to the provider): paid out.

@@ -76,6 +76,9 @@ parameter_types! {
 	/// Held from a developer per job (returned when it ends): its records and a stake that
 	/// keeps the job queue from being flooded.
 	pub const JobDeposit: Balance = UNITS;
+	/// A manifest's storage: at most ~4.9 KB (`Manifest::max_encoded_len`), several times a
+	/// job record's, hence three job deposits.
+	pub const ManifestDeposit: Balance = 3 * UNITS;
 	/// Held per bid (returned unless withdrawn or a sealed bid is not revealed).
 	pub const BidDeposit: Balance = UNITS / 10;
 	/// Held from a developer who disputes a result (to the provider if the dispute fails).
@@ -109,6 +112,7 @@ impl pallet_marketplace::Config for Runtime {
 	/// sets it: leases are never free.
 	type DefaultMinPrice = DefaultMinPrice;
 	type JobDeposit = JobDeposit;
+	type ManifestDeposit = ManifestDeposit;
 	type BidDeposit = BidDeposit;
 	type DisputeDeposit = DisputeDeposit;
 	type DisputeDepositRate = DisputeDepositRate;

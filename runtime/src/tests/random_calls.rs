@@ -365,6 +365,7 @@ fn random_calls_keep_every_invariant() {
 							let call =
 								RuntimeCall::Marketplace(pallet_marketplace::Call::post_job {
 									spec: spec.clone(),
+									manifest: None,
 								});
 							stats.calls += 1;
 							if call.dispatch(origin.clone()).is_ok() {

@@ -118,7 +118,7 @@ test('a flood of failing free transactions is refused by the pool while the hone
     maxPricePerBlock: 20n * MILLI,
     bidWindow: 60,
     auction: 'Open',
-  }), bob);
+  }, null), bob);
   assert.equal(posted.error, null);
   const job = posted.events.find(({ event }) => api.events.marketplace.JobPosted.is(event)).event.data.job.toNumber();
 

@@ -81,7 +81,7 @@ const mk = (method, job) => ev('marketplace', method, job);
 
 /** Posts `s` from Bob; returns the job id. */
 async function post(s) {
-  const { events, error } = await submit(api, api.tx.marketplace.postJob(s), who.bob);
+  const { events, error } = await submit(api, api.tx.marketplace.postJob(s, null), who.bob);
   assert.equal(error, null);
   const posted = events.find(({ event }) => api.events.marketplace.JobPosted.is(event));
   return posted.event.data.job.toNumber();
@@ -156,7 +156,7 @@ test('hostile calls fail by name and hold nothing', { timeout: 180_000 }, async 
   // A developer without the funds for the escrow.
   const poor = keyring.addFromUri('//CruciblePoorDeveloper');
   assert.equal((await submit(api, api.tx.balances.transferKeepAlive(poor.address, CRU), who.alice)).error, null);
-  r = await submit(api, api.tx.marketplace.postJob(spec({ duration: 1000, maxPrice: CRU })), poor);
+  r = await submit(api, api.tx.marketplace.postJob(spec({ duration: 1000, maxPrice: CRU }), null), poor);
   assert.equal(r.error, 'marketplace.InsufficientFunds');
   assert.equal(await held(poor), 0n);
   // Cancelled: all returned.
@@ -248,7 +248,10 @@ test('the workload runs on the winner; attestations pay per attested block; acce
 test('a workload no operator mapped is refused and the developer refunded', { timeout: 240_000 }, async () => {
   const id = jobs.refused;
   const ended = await waitForEvents(jobs.from, (evs) => evs.find(mk('JobEnded', id)), 'the refused job\'s end');
-  assert.equal(ended.event.data.end.toString(), 'Refused');
+  // The named reason travels with the end: the operator mapped no command to the image.
+  const { end } = ended.event.data;
+  assert.ok(end.isRefused, end.toString());
+  assert.equal(end.asRefused.reason.type, 'UnknownWorkload');
   const leased = (await eventsSince(jobs.from)).find(mk('LeaseStarted', id)).event.data;
   assert.equal(ended.event.data.refunded.toBigInt(), leased.escrow.toBigInt() + JOB_DEPOSIT);
   const winner = nodes[leased.provider.toString() === who.eve.address ? 'eve' : 'dave'];

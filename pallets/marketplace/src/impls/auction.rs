@@ -7,7 +7,9 @@
 use super::*;
 use core::cmp::Reverse;
 use crucible_primitives::{
-	marketplace::{bid_commitment, AuctionKind, Bid, JobPhase, Lease, RECENT_PRICES},
+	marketplace::{
+		bid_commitment, manifest_hash, AuctionKind, Bid, JobPhase, Lease, Manifest, RECENT_PRICES,
+	},
 	proof_of_compute::GpuClass,
 	providers::MAX_GPUS,
 };
@@ -47,8 +49,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(window_ok(reveal_window), Error::<T>::InvalidBidWindow);
 		}
 		ensure!(!spec.max_price_per_block.is_zero(), Error::<T>::ZeroPrice);
-		let gpus = spec.requirement.min_gpu_count;
-		ensure!(gpus > 0 && gpus <= MAX_GPUS, Error::<T>::InvalidRequirement);
+		ensure!(spec.requirement.min_gpu_count <= MAX_GPUS, Error::<T>::InvalidRequirement);
 		ensure!(
 			spec.max_price_per_block >= Self::min_price_for(spec),
 			Error::<T>::PriceBelowMinimum
@@ -59,9 +60,21 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::CostOverflow.into())
 	}
 
-	pub(crate) fn do_post_job(who: T::AccountId, spec: JobSpecOf<T>) -> DispatchResult {
+	pub(crate) fn do_post_job(
+		who: T::AccountId,
+		spec: JobSpecOf<T>,
+		manifest: Option<Manifest>,
+	) -> DispatchResult {
 		let escrow = Self::validate_spec(&spec)?;
-		let deposit = T::JobDeposit::get();
+		let mut deposit = T::JobDeposit::get();
+		if let Some(manifest) = &manifest {
+			ensure!(manifest.is_well_formed(), Error::<T>::BadManifest);
+			ensure!(
+				manifest_hash(manifest) == spec.workload.manifest,
+				Error::<T>::ManifestMismatch
+			);
+			deposit = deposit.saturating_add(T::ManifestDeposit::get());
+		}
 		Self::hold(HoldReason::JobEscrow, &who, escrow.saturating_add(deposit))?;
 		let id = NextJobId::<T>::get();
 		NextJobId::<T>::put(id.saturating_add(1));
@@ -79,13 +92,17 @@ impl<T: Config> Pallet<T> {
 				sealed: 0,
 			},
 		);
+		if let Some(manifest) = manifest {
+			Manifests::<T>::insert(id, manifest);
+		}
 		Self::deposit_event(Event::JobPosted { job: id, owner: who, escrow, deposit, closes_at });
 		Ok(())
 	}
 
-	/// The lowest price per block a job of `spec` may offer or be bid: `MinPrice` × its GPUs.
+	/// The lowest price per block a job of `spec` may offer or be bid: `MinPrice` × its GPUs
+	/// (a CPU-only job counts as one: it still holds a proven host).
 	fn min_price_for(spec: &JobSpecOf<T>) -> BalanceOf<T> {
-		MinPrice::<T>::get().saturating_mul(spec.requirement.min_gpu_count.into())
+		MinPrice::<T>::get().saturating_mul(spec.requirement.min_gpu_count.max(1).into())
 	}
 
 	/// The job, if it takes bids now; with its kind checked.
@@ -452,7 +469,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let end = now.saturating_add(job.spec.duration);
 		let gpus = job.spec.requirement.min_gpu_count;
-		LeasedGpus::<T>::mutate(&provider, |n| *n = n.saturating_add(gpus));
+		if gpus > 0 {
+			LeasedGpus::<T>::mutate(&provider, |n| *n = n.saturating_add(gpus));
+		}
 		let pushed = ProviderLeases::<T>::try_mutate(&provider, |l| l.try_push(id));
 		if pushed.is_err() {
 			defensive!("the winner's lease list is full though it was checked");

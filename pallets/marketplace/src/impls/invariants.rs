@@ -5,7 +5,7 @@
 
 use super::*;
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
-use crucible_primitives::marketplace::{AuctionKind, JobPhase};
+use crucible_primitives::marketplace::{manifest_hash, AuctionKind, JobPhase};
 use pallet_providers::ProviderInspect;
 use polkadot_sdk::{
 	frame_support::traits::{fungible::hold::Inspect as _, Get},
@@ -46,6 +46,8 @@ impl<T: Config> Pallet<T> {
 	///   hold only live jobs, none behind the cursor (the cursor never passes a job); no job id at
 	///   or above `NextJobId`;
 	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
+	/// - `manifests`: a manifest only for a live job, hashing to its spec's `workload.manifest`,
+	///   well formed;
 	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' GPU counts, at most
 	///   the GPUs it declared (leases take GPUs, they do not share them).
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
@@ -53,6 +55,15 @@ impl<T: Config> Pallet<T> {
 		Self::try_state_bids()?;
 		Self::try_state_leases()?;
 		Self::try_state_timers()?;
+		check(
+			Manifests::<T>::iter().all(|(id, manifest)| {
+				Jobs::<T>::get(id).is_some_and(|job| {
+					manifest_hash(&manifest) == job.spec.workload.manifest &&
+						manifest.is_well_formed()
+				})
+			}),
+			"manifests: one of no live job, or not the spec's",
+		)?;
 		check(
 			BidWithdrawals::<T>::iter_keys().all(|who| T::Providers::status(&who).is_some()),
 			"withdrawals: a count of a provider with no record",

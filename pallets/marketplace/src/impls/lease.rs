@@ -142,21 +142,21 @@ impl<T: Config> Pallet<T> {
 		ensure!(job.phase == JobPhase::Running, Error::<T>::WrongPhase);
 		Self::check_stretch(&attestation, &lease).map_err(|_| Error::<T>::BadStretch)?;
 		let now = Self::now();
-		let (gpu_seconds, status) = match &attestation.report {
-			WorkReport::Refused { .. } => {
+		let (usage, status) = match &attestation.report {
+			WorkReport::Refused { reason } => {
 				let accrued = lease.accrued;
 				Self::pay(id, &mut job, &lease, accrued);
-				Self::end_job(id, job, JobEnd::Refused);
+				Self::end_job(id, job, JobEnd::Refused { reason: *reason });
 				return Ok(());
 			},
-			WorkReport::Running { gpu_seconds, status, access } => {
+			WorkReport::Running { usage, status, access } => {
 				if let Some(access) = access {
 					Access::<T>::insert(id, access);
 					Self::deposit_event(Event::AccessPublished { job: id });
 				}
-				(*gpu_seconds, *status)
+				(*usage, *status)
 			},
-			WorkReport::Completed { gpu_seconds, status, .. } => (*gpu_seconds, *status),
+			WorkReport::Completed { usage, status, .. } => (*usage, *status),
 		};
 		let blocks = attestation.to.saturating_sub(attestation.from);
 		let active = T::Providers::status(&lease.provider) == Some(ProviderStatus::Active);
@@ -172,7 +172,7 @@ impl<T: Config> Pallet<T> {
 		lease.accrued = lease.accrued.saturating_add(earned);
 		lease.attested_through = attestation.to;
 		lease.last_seen = now;
-		lease.gpu_seconds = lease.gpu_seconds.saturating_add(gpu_seconds);
+		lease.gpu_seconds = lease.gpu_seconds.max(usage.gpu_seconds);
 		lease.status = status;
 		Self::deposit_event(Event::WorkAttested {
 			job: id,
@@ -181,6 +181,7 @@ impl<T: Config> Pallet<T> {
 			to: attestation.to,
 			earned,
 			accrued: lease.accrued,
+			usage,
 		});
 		let left = lease.end.saturating_sub(attestation.to);
 		if !lease.warned && !left.is_zero() && left < T::LowEscrowBlocks::get() {

@@ -186,6 +186,7 @@ impl<T: Config> Pallet<T> {
 			Self::unschedule(id, at);
 		}
 		Access::<T>::remove(id);
+		Manifests::<T>::remove(id);
 		Jobs::<T>::remove(id);
 		Self::deposit_event(Event::JobEnded { job: id, end, refunded });
 	}

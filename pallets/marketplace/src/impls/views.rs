@@ -32,6 +32,7 @@ impl<T: Config> Pallet<T> {
 			sealed_bids: job.sealed,
 			lease: Leases::<T>::get(id),
 			access: Access::<T>::get(id),
+			manifest: Manifests::<T>::get(id),
 		}
 	}
 

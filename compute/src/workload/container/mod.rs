@@ -1,0 +1,1063 @@
+//! The `container` runner: a lease's workload is the developer's own OCI image, pulled by the
+//! digest the job names and run as its manifest says, through the Docker-compatible API of
+//! Docker Engine or Podman (`podman system service`) on a Unix socket.
+//!
+//! The client is [bollard] (0.21): the maintained async Rust client of that API, typed from
+//! Docker's own OpenAPI description and tested against Podman as well as Docker; with only
+//! its Unix-socket transport enabled it adds no TLS stack, and its requests are the same ones
+//! `docker`/`podman` send, so any engine that speaks the API works.
+//!
+//! What the runner guarantees, lease by lease:
+//! - **Pinned images.** It pulls `repository@sha256:<the job's image>` and nothing else, and
+//!   refuses (`DigestMismatch`) unless the engine reports that digest for what it pulled. The
+//!   operator's [`WorkloadPolicy`] decides which registries (or images) may run, and bounds memory,
+//!   disk and ports; anything past it is `PolicyDenied` before a byte is pulled.
+//! - **One container per lease, never two.** Each is named `crucible-job-<id>` and labelled with
+//!   its job, owner and GPUs; a restarted node lists the labelled containers and re-adopts them
+//!   (the running ones keep running, their GPUs stay theirs), and the engine refuses a second
+//!   container of the same name.
+//! - **Own GPUs.** A lease gets the count it leased from the [`GpuPool`], as CDI devices
+//!   (`nvidia.com/gpu=<uuid>`) or Docker device requests; a host without NVIDIA GPUs runs CPU-only
+//!   jobs and refuses GPU jobs (`OutOfResources`, with the reason in the log).
+//! - **Reachable, per-job credentials.** Declared ports are published on the host (ports the engine
+//!   picks); the access details sealed to the developer name them, the workload endpoint for logs
+//!   and outputs, and a credential drawn for this job alone (also in the container's
+//!   `CRUCIBLE_ACCESS_TOKEN`).
+//! - **Results.** At the lease's end the container is stopped, its logs kept, and the files it
+//!   wrote under `/out` (its own host directory) become the [`outputs`] stream whose Merkle root
+//!   the worker attests; the developer downloads both with signed requests.
+//! - **Failures are named.** Engine down (`EngineUnavailable`), no such image (`ImageNotFound`), a
+//!   denied pull (`PullDenied`), no room (`OutOfResources`), a non-zero exit (`Exited`), the memory
+//!   limit (`OomKilled`): each a refusal the worker attests (the lease ends, what was attested is
+//!   paid, the rest refunded) and a log line.
+
+pub mod gpus;
+pub mod outputs;
+pub mod policy;
+
+use super::{seal, Runner, LOG_TARGET};
+use bollard::{
+	models::{
+		ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, NetworkCreateRequest,
+		PortBinding,
+	},
+	query_parameters::{
+		CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions,
+		RemoveContainerOptions, StatsOptions, StopContainerOptions,
+	},
+	ClientVersion, Docker,
+};
+use codec::Encode;
+use crucible_primitives::{
+	challenge::hash,
+	marketplace::{
+		service::{WorkloadReply, WorkloadRequest, JOBS_PATH, MAX_ACCESS_PLAINTEXT},
+		JobId, Manifest, Refusal, Usage,
+	},
+};
+use futures::StreamExt;
+use polkadot_sdk::sp_core::H256;
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::Mutex,
+	time::Instant,
+};
+
+pub use gpus::GpuPool;
+pub use policy::{GpuDevices, WorkloadPolicy};
+
+/// The labels of a lease's container.
+const LABEL_JOB: &str = "crucible.job";
+const LABEL_OWNER: &str = "crucible.owner";
+const LABEL_GPUS: &str = "crucible.gpus";
+
+/// Ended leases whose logs and outputs the runner keeps for their developers (the oldest
+/// beyond it are forgotten and their directories removed).
+pub const MAX_ENDED: usize = 256;
+
+/// The most bytes of a finished container's logs kept for its developer.
+pub const MAX_LOGS: usize = 4 << 20;
+
+/// The networks containers join: with egress (to public addresses only), and isolated (no
+/// connection out at all). Both answer on published ports; neither reaches the host.
+const NETWORK_EGRESS: &str = "crucible-egress";
+const NETWORK_ISOLATED: &str = "crucible-isolated";
+
+/// Private, link-local (cloud metadata: 169.254.169.254) and shared address ranges a
+/// container with egress still may not open connections to.
+const PRIVATE_RANGES: &str = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,100.64.0.0/10";
+
+/// The firewall rules of a network of `subnet` (`iptables` arguments after the chain): no
+/// new connection from a container to the host (its loopback-bound services, the node's RPC,
+/// the compute service, anything listening on the bridge), and, per network, none out
+/// (isolated) or none to private and metadata addresses (egress). Replies to connections made
+/// to published ports are not new, so those still answer.
+pub fn firewall_rules(subnet: &str, egress: bool) -> Vec<(&'static str, Vec<String>)> {
+	let new = ["-m", "conntrack", "--ctstate", "NEW", "-j", "DROP"];
+	let rule = |head: &[&str]| -> Vec<String> {
+		head.iter().chain(new.iter()).map(|s| s.to_string()).collect()
+	};
+	let mut rules = vec![("INPUT", rule(&["-s", subnet]))];
+	if egress {
+		rules.push(("FORWARD", rule(&["-s", subnet, "-d", PRIVATE_RANGES])));
+	} else {
+		rules.push(("FORWARD", rule(&["-s", subnet])));
+	}
+	rules
+}
+
+/// Installs `rules` with `iptables` (each checked first: idempotent).
+fn install_firewall(rules: &[(&'static str, Vec<String>)]) -> Result<(), String> {
+	for (chain, rule) in rules {
+		let present = std::process::Command::new("iptables")
+			.arg("-C")
+			.arg(chain)
+			.args(rule)
+			.output()
+			.map_err(|e| format!("iptables: {e} (install it, or set \"firewall\": false and isolate the networks yourself)"))?;
+		if present.status.success() {
+			continue;
+		}
+		let out = std::process::Command::new("iptables")
+			.arg("-I")
+			.arg(chain)
+			.args(rule)
+			.output()
+			.map_err(|e| format!("iptables: {e}"))?;
+		if !out.status.success() {
+			return Err(format!(
+				"iptables -I {chain} {}: {}",
+				rule.join(" "),
+				String::from_utf8_lossy(&out.stderr).trim()
+			));
+		}
+	}
+	Ok(())
+}
+
+/// The API version asked of the engine: Docker Engine 20.10's, which Podman 4 serves too.
+const API: ClientVersion = ClientVersion { major_version: 1, minor_version: 41 };
+
+/// The default engine socket: Docker's, else rootful Podman's.
+pub fn default_socket() -> Option<String> {
+	["/var/run/docker.sock", "/run/podman/podman.sock"]
+		.iter()
+		.find(|p| Path::new(p).exists())
+		.map(|p| format!("unix://{p}"))
+}
+
+/// One lease's container.
+struct Tracked {
+	container: String,
+	owner: [u8; 32],
+	disk_mib: u32,
+	started: Instant,
+	access: Option<Vec<u8>>,
+	peak_mib: u32,
+	cpu_seconds: u64,
+	gpu_seconds: u64,
+	/// How it ended: finished (usage, status, result root) or refused.
+	ended: Option<Result<(Usage, H256, H256), Refusal>>,
+}
+
+impl Tracked {
+	fn usage(&self) -> Usage {
+		Usage {
+			gpu_seconds: self.gpu_seconds,
+			cpu_seconds: self.cpu_seconds,
+			peak_memory_mib: self.peak_mib,
+		}
+	}
+}
+
+/// The container runner.
+pub struct ContainerRunner {
+	docker: Docker,
+	/// The engine's socket path (for the raw inspect, below).
+	socket: PathBuf,
+	runtime: Option<tokio::runtime::Runtime>,
+	policy: WorkloadPolicy,
+	state: PathBuf,
+	endpoint: Option<String>,
+	gpus: Mutex<GpuPool>,
+	jobs: Mutex<HashMap<JobId, Tracked>>,
+}
+
+impl Drop for ContainerRunner {
+	fn drop(&mut self) {
+		if let Some(runtime) = self.runtime.take() {
+			runtime.shutdown_background();
+		}
+	}
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex32(text: &str) -> Option<[u8; 32]> {
+	let text = text.strip_prefix("0x").unwrap_or(text);
+	if text.len() != 64 {
+		return None;
+	}
+	let mut out = [0u8; 32];
+	for (i, byte) in out.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+	}
+	Some(out)
+}
+
+/// A repository and its tag, if it is written with one (`registry:5000/app:v1`).
+pub fn split_tag(repository: &str) -> (&str, Option<&str>) {
+	let slash = repository.rfind('/').map_or(0, |i| i + 1);
+	match repository[slash..].rfind(':') {
+		Some(colon) => (&repository[..slash + colon], Some(&repository[slash + colon + 1..])),
+		None => (repository, None),
+	}
+}
+
+/// What an engine's error says, as a refusal.
+fn classify(error: &str) -> Refusal {
+	let e = error.to_ascii_lowercase();
+	if e.contains("manifest unknown") ||
+		e.contains("not found") ||
+		e.contains("name unknown") ||
+		e.contains("no such image")
+	{
+		Refusal::ImageNotFound
+	} else if e.contains("unauthorized") || e.contains("denied") || e.contains("authentication") {
+		Refusal::PullDenied
+	} else if e.contains("digest") {
+		Refusal::DigestMismatch
+	} else if e.contains("connect") || e.contains("socket") || e.contains("broken pipe") {
+		Refusal::EngineUnavailable
+	} else {
+		Refusal::RunnerFailed
+	}
+}
+
+fn refuse(job: JobId, reason: Refusal, why: impl std::fmt::Display) -> Refusal {
+	log::warn!(target: LOG_TARGET, "job {job}: REFUSED ({reason:?}): {why}");
+	#[cfg(test)]
+	eprintln!("job {job}: REFUSED ({reason:?}): {why}");
+	reason
+}
+
+/// A credential for one job: 128 random bits, hex.
+fn credential() -> String {
+	let mut bytes = [0u8; 16];
+	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+	hex(&bytes)
+}
+
+/// The container's create body for `manifest` (pure: tested without an engine). Each
+/// argument is one part of the body, hence their number.
+#[allow(clippy::too_many_arguments)]
+pub fn container_body(
+	job: JobId,
+	image: &str,
+	manifest: &Manifest,
+	owner: &[u8; 32],
+	gpus: &[String],
+	devices: GpuDevices,
+	network: &str,
+	out_dir: &Path,
+	token: &str,
+) -> ContainerCreateBody {
+	const MIB: i64 = 1 << 20;
+	let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+	let mut env: Vec<String> = manifest
+		.env
+		.iter()
+		.map(|v| format!("{}={}", text(&v.name), text(&v.value)))
+		.collect();
+	env.push(format!("CRUCIBLE_JOB={job}"));
+	env.push(format!("CRUCIBLE_ACCESS_TOKEN={token}"));
+	let ports: Vec<String> = manifest.ports.iter().map(|p| format!("{p}/tcp")).collect();
+	let bindings = ports
+		.iter()
+		.map(|p| {
+			(p.clone(), Some(vec![PortBinding { host_ip: None, host_port: Some(String::new()) }]))
+		})
+		.collect();
+	let labels = HashMap::from([
+		(LABEL_JOB.to_string(), job.to_string()),
+		(LABEL_OWNER.to_string(), hex(owner)),
+		(LABEL_GPUS.to_string(), gpus.join(",")),
+	]);
+	let (device_mappings, device_requests) = match devices {
+		_ if gpus.is_empty() => (None, None),
+		GpuDevices::Cdi => (
+			Some(
+				gpus.iter()
+					.map(|g| DeviceMapping {
+						path_on_host: Some(format!("nvidia.com/gpu={g}")),
+						path_in_container: Some(String::new()),
+						cgroup_permissions: Some("rwm".into()),
+					})
+					.collect(),
+			),
+			None,
+		),
+		GpuDevices::Nvidia => (
+			None,
+			Some(vec![DeviceRequest {
+				driver: Some("nvidia".into()),
+				device_ids: Some(gpus.to_vec()),
+				capabilities: Some(vec![vec!["gpu".into()]]),
+				..Default::default()
+			}]),
+		),
+	};
+	let memory = i64::from(manifest.memory_mib).saturating_mul(MIB);
+	ContainerCreateBody {
+		image: Some(image.to_string()),
+		cmd: (!manifest.command.is_empty())
+			.then(|| manifest.command.iter().map(|w| text(w)).collect()),
+		env: Some(env),
+		labels: Some(labels),
+		exposed_ports: Some(ports),
+		host_config: Some(HostConfig {
+			memory: Some(memory),
+			// No swap beyond the limit: past it the kernel kills (OomKilled).
+			memory_swap: Some(memory),
+			shm_size: (manifest.shm_mib > 0)
+				.then(|| i64::from(manifest.shm_mib).saturating_mul(MIB)),
+			pids_limit: Some(4096),
+			port_bindings: Some(bindings),
+			binds: Some(vec![format!("{}:/out:rw", out_dir.display())]),
+			network_mode: Some(network.to_string()),
+			security_opt: Some(vec!["no-new-privileges".into()]),
+			devices: device_mappings,
+			device_requests,
+			..Default::default()
+		}),
+		..Default::default()
+	}
+}
+
+impl ContainerRunner {
+	/// Connects to the engine at `socket` (`unix:///…`), keeps job state under `state`,
+	/// names `endpoint` (the public URL of the node's workload endpoint, if it serves one) in
+	/// access details, and re-adopts the containers of earlier runs.
+	pub fn new(
+		socket: &str,
+		policy: WorkloadPolicy,
+		state: PathBuf,
+		endpoint: Option<String>,
+		host_gpus: Vec<String>,
+	) -> Result<Self, String> {
+		let runtime = tokio::runtime::Builder::new_multi_thread()
+			.worker_threads(1)
+			.thread_name("container-runner")
+			.enable_all()
+			.build()
+			.map_err(|e| format!("runner runtime: {e}"))?;
+		let path = socket.strip_prefix("unix://").ok_or_else(|| {
+			format!("--container-engine {socket}: expected unix:///path/to/engine.sock")
+		})?;
+		let docker = {
+			let _guard = runtime.enter();
+			Docker::connect_with_unix(path, 120, &API)
+				.map_err(|e| format!("container engine at {socket}: {e}"))?
+		};
+		std::fs::create_dir_all(state.join("jobs"))
+			.map_err(|e| format!("{}: {e}", state.display()))?;
+		let runner = Self {
+			docker,
+			socket: PathBuf::from(path),
+			runtime: Some(runtime),
+			policy,
+			state,
+			endpoint,
+			gpus: Mutex::new(GpuPool::new(host_gpus)),
+			jobs: Mutex::new(HashMap::new()),
+		};
+		let version = runner
+			.call(runner.docker.version())
+			.map_err(|e| format!("container engine at {socket} does not answer: {e}"))?;
+		log::info!(
+			target: LOG_TARGET,
+			"container engine at {socket}: {} {} (API {})",
+			version.platform.map(|p| p.name).unwrap_or_default(),
+			version.version.unwrap_or_default(),
+			version.api_version.unwrap_or_default(),
+		);
+		runner.ensure_networks()?;
+		runner.adopt()?;
+		Ok(runner)
+	}
+
+	/// Runs `future` on the runner's own runtime from any thread (a blocking thread of the
+	/// service, or the node's builder inside its async context).
+	fn call<F: std::future::Future + Send>(&self, future: F) -> F::Output
+	where
+		F::Output: Send,
+	{
+		let handle = self.runtime.as_ref().map(|r| r.handle().clone());
+		std::thread::scope(|scope| {
+			scope
+				.spawn(move || match handle {
+					Some(handle) => handle.block_on(future),
+					None => futures::executor::block_on(future),
+				})
+				.join()
+		})
+		.unwrap_or_else(|_| panic!("the container runner's call panicked"))
+	}
+
+	/// Creates the two networks if they are missing and, unless the policy leaves the
+	/// firewall to the operator, installs their rules.
+	fn ensure_networks(&self) -> Result<(), String> {
+		use bollard::query_parameters::InspectNetworkOptions;
+		for (name, egress) in [(NETWORK_EGRESS, true), (NETWORK_ISOLATED, false)] {
+			let inspect =
+				|| self.call(self.docker.inspect_network(name, None::<InspectNetworkOptions>));
+			let network = match inspect() {
+				Ok(network) => network,
+				Err(_) => {
+					let created = self.call(self.docker.create_network(NetworkCreateRequest {
+						name: name.into(),
+						driver: Some("bridge".into()),
+						..Default::default()
+					}));
+					// Another node on this engine may have created it meanwhile.
+					inspect().map_err(|e| {
+						format!(
+							"cannot create the network {name}: {}",
+							created.err().map(|c| c.to_string()).unwrap_or_else(|| e.to_string())
+						)
+					})?
+				},
+			};
+			let subnets: Vec<String> = network
+				.ipam
+				.and_then(|i| i.config)
+				.unwrap_or_default()
+				.into_iter()
+				.filter_map(|c| c.subnet)
+				.collect();
+			if self.policy.firewall {
+				if subnets.is_empty() {
+					return Err(format!("the network {name} has no subnet to firewall"));
+				}
+				for subnet in &subnets {
+					install_firewall(&firewall_rules(subnet, egress))?;
+				}
+			}
+			log::info!(
+				target: LOG_TARGET,
+				"network {name} ({}): {}",
+				subnets.join(","),
+				if egress { "egress to public addresses" } else { "no egress" }
+			);
+		}
+		Ok(())
+	}
+
+	fn job_dir(&self, job: JobId) -> PathBuf {
+		self.state.join("jobs").join(job.to_string())
+	}
+
+	/// Re-adopts the labelled containers of an earlier run of the node.
+	fn adopt(&self) -> Result<(), String> {
+		let filters = HashMap::from([("label".to_string(), vec![LABEL_JOB.to_string()])]);
+		let containers = self
+			.call(self.docker.list_containers(Some(ListContainersOptions {
+				all: true,
+				filters: Some(filters),
+				..Default::default()
+			})))
+			.map_err(|e| format!("cannot list containers: {e}"))?;
+		let mut jobs = self.jobs.lock().map_err(|_| "poisoned")?;
+		let mut pool = self.gpus.lock().map_err(|_| "poisoned")?;
+		for c in containers {
+			let labels = c.labels.unwrap_or_default();
+			let Some(job) = labels.get(LABEL_JOB).and_then(|j| j.parse::<JobId>().ok()) else {
+				continue;
+			};
+			let Some(id) = c.id else { continue };
+			let owner = labels.get(LABEL_OWNER).and_then(|o| unhex32(o)).unwrap_or_default();
+			let gpus: Vec<String> = labels
+				.get(LABEL_GPUS)
+				.map(|g| g.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
+				.unwrap_or_default();
+			if let Err(e) = pool.adopt(job, &gpus) {
+				log::error!(target: LOG_TARGET, "job {job}: container {id} not re-adopted: {e}");
+				continue;
+			}
+			let access = std::fs::read(self.job_dir(job).join("access")).ok();
+			let disk_mib = std::fs::read_to_string(self.job_dir(job).join("disk_mib"))
+				.ok()
+				.and_then(|d| d.trim().parse().ok())
+				.unwrap_or(self.policy.max_disk_mib);
+			log::info!(
+				target: LOG_TARGET,
+				"job {job}: re-adopted container {} ({}), GPUs [{}]",
+				&id[..id.len().min(12)],
+				c.state.map(|s| format!("{s:?}")).unwrap_or_default(),
+				gpus.join(","),
+			);
+			jobs.insert(
+				job,
+				Tracked {
+					container: id,
+					owner,
+					disk_mib,
+					started: Instant::now(),
+					access,
+					peak_mib: 0,
+					cpu_seconds: 0,
+					gpu_seconds: 0,
+					ended: None,
+				},
+			);
+		}
+		Ok(())
+	}
+
+	/// Pulls `reference` (streaming the engine's progress); the engine's error if it fails.
+	fn pull_reference(&self, reference: &str) -> Result<(), String> {
+		self.call(async {
+			let mut stream = self.docker.create_image(
+				Some(CreateImageOptions {
+					from_image: Some(reference.to_string()),
+					..Default::default()
+				}),
+				None,
+				None,
+			);
+			while let Some(item) = stream.next().await {
+				match item {
+					Ok(info) =>
+						if let Some(e) = info.error_detail.and_then(|d| d.message) {
+							return Err(e);
+						},
+					Err(e) => return Err(e.to_string()),
+				}
+			}
+			Ok(())
+		})
+	}
+
+	/// Whether the engine's copy of `reference` has the digest `digest`.
+	fn has_digest(&self, reference: &str, digest: &str) -> Result<bool, String> {
+		let image = self.call(self.docker.inspect_image(reference)).map_err(|e| e.to_string())?;
+		let suffix = format!("@sha256:{digest}");
+		Ok(image.repo_digests.unwrap_or_default().iter().any(|d| d.ends_with(&suffix)))
+	}
+
+	/// Pulls the job's image, `repository@sha256:digest`, and checks that the engine has that
+	/// digest for it. A repository written with a tag (`registry/app:v1`) is resolved first:
+	/// refused (`DigestMismatch`) unless the tag names the job's digest.
+	fn pull(&self, job: JobId, repository: &str, digest: &str) -> Result<String, Refusal> {
+		let (name, tag) = split_tag(repository);
+		let pinned = format!("{name}@sha256:{digest}");
+		let started = Instant::now();
+		if let Some(tag) = tag {
+			let tagged = format!("{name}:{tag}");
+			if let Err(e) = self.pull_reference(&tagged) {
+				return Err(refuse(job, classify(&e), format!("pulling {tagged}: {e}")));
+			}
+			match self.has_digest(&tagged, digest) {
+				Ok(true) => {},
+				Ok(false) =>
+					return Err(refuse(
+						job,
+						Refusal::DigestMismatch,
+						format!(
+							"{tagged} resolves to another digest than the job's sha256:{digest}"
+						),
+					)),
+				Err(e) => return Err(refuse(job, classify(&e), format!("{tagged}: {e}"))),
+			}
+		}
+		if let Err(e) = self.pull_reference(&pinned) {
+			return Err(refuse(job, classify(&e), format!("pulling {pinned}: {e}")));
+		}
+		match self.has_digest(&pinned, digest) {
+			Ok(true) => {},
+			Ok(false) =>
+				return Err(refuse(
+					job,
+					Refusal::DigestMismatch,
+					format!("{pinned} resolved to another digest"),
+				)),
+			Err(e) => return Err(refuse(job, classify(&e), format!("{pinned}: {e}"))),
+		}
+		log::info!(target: LOG_TARGET, "job {job}: pulled {pinned} in {:?}", started.elapsed());
+		Ok(pinned)
+	}
+
+	fn start(&self, request: &WorkloadRequest) -> Result<WorkloadReply, Refusal> {
+		let job = request.job;
+		let Some(manifest) = &request.manifest else {
+			return Err(refuse(
+				job,
+				Refusal::BadManifest,
+				"the job has no manifest (a container runner runs only jobs posted with one)",
+			));
+		};
+		if !manifest.is_well_formed() {
+			return Err(refuse(job, Refusal::BadManifest, "malformed manifest"));
+		}
+		let digest = hex(request.workload.image.as_bytes());
+		self.policy
+			.admits(manifest, &digest)
+			.map_err(|why| refuse(job, Refusal::PolicyDenied, why))?;
+		if manifest.egress && !self.policy.egress {
+			return Err(refuse(
+				job,
+				Refusal::PolicyDenied,
+				"the manifest asks for egress; this host allows none",
+			));
+		}
+		let repository = String::from_utf8_lossy(&manifest.repository).into_owned();
+		let gpus = self
+			.gpus
+			.lock()
+			.map_err(|_| Refusal::RunnerFailed)?
+			.take(job, request.gpus)
+			.map_err(|why| refuse(job, Refusal::OutOfResources, why))?;
+		let started = Instant::now();
+		let outcome = self.create_and_start(request, manifest, &repository, &digest, &gpus);
+		match outcome {
+			Ok(reply) => {
+				log::info!(
+					target: LOG_TARGET,
+					"job {job}: container running ({} GPU(s)), {:?} from the request",
+					gpus.len(),
+					started.elapsed()
+				);
+				Ok(reply)
+			},
+			Err(reason) => {
+				if let Ok(mut pool) = self.gpus.lock() {
+					pool.release(job);
+				}
+				Err(reason)
+			},
+		}
+	}
+
+	fn create_and_start(
+		&self,
+		request: &WorkloadRequest,
+		manifest: &Manifest,
+		repository: &str,
+		digest: &str,
+		gpus: &[String],
+	) -> Result<WorkloadReply, Refusal> {
+		let job = request.job;
+		let image = self.pull(job, repository, digest)?;
+		let dir = self.job_dir(job);
+		let out = dir.join("out");
+		let _ = std::fs::remove_dir_all(&dir);
+		std::fs::create_dir_all(&out)
+			.map_err(|e| refuse(job, Refusal::RunnerFailed, format!("{}: {e}", out.display())))?;
+		let _ = std::fs::write(dir.join("disk_mib"), manifest.disk_mib.to_string());
+		let token = credential();
+		let network = if manifest.egress { NETWORK_EGRESS } else { NETWORK_ISOLATED };
+		let body = container_body(
+			job,
+			&image,
+			manifest,
+			&request.owner,
+			gpus,
+			self.policy.gpu_devices,
+			network,
+			&out,
+			&token,
+		);
+		let name = format!("crucible-job-{job}");
+		let created = self
+			.call(self.docker.create_container(
+				Some(CreateContainerOptions { name: Some(name.clone()), ..Default::default() }),
+				body,
+			))
+			.map_err(|e| refuse(job, classify(&e.to_string()), format!("creating {name}: {e}")))?;
+		let id = created.id;
+		if let Err(e) = self.call(self.docker.start_container(&id, None)) {
+			let _ = self.call(self.docker.remove_container(
+				&id,
+				Some(RemoveContainerOptions { force: true, ..Default::default() }),
+			));
+			let text = e.to_string();
+			let reason = if text.contains("memory") ||
+				text.contains("device") ||
+				text.contains("resource")
+			{
+				Refusal::OutOfResources
+			} else {
+				classify(&text)
+			};
+			return Err(refuse(job, reason, format!("starting {name}: {e}")));
+		}
+		// Where the engine published the ports.
+		let inspect = self.inspect(&id).map_err(|e| refuse(job, Refusal::EngineUnavailable, e))?;
+		let mut text = String::new();
+		for port in &manifest.ports {
+			let host_port = inspect["NetworkSettings"]["Ports"][format!("{port}/tcp")][0]
+				["HostPort"]
+				.as_str()
+				.unwrap_or_default()
+				.to_string();
+			text.push_str(&format!("port {port}: {}:{host_port}\n", self.policy.public_host));
+		}
+		if let Some(endpoint) = &self.endpoint {
+			text.push_str(&format!("logs: {endpoint}{JOBS_PATH}{job}/logs\n"));
+		}
+		text.push_str(&format!("token: {token}"));
+		let access = if text.len() <= MAX_ACCESS_PLAINTEXT {
+			seal::seal(&request.workload.access_key, text.as_bytes())
+				.map_err(|e| log::warn!(target: LOG_TARGET, "job {job}: no access details: {e}"))
+				.ok()
+		} else {
+			log::warn!(target: LOG_TARGET, "job {job}: access details too long to publish");
+			None
+		};
+		if let Some(sealed) = &access {
+			let _ = std::fs::write(dir.join("access"), sealed);
+		}
+		let tracked = Tracked {
+			container: id,
+			owner: request.owner,
+			disk_mib: manifest.disk_mib,
+			started: Instant::now(),
+			access: access.clone(),
+			peak_mib: 0,
+			cpu_seconds: 0,
+			gpu_seconds: 0,
+			ended: None,
+		};
+		let usage = tracked.usage();
+		let status = self.status_digest(job, true, None, &usage);
+		self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?.insert(job, tracked);
+		Ok(WorkloadReply::Running { usage, status, access })
+	}
+
+	/// `GET /containers/<id>/json` as JSON. Podman's compatible API reports states Docker's
+	/// description has no name for (`stopped`), which a typed client refuses to read; what
+	/// the runner needs of an inspect (state, exit code, OOM kill, published ports) is read
+	/// from the plain JSON instead.
+	fn inspect(&self, container: &str) -> Result<serde_json::Value, String> {
+		use http_body_util::{BodyExt, Empty};
+		let socket = self.socket.clone();
+		let path = format!("/v1.41/containers/{container}/json");
+		self.call(async move {
+			let stream = tokio::net::UnixStream::connect(&socket)
+				.await
+				.map_err(|e| format!("connect {}: {e}", socket.display()))?;
+			let (mut sender, connection) =
+				hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+					.await
+					.map_err(|e| format!("connect: {e}"))?;
+			tokio::spawn(connection);
+			let request = hyper::Request::get(path)
+				.header(hyper::header::HOST, "engine")
+				.body(Empty::<bytes::Bytes>::new())
+				.map_err(|e| e.to_string())?;
+			let response =
+				sender.send_request(request).await.map_err(|e| format!("connect: {e}"))?;
+			let status = response.status();
+			let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+			if !status.is_success() {
+				return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
+			}
+			serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"))
+		})
+	}
+
+	fn status_digest(&self, job: JobId, running: bool, exit: Option<i64>, usage: &Usage) -> H256 {
+		H256(hash(&(b"crucible:container:status", job, running, exit, usage).encode()))
+	}
+
+	/// The container's state and usage now: (running, exit code, OOM-killed).
+	fn observe(&self, job: JobId) -> Result<(bool, Option<i64>, bool), Refusal> {
+		let container = {
+			let jobs = self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?;
+			jobs.get(&job).map(|t| t.container.clone()).ok_or(Refusal::RunnerFailed)?
+		};
+		let inspect = self
+			.inspect(&container)
+			.map_err(|e| refuse(job, Refusal::EngineUnavailable, e))?;
+		let state = &inspect["State"];
+		let running = state["Running"].as_bool().unwrap_or(false);
+		let stats = if running {
+			self.call(async {
+				self.docker
+					.stats(&container, Some(StatsOptions { stream: false, one_shot: true }))
+					.next()
+					.await
+			})
+		} else {
+			None
+		};
+		if let Ok(mut jobs) = self.jobs.lock() {
+			if let Some(t) = jobs.get_mut(&job) {
+				if let Some(Ok(s)) = stats {
+					let cpu_ns = s
+						.cpu_stats
+						.and_then(|c| c.cpu_usage)
+						.and_then(|u| u.total_usage)
+						.unwrap_or(0);
+					t.cpu_seconds = t.cpu_seconds.max(cpu_ns / 1_000_000_000);
+					let memory = s.memory_stats.map(|m| m.max_usage.or(m.usage).unwrap_or(0));
+					let mib = u32::try_from(memory.unwrap_or(0) >> 20).unwrap_or(u32::MAX);
+					t.peak_mib = t.peak_mib.max(mib);
+				}
+			}
+		}
+		let exit = state["ExitCode"].as_i64();
+		// The container's first process, killed by SIGKILL (137): nothing inside its PID
+		// namespace can send that to it, and the runner did not, so the kernel did at the
+		// memory limit. (Docker says `OOMKilled`; Podman 4 on cgroup v1 does not.)
+		let oom = state["OOMKilled"].as_bool().unwrap_or(false) || (!running && exit == Some(137));
+		Ok((running, exit, oom))
+	}
+
+	/// Saves the logs of `container` (at most `MAX_LOGS`) under the job's directory.
+	fn save_logs(&self, job: JobId, container: &str) {
+		let logs: Vec<u8> = self.call(async {
+			let mut out = Vec::new();
+			let mut stream = self.docker.logs(
+				container,
+				Some(LogsOptions { stdout: true, stderr: true, ..Default::default() }),
+			);
+			while let Some(Ok(chunk)) = stream.next().await {
+				out.extend_from_slice(&chunk.into_bytes());
+				if out.len() > MAX_LOGS {
+					out.truncate(MAX_LOGS);
+					break;
+				}
+			}
+			out
+		});
+		let _ = std::fs::write(self.job_dir(job).join("logs"), logs);
+	}
+
+	/// Ends a container: its logs saved, it removed, its GPUs freed.
+	fn end(&self, job: JobId, container: &str) {
+		let _ = self.call(
+			self.docker
+				.stop_container(container, Some(StopContainerOptions { t: Some(3), signal: None })),
+		);
+		self.save_logs(job, container);
+		let _ = self.call(self.docker.remove_container(
+			container,
+			Some(RemoveContainerOptions { force: true, ..Default::default() }),
+		));
+		if let Ok(mut pool) = self.gpus.lock() {
+			pool.release(job);
+		}
+		self.prune_images();
+	}
+
+	/// Keeps the images pulled for leases within the policy's cache: past `imageCacheMib`,
+	/// the oldest pulled images (by digest) no container uses are removed. The engine refuses
+	/// to remove one in use, which keeps running leases' images whatever this counts.
+	fn prune_images(&self) {
+		use bollard::query_parameters::{ListImagesOptions, RemoveImageOptions};
+		let Ok(mut images) = self.call(self.docker.list_images(None::<ListImagesOptions>)) else {
+			return;
+		};
+		images.retain(|i| !i.repo_digests.is_empty());
+		let limit =
+			i64::try_from(self.policy.image_cache_mib.saturating_mul(1 << 20)).unwrap_or(i64::MAX);
+		let mut total: i64 = images.iter().map(|i| i.size.max(0)).sum();
+		images.sort_by_key(|i| i.created);
+		for image in images {
+			if total <= limit {
+				break;
+			}
+			let removed = self.call(self.docker.remove_image(
+				&image.id,
+				Some(RemoveImageOptions { force: false, ..Default::default() }),
+				None,
+			));
+			if removed.is_ok() {
+				total = total.saturating_sub(image.size.max(0));
+				log::info!(target: LOG_TARGET, "image cache: removed {} ({} MiB)", image.id, image.size >> 20);
+			}
+		}
+	}
+
+	/// Forgets the oldest ended leases beyond `MAX_ENDED`, with their directories.
+	fn forget_ended(&self) {
+		let Ok(mut jobs) = self.jobs.lock() else { return };
+		let mut ended: Vec<JobId> =
+			jobs.iter().filter(|(_, t)| t.ended.is_some()).map(|(id, _)| *id).collect();
+		if ended.len() <= MAX_ENDED {
+			return;
+		}
+		ended.sort_unstable();
+		let excess = ended.len().saturating_sub(MAX_ENDED);
+		for id in ended.into_iter().take(excess) {
+			jobs.remove(&id);
+			let _ = std::fs::remove_dir_all(self.job_dir(id));
+		}
+	}
+
+	fn fail(&self, job: JobId, reason: Refusal) -> WorkloadReply {
+		let container =
+			self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.container.clone()));
+		if let Some(container) = container {
+			self.end(job, &container);
+		}
+		if let Ok(mut jobs) = self.jobs.lock() {
+			if let Some(t) = jobs.get_mut(&job) {
+				t.ended = Some(Err(reason));
+			}
+		}
+		self.forget_ended();
+		WorkloadReply::Refused { reason }
+	}
+
+	fn report(&self, job: JobId) -> WorkloadReply {
+		let (running, exit, oom) = match self.observe(job) {
+			Ok(seen) => seen,
+			Err(reason) => return WorkloadReply::Refused { reason },
+		};
+		if oom {
+			log::warn!(target: LOG_TARGET, "job {job}: FAILED: killed at its memory limit");
+			return self.fail(job, Refusal::OomKilled);
+		}
+		if let Some(code) = exit.filter(|c| !running && *c != 0) {
+			log::warn!(target: LOG_TARGET, "job {job}: FAILED: exited with status {code}");
+			let code = i32::try_from(code).unwrap_or(i32::MIN);
+			return self.fail(job, Refusal::Exited { code });
+		}
+		let disk = self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.disk_mib));
+		let used = outputs::size(&self.job_dir(job).join("out"));
+		if let Some(limit) = disk.filter(|d| used > u64::from(*d) << 20) {
+			log::warn!(target: LOG_TARGET, "job {job}: FAILED: {used} bytes under /out, {limit} MiB allowed");
+			return self.fail(job, Refusal::OutOfResources);
+		}
+		let jobs = match self.jobs.lock() {
+			Ok(jobs) => jobs,
+			Err(_) => return WorkloadReply::Refused { reason: Refusal::RunnerFailed },
+		};
+		let Some(t) = jobs.get(&job) else {
+			return WorkloadReply::Refused { reason: Refusal::RunnerFailed };
+		};
+		let usage = t.usage();
+		WorkloadReply::Running {
+			usage,
+			status: self.status_digest(job, running, exit, &usage),
+			access: t.access.clone(),
+		}
+	}
+
+	fn finish(&self, job: JobId) -> WorkloadReply {
+		let _ = self.observe(job);
+		let Some((container, disk_mib)) = self
+			.jobs
+			.lock()
+			.ok()
+			.and_then(|j| j.get(&job).map(|t| (t.container.clone(), t.disk_mib)))
+		else {
+			return WorkloadReply::Refused { reason: Refusal::RunnerFailed };
+		};
+		self.end(job, &container);
+		let dir = self.job_dir(job);
+		let stream = match outputs::archive(&dir.join("out"), u64::from(disk_mib) << 20) {
+			Ok(stream) => stream,
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "job {job}: outputs unreadable: {e}");
+				return self.fail(job, Refusal::OutOfResources);
+			},
+		};
+		let root = outputs::root(&stream);
+		let _ = std::fs::write(dir.join("outputs"), &stream);
+		let ended = self.jobs.lock().ok().and_then(|mut jobs| {
+			let t = jobs.get_mut(&job)?;
+			let usage = t.usage();
+			let status = self.status_digest(job, false, None, &usage);
+			t.ended = Some(Ok((usage, status, root)));
+			Some((usage, status, t.started.elapsed()))
+		});
+		let Some((usage, status, elapsed)) = ended else {
+			return WorkloadReply::Refused { reason: Refusal::RunnerFailed };
+		};
+		self.forget_ended();
+		log::info!(
+			target: LOG_TARGET,
+			"job {job}: finished after {elapsed:?}; {} bytes of outputs, result root {root:?}",
+			stream.len()
+		);
+		WorkloadReply::Finished { usage, status, result: root }
+	}
+}
+
+impl Runner for ContainerRunner {
+	fn name(&self) -> &'static str {
+		"container"
+	}
+
+	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply {
+		let job = request.job;
+		let ended = self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.ended));
+		match ended {
+			Some(Some(Ok((usage, status, result)))) =>
+				if request.finish {
+					WorkloadReply::Finished { usage, status, result }
+				} else {
+					WorkloadReply::Running { usage, status, access: None }
+				},
+			Some(Some(Err(reason))) => WorkloadReply::Refused { reason },
+			Some(None) if request.finish => self.finish(job),
+			Some(None) => self.report(job),
+			None if request.finish => {
+				log::warn!(target: LOG_TARGET, "job {job}: asked to finish a lease never started here");
+				WorkloadReply::Refused { reason: Refusal::RunnerFailed }
+			},
+			None => self.start(request).unwrap_or_else(|reason| WorkloadReply::Refused { reason }),
+		}
+	}
+
+	fn owner(&self, job: JobId) -> Option<[u8; 32]> {
+		self.jobs.lock().ok()?.get(&job).map(|t| t.owner)
+	}
+
+	fn logs(&self, job: JobId, follow: bool) -> Option<tokio::sync::mpsc::Receiver<Vec<u8>>> {
+		let (container, ended) = {
+			let jobs = self.jobs.lock().ok()?;
+			let t = jobs.get(&job)?;
+			(t.container.clone(), t.ended.is_some())
+		};
+		let (send, receive) = tokio::sync::mpsc::channel(64);
+		if ended {
+			let saved = std::fs::read(self.job_dir(job).join("logs")).unwrap_or_default();
+			let _ = send.try_send(saved);
+			return Some(receive);
+		}
+		let docker = self.docker.clone();
+		self.runtime.as_ref()?.spawn(async move {
+			let mut stream = docker.logs(
+				&container,
+				Some(LogsOptions { stdout: true, stderr: true, follow, ..Default::default() }),
+			);
+			while let Some(Ok(chunk)) = stream.next().await {
+				if send.send(chunk.into_bytes().to_vec()).await.is_err() {
+					break;
+				}
+			}
+		});
+		Some(receive)
+	}
+
+	fn outputs(&self, job: JobId) -> Option<Result<Vec<u8>, String>> {
+		let jobs = self.jobs.lock().ok()?;
+		let t = jobs.get(&job)?;
+		Some(match t.ended {
+			Some(Ok(_)) =>
+				std::fs::read(self.job_dir(job).join("outputs")).map_err(|e| e.to_string()),
+			Some(Err(reason)) => Err(format!("the workload failed ({reason:?}): no outputs")),
+			None => Err("the workload still runs: outputs come at the lease's end".into()),
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests;
