@@ -55,7 +55,10 @@ http:
 CONF
 	docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
 	echo $! >"$dir/registry.pid"
-	podman_ system service --time=0 "unix://$dir/podman.sock" >"$dir/podman.log" 2>&1 &
+	# From inside DIR: conmon writes files such as `oom` into its working directory.
+	(cd "$dir" && CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_REGISTRIES_CONF="$dir/registries.conf" \
+		exec podman --root "$dir/storage" --runroot "$dir/run" --storage-driver vfs --events-backend file \
+		system service --time=0 "unix://$dir/podman.sock" >"$dir/podman.log" 2>&1) &
 	echo $! >"$dir/podman.pid"
 	echo "127.0.0.1:$port" >"$dir/registry.addr"
 	for _ in $(seq 1 100); do
@@ -82,12 +85,14 @@ image)
 	cat "$dir/$name.digest"; echo
 	;;
 stop)
-	for pidfile in "$dir/podman.pid" "$dir/registry.pid"; do
-		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
-	done
 	if [ -S "$dir/podman.sock" ] || [ -d "$dir/storage" ]; then
 		podman_ rm -af -t 0 >/dev/null 2>&1 || true
 	fi
+	for pidfile in "$dir/podman.pid" "$dir/registry.pid"; do
+		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+	done
+	# Whatever else serves this directory's socket (a service started by an older script).
+	pkill -f "unix://$dir/podman.sock" 2>/dev/null || true
 	sleep 0.2
 	rm -rf "$dir"
 	;;

@@ -194,6 +194,15 @@ pub const MAX_ENV: u32 = 16;
 pub const MAX_ENV_NAME: u32 = 32;
 /// Most published ports.
 pub const MAX_PORTS: u32 = 4;
+/// Most secret environment variables a manifest declares.
+pub const MAX_SECRETS: u32 = 8;
+/// Most bytes of the sealed secrets of a job.
+pub const MAX_SEALED_SECRETS: u32 = 2048;
+
+/// A job's secrets, sealed by the developer to the key its provider's node published in the
+/// access details (the access details' sealing): JSON `{"env": {"NAME": "value", …},
+/// "registry": {"username": "…", "password": "…"}}`, readable by that node only.
+pub type SealedSecrets = BoundedVec<u8, ConstU32<MAX_SEALED_SECRETS>>;
 
 /// A command word or an environment value.
 pub type Word = BoundedVec<u8, ConstU32<MAX_WORD_LEN>>;
@@ -242,6 +251,12 @@ pub struct Manifest {
 	/// Whether the container may open connections to the internet (never to the provider's
 	/// host or private addresses); also subject to the operator's policy.
 	pub egress: bool,
+	/// Environment variables whose values are secret: never on chain, sealed by the developer
+	/// to the winning node after the award (`provide_secrets`); the container starts once they
+	/// are there.
+	pub secrets: BoundedVec<EnvName, ConstU32<MAX_SECRETS>>,
+	/// Whether pulling the image needs registry credentials (sealed with the secrets).
+	pub private_registry: bool,
 }
 
 /// The manifest's hash, the spec's `workload.manifest`: `blake2_256(SCALE(manifest))`.
@@ -250,9 +265,14 @@ pub fn manifest_hash(manifest: &Manifest) -> H256 {
 }
 
 impl Manifest {
+	/// Whether the job's container waits for sealed secrets before it starts.
+	pub fn needs_secrets(&self) -> bool {
+		!self.secrets.is_empty() || self.private_registry
+	}
+
 	/// Whether the manifest is well formed: a repository of the characters image names use,
-	/// environment names of letters, digits and `_` (not first a digit) and no name twice,
-	/// ports above 0 and none twice, a memory limit of at least 4 MiB.
+	/// environment names (plain and secret) of letters, digits and `_` (not first a digit) and
+	/// no name twice, ports above 0 and none twice, a memory limit of at least 4 MiB.
 	pub fn is_well_formed(&self) -> bool {
 		let repo_ok = !self.repository.is_empty() &&
 			self.repository
@@ -263,17 +283,18 @@ impl Manifest {
 			n.first().is_some_and(|c| !c.is_ascii_digit()) &&
 				n.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 		};
-		let names_unique = self
-			.env
+		let names: Vec<&EnvName> =
+			self.env.iter().map(|v| &v.name).chain(self.secrets.iter()).collect();
+		let names_unique = names
 			.iter()
 			.enumerate()
-			.all(|(i, v)| self.env.iter().skip(i.saturating_add(1)).all(|w| w.name != v.name));
+			.all(|(i, n)| names.iter().skip(i.saturating_add(1)).all(|m| m != n));
 		let ports_unique =
 			self.ports.iter().enumerate().all(|(i, p)| {
 				*p > 0 && self.ports.iter().skip(i.saturating_add(1)).all(|q| q != p)
 			});
 		repo_ok &&
-			self.env.iter().all(|v| name_ok(&v.name)) &&
+			names.iter().all(|n| name_ok(n)) &&
 			names_unique &&
 			ports_unique &&
 			self.memory_mib >= 4
@@ -618,6 +639,8 @@ pub mod service {
 		pub workload: Workload,
 		/// The job's manifest, if it was posted with one.
 		pub manifest: Option<Manifest>,
+		/// The job's sealed secrets, once the developer provided them.
+		pub secrets: Option<Vec<u8>>,
 		/// The developer's account (its 32 bytes): who may read the workload's logs and
 		/// outputs.
 		pub owner: [u8; 32],

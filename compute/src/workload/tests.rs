@@ -45,6 +45,7 @@ fn request(job: u64, img: H256, finish: bool) -> WorkloadRequest {
 		job,
 		workload: Workload { image: img, manifest: H256::zero(), access_key: public() },
 		manifest: None,
+		secrets: None,
 		owner: [0; 32],
 		gpus: 1,
 		finish,

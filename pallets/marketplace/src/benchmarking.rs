@@ -11,8 +11,8 @@ use alloc::{vec, vec::Vec};
 use crucible_primitives::{
 	marketplace::{
 		bid_commitment, manifest_hash, node_bid_payload, signing_payload, AuctionKind, JobId,
-		JobPhase, JobSpec, Manifest, NodeBid, NodeBidAction, Refusal, Usage, WorkAttestation,
-		WorkReport, Workload, MAX_ACCESS_LEN, MAX_REASON_LEN,
+		JobPhase, JobSpec, Manifest, NodeBid, NodeBidAction, Refusal, SealedSecrets, Usage,
+		WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN, MAX_REASON_LEN, MAX_SEALED_SECRETS,
 	},
 	providers::{AttestationKey, GpuVendor, HardwareRequirement},
 };
@@ -86,7 +86,7 @@ fn spec<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> JobSpecOf<T> {
 fn largest_manifest() -> Manifest {
 	use crucible_primitives::marketplace::{
 		EnvVar, MAX_COMMAND_WORDS, MAX_ENV, MAX_ENV_NAME, MAX_PORTS, MAX_REPOSITORY_LEN,
-		MAX_WORD_LEN,
+		MAX_SECRETS, MAX_WORD_LEN,
 	};
 	let word = |c: u8| vec![c; MAX_WORD_LEN as usize].try_into().unwrap_or_default();
 	Manifest {
@@ -112,6 +112,18 @@ fn largest_manifest() -> Manifest {
 		shm_mib: 64,
 		disk_mib: 1_024,
 		egress: true,
+		secrets: (0..MAX_SECRETS)
+			.map(|i| {
+				let mut name = vec![b'S'; MAX_ENV_NAME as usize];
+				if let Some(last) = name.last_mut() {
+					*last = b'A'.saturating_add(i as u8);
+				}
+				name.try_into().unwrap_or_default()
+			})
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap_or_default(),
+		private_registry: true,
 	}
 }
 
@@ -441,6 +453,28 @@ mod benchmarks {
 		cancel_job(RawOrigin::Signed(owner), id);
 
 		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn provide_secrets() -> Result<(), BenchmarkError> {
+		// A running job whose (largest) manifest declares secrets; the largest sealed secrets.
+		let (id, _, _) = leased::<T>()?;
+		let manifest = largest_manifest();
+		assert!(manifest.needs_secrets());
+		Jobs::<T>::mutate(id, |job| {
+			if let Some(job) = job {
+				job.spec.workload.manifest = manifest_hash(&manifest);
+			}
+		});
+		Manifests::<T>::insert(id, manifest);
+		let sealed: SealedSecrets =
+			vec![0x5e; MAX_SEALED_SECRETS as usize].try_into().unwrap_or_default();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(developer::<T>()), id, sealed);
+
+		assert!(Secrets::<T>::contains_key(id));
 		Ok(())
 	}
 

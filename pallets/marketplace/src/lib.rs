@@ -32,7 +32,9 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use crucible_primitives::{
-		marketplace::{AccessDetails, DisputeReason, JobId, Manifest, Usage, RECENT_PRICES},
+		marketplace::{
+			AccessDetails, DisputeReason, JobId, Manifest, SealedSecrets, Usage, RECENT_PRICES,
+		},
 		proof_of_compute::GpuClass,
 		providers::AttestationSignature,
 	};
@@ -285,6 +287,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Manifests<T: Config> = StorageMap<_, Twox64Concat, JobId, Manifest, OptionQuery>;
 
+	/// A running job's secrets, sealed to its provider's node. Written by `provide_secrets`;
+	/// removed when the job ends.
+	#[pallet::storage]
+	pub type Secrets<T: Config> = StorageMap<_, Twox64Concat, JobId, SealedSecrets, OptionQuery>;
+
 	/// Access details the provider published for the developer, per job. Written by an
 	/// attestation; removed when the job ends.
 	#[pallet::storage]
@@ -379,6 +386,8 @@ pub mod pallet {
 		},
 		/// The provider published access details for the developer.
 		AccessPublished { job: JobId },
+		/// The developer provided the job's sealed secrets.
+		SecretsProvided { job: JobId },
 		/// Less than `LowEscrowBlocks` of payment is left in escrow.
 		EscrowLow { job: JobId, escrow: BalanceOf<T> },
 		/// The lease ends within `LowEscrowBlocks`.
@@ -478,6 +487,10 @@ pub mod pallet {
 		BadManifest,
 		/// The manifest does not hash to the spec's `workload.manifest`.
 		ManifestMismatch,
+		/// The job's manifest declares no secrets.
+		NoSecretsDeclared,
+		/// The job's secrets were provided already.
+		SecretsAlreadyProvided,
 	}
 
 	#[pallet::hooks]
@@ -736,6 +749,24 @@ pub mod pallet {
 			MinPrice::<T>::put(price);
 			Self::deposit_event(Event::MinPriceSet { price });
 			Ok(())
+		}
+
+		/// Gives the provider's node the job's secrets (the manifest's secret environment
+		/// values, registry credentials), sealed to the key its node published in the access
+		/// details: stored sealed, readable by that node only, removed when the job ends. Once
+		/// per job; the container starts when the node reads them.
+		///
+		/// - `origin`: signed, the job's owner.
+		/// - `job`: a running job whose manifest declares secrets.
+		/// - `sealed`: the sealed secrets (`SealedSecrets`).
+		#[pallet::call_index(14)]
+		pub fn provide_secrets(
+			origin: OriginFor<T>,
+			job: JobId,
+			sealed: SealedSecrets,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_provide_secrets(who, job, sealed)
 		}
 	}
 }

@@ -180,6 +180,7 @@ impl<T: Config> Worker<T> {
 			job: id,
 			workload: job.spec.workload.clone(),
 			manifest: Manifests::<T>::get(id),
+			secrets: Secrets::<T>::get(id).map(|s| s.into_inner()),
 			owner,
 			gpus: job.spec.requirement.min_gpu_count,
 			finish,
@@ -203,11 +204,18 @@ impl<T: Config> Worker<T> {
 				);
 				(from, WorkReport::Refused { reason })
 			},
-			WorkloadReply::Running { usage, status, access } if due && !finish => {
+			WorkloadReply::Running { usage, status, access } if !finish => {
 				let access = access
 					.filter(|_| !Access::<T>::contains_key(id))
 					.and_then(|bytes| AccessDetails::try_from(bytes).ok());
-				(self.now, WorkReport::Running { usage, status, access })
+				match (due, access) {
+					(true, access) => (self.now, WorkReport::Running { usage, status, access }),
+					// Not due yet, but the developer can reach the workload: publish where
+					// at once (an attestation of no blocks).
+					(false, Some(access)) =>
+						(from, WorkReport::Running { usage, status, access: Some(access) }),
+					(false, None) => return,
+				}
 			},
 			WorkloadReply::Finished { usage, status, result } if finish =>
 				(lease.end, WorkReport::Completed { usage, status, result }),

@@ -28,6 +28,8 @@ pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
 		shm_mib: 0,
 		disk_mib: 16,
 		egress: rng.chance(50),
+		secrets: Default::default(),
+		private_registry: false,
 	})
 }
 

@@ -4,7 +4,7 @@
 use crate::{mock::*, *};
 use crucible_primitives::marketplace::{
 	bid_commitment, manifest_hash, node_bid_payload, AuctionKind, EnvVar, JobPhase, JobSpec,
-	Manifest, NodeBid, NodeBidAction, Refusal, Usage, WorkAttestation, WorkReport,
+	Manifest, NodeBid, NodeBidAction, Refusal, SealedSecrets, Usage, WorkAttestation, WorkReport,
 };
 use pallet_providers::{ProviderStatus, SlashReason};
 use polkadot_sdk::{
@@ -1566,6 +1566,37 @@ fn an_attestation_for_a_lease_that_is_not_running_is_not_taken_for_free() {
 }
 
 #[test]
+fn access_details_may_come_alone_at_once_but_only_once() {
+	build_and_execute(|| {
+		let id = leased();
+		let details: crucible_primitives::marketplace::AccessDetails =
+			b"sealed".to_vec().try_into().unwrap();
+		let report = |access| WorkReport::Running {
+			usage: Default::default(),
+			status: H256::zero(),
+			access,
+		};
+		// No blocks and no access details: nothing to say.
+		let empty = attestation(P1, id, 11, 11, report(None));
+		assert!(submit(attest_call(P1, empty)).is_err());
+		// No blocks, the access details: published, nothing paid.
+		let alone = attestation(P1, id, 11, 11, report(Some(details.clone())));
+		assert_ok!(submit(attest_call(P1, alone.clone())).unwrap());
+		assert_eq!(Access::<Test>::get(id), Some(details.clone()));
+		assert_eq!((lease(id).accrued, lease(id).attested_through), (0, 11));
+		// Once: a replay, or other details, are refused; the blocks are attested as usual.
+		assert!(submit(attest_call(P1, alone)).is_err());
+		let other =
+			attestation(P1, id, 11, 11, report(Some(b"other".to_vec().try_into().unwrap())));
+		assert!(submit(attest_call(P1, other)).is_err());
+		run_to_block(16);
+		attest_to(id, 16);
+		assert_eq!(lease(id).accrued, 5 * 60);
+		assert_eq!(Access::<Test>::get(id), Some(details));
+	});
+}
+
+#[test]
 fn a_cpu_only_job_is_priced_as_one_gpu_and_takes_no_gpu_of_its_provider() {
 	build_and_execute(|| {
 		MinPrice::<Test>::put(10);
@@ -1603,6 +1634,8 @@ fn manifest() -> Manifest {
 		shm_mib: 0,
 		disk_mib: 16,
 		egress: false,
+		secrets: Default::default(),
+		private_registry: false,
 	}
 }
 
@@ -1653,6 +1686,50 @@ fn a_manifest_is_stored_with_its_job_for_its_hash_and_removed_when_the_job_ends(
 		run_to_block(11);
 		assert!(!Manifests::<Test>::contains_key(0));
 		assert_eq!(held(HoldReason::JobEscrow, DEV), 0);
+	});
+}
+
+#[test]
+fn secrets_are_given_once_by_the_owner_of_a_running_job_that_declares_them_and_go_with_it() {
+	build_and_execute(|| {
+		proven(P1);
+		let with = Manifest {
+			secrets: vec![b"API_TOKEN".to_vec().try_into().unwrap()].try_into().unwrap(),
+			..manifest()
+		};
+		let post_with = |m: &Manifest| {
+			let mut s = open_spec();
+			s.workload.manifest = manifest_hash(m);
+			assert_ok!(Marketplace::post_job(RuntimeOrigin::signed(DEV), s, Some(m.clone())));
+			NextJobId::<Test>::get() - 1
+		};
+		let id = post_with(&with);
+		let plain = post_with(&manifest());
+		let sealed: SealedSecrets = vec![0x5e; 100].try_into().unwrap();
+		let provide = |who, job| {
+			Marketplace::provide_secrets(RuntimeOrigin::signed(who), job, sealed.clone())
+		};
+		// Before the award: not yet.
+		assert_noop!(provide(DEV, id), Error::<Test>::WrongPhase);
+		assert_ok!(bid(P1, id, 60));
+		assert_ok!(bid(P1, plain, 60));
+		run_to_block(11);
+		assert_noop!(provide(DEV2, id), Error::<Test>::NotOwner);
+		assert_noop!(provide(DEV, plain), Error::<Test>::NoSecretsDeclared);
+		assert_ok!(provide(DEV, id));
+		assert_eq!(Secrets::<Test>::get(id), Some(sealed.clone()));
+		assert!(events().contains(&Event::SecretsProvided { job: id }));
+		assert_noop!(provide(DEV, id), Error::<Test>::SecretsAlreadyProvided);
+		// A secret named like a plain variable: malformed.
+		let clash = Manifest {
+			secrets: vec![b"GREETING".to_vec().try_into().unwrap()].try_into().unwrap(),
+			..manifest()
+		};
+		assert!(!clash.is_well_formed());
+		// The job ends (its lease refused): the secrets go.
+		let a = attestation(P1, id, 11, 11, WorkReport::Refused { reason: Refusal::BadManifest });
+		assert_ok!(submit(attest_call(P1, a)).unwrap());
+		assert!(!Secrets::<Test>::contains_key(id));
 	});
 }
 
@@ -1783,6 +1860,7 @@ mod worker {
 					job: *id,
 					workload: job(*id).spec.workload,
 					manifest: None,
+					secrets: None,
 					owner: owner(DEV),
 					gpus: 1,
 					finish: false,
@@ -1943,6 +2021,7 @@ mod worker {
 				job: id,
 				workload: workload.clone(),
 				manifest: Some(manifest()),
+				secrets: None,
 				owner: owner(DEV),
 				gpus: 1,
 				finish,
@@ -1954,11 +2033,25 @@ mod worker {
 				status: H256::repeat_byte(secs as u8),
 				access: Some(vec![0xAC; 80]),
 			};
-			// The lease's first block: the service starts the workload; nothing is due yet.
+			// The lease's first block: the service starts the workload; no block is due yet,
+			// but the access details go out at once, in an attestation of no blocks.
 			expect_post(request(false).encode(), running(0).encode());
 			Marketplace::offchain_worker(now());
+			let calls = submitted();
+			let [Call::attest { attestation, .. }] = calls.as_slice() else { panic!("{calls:?}") };
+			assert_eq!((attestation.from, attestation.to), (11, 11));
+			assert!(
+				matches!(&attestation.report, WorkReport::Running { access: Some(a), .. } if a.len() == 80)
+			);
+			assert_ok!(submit(calls[0].clone()).unwrap());
+			assert_eq!(Access::<Test>::get(id).map(|a| a.len()), Some(80));
+			assert_eq!((lease(id).accrued, lease(id).attested_through), (0, 11), "nothing paid");
+			// Published: the next run sends nothing until the blocks are due.
+			run_to_block(12);
+			expect_post(request(false).encode(), running(1).encode());
+			Marketplace::offchain_worker(now());
 			assert!(submitted().is_empty());
-			// AttestationInterval later: the blocks since the start, with the access details.
+			// AttestationInterval later: the blocks since the start, the access details not again.
 			run_to_block(11 + INTERVAL);
 			expect_post(request(false).encode(), running(30).encode());
 			Marketplace::offchain_worker(now());
@@ -1967,7 +2060,7 @@ mod worker {
 			assert_eq!((attestation.from, attestation.to), (11, 11 + INTERVAL));
 			assert!(matches!(
 				&attestation.report,
-				WorkReport::Running { usage: u, access: Some(a), .. } if a.len() == 80 && *u == usage(30)
+				WorkReport::Running { usage: u, access: None, .. } if *u == usage(30)
 			));
 			assert_ok!(submit(calls[0].clone()).unwrap());
 			assert_eq!(lease(id).accrued, 60 * INTERVAL as Balance);

@@ -15,7 +15,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync,
+  createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes,
 } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -59,6 +59,19 @@ function openAccess(sealed) {
   return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
 }
 
+/** Seals `plaintext` to the x25519 public key `to` (what `openAccess` opens, the other way). */
+function sealTo(to, plaintext) {
+  const eph = generateKeyPairSync('x25519');
+  const ephPublic = Buffer.from(eph.publicKey.export({ format: 'jwk' }).x, 'base64url');
+  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(to).toString('base64url') }, format: 'jwk' });
+  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey });
+  const key = Buffer.from(hkdfSync('sha256', Buffer.concat([shared, ephPublic]), Buffer.alloc(0), Buffer.alloc(0), 32));
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const body = Buffer.concat([cipher.update(Buffer.from(plaintext)), cipher.final()]);
+  return Buffer.concat([ephPublic, nonce, body, cipher.getAuthTag()]);
+}
+
 function engineCmd(...args) {
   const r = spawnSync('bash', [ENGINE, ...args], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `container-engine.sh ${args.join(' ')}: ${r.stderr}`);
@@ -75,9 +88,10 @@ function containersOf(job) {
 }
 
 /** The job's manifest and its spec (the manifest's hash in `workload.manifest`). */
-function job({ repository, digest, command = [], env = [], ports = [], duration = 30 }) {
+function job({ repository, digest, command = [], env = [], ports = [], duration = 30, secrets = [] }) {
   const manifest = {
     repository, command, env, ports, memoryMib: 64, shmMib: 0, diskMib: 16, egress: false,
+    secrets, privateRegistry: false,
   };
   const hash = blake2AsHex(api.createType('CruciblePrimitivesMarketplaceManifest', manifest).toU8a(), 256);
   const spec = {
@@ -202,11 +216,20 @@ test('the developer\'s container runs its manifest and answers on its published 
     ['DigestMismatch', job({ repository: `${engine.registry}/app:latest`, digest: engine.other, command: ['true'] })],
     ['ImageNotFound', job({ repository: `${engine.registry}/nothing`, digest: engine.app, command: ['true'] })],
   ];
+  // And one whose container waits for a secret, sealed to the winning node after the award.
+  jobs.secret = job({
+    repository: `${engine.registry}/app`,
+    digest: engine.app,
+    command: ['sh', '-c', 'echo "token=$API_TOKEN" > /out/token; exec sleep 900'],
+    secrets: ['API_TOKEN'],
+    duration: 30,
+  });
   const t0 = Date.now();
   const posted = await post(jobs.main);
   jobs.id = posted.id;
   jobs.from = posted.block;
   for (const r of jobs.refusals) r.push((await post(r[1])).id);
+  jobs.secretId = (await post(jobs.secret)).id;
   // Order to running: from post_job's block to the block at which the engine runs the
   // container (the goal: the bid window and at most 2 blocks more).
   let running = null;
@@ -239,8 +262,33 @@ test('the developer\'s container runs its manifest and answers on its published 
   const overhead = log.match(new RegExp(`job ${jobs.id}: container running \\(0 GPU\\(s\\)\\), (\\S+) from the request`));
   assert.ok(overhead, 'the runner logged the container\'s start');
   console.log(`the runner's overhead for this lease (pull, create, start, inspect): ${overhead[1]}`);
-  console.log(`access details published in block ${published.block}, with the first attestation`);
+  console.log(`access details published in block ${published.block} (an attestation of no blocks, at once)`);
   assert.equal(containersOf(jobs.id).length, 1);
+});
+
+test('a secret reaches the container sealed to the winning node, never readable on chain', { timeout: 240_000 }, async () => {
+  const id = jobs.secretId;
+  await waitForEvents(jobs.from, (evs) => evs.find(mk('AccessPublished', id)), 'its access details');
+  assert.equal(containersOf(id).length, 0, 'nothing runs before the secret');
+  const text = openAccess(Buffer.from((await api.query.marketplace.access(id)).unwrap().toU8a(true)));
+  const nodeKey = Buffer.from(text.match(/^secrets to: 0x([0-9a-f]{64})$/m)[1], 'hex');
+  const sealed = sealTo(nodeKey, JSON.stringify({ env: { API_TOKEN: 's3cr3t-e2e' } }));
+  const r = await submit(api, api.tx.marketplace.provideSecrets(id, u8aToHex(sealed)), who.bob);
+  assert.equal(r.error, null);
+  // On chain only sealed: the value is nowhere in the stored bytes.
+  const stored = Buffer.from((await api.query.marketplace.secrets(id)).unwrap().toU8a(true));
+  assert.ok(!stored.includes(Buffer.from('s3cr3t-e2e')));
+  // Nobody else can give them, nor can they be given twice.
+  assert.equal((await submit(api, api.tx.marketplace.provideSecrets(id, u8aToHex(sealed)), who.charlie)).error, 'marketplace.NotOwner');
+  assert.equal((await submit(api, api.tx.marketplace.provideSecrets(id, u8aToHex(sealed)), who.bob)).error, 'marketplace.SecretsAlreadyProvided');
+  let running = null;
+  for (let i = 0; i < 120 && !running; i++) {
+    running = containersOf(id).find((c) => c.State === 'running');
+    if (!running) await sleep(500);
+  }
+  assert.ok(running, 'the container starts once the node read the secret');
+  const logs = await signedGet(`/v1/jobs/${id}/logs`, who.bob);
+  assert.equal(logs.status, 200);
 });
 
 test('the developer reads the logs with a signed request; a stranger cannot', { timeout: 60_000 }, async () => {
@@ -281,6 +329,10 @@ test('at the end the result root is attested and the outputs download and hash t
   assert.ok(outputs.body.includes(Buffer.from('hello tenant\n')), 'the container ran with its env');
   assert.equal((await signedGet(`/v1/jobs/${jobs.id}/outputs`, who.charlie)).status, 403);
   assert.equal(containersOf(jobs.id).length, 0, 'the container is gone');
+  // The secret job's outputs: its container had the secret in its environment.
+  await waitForEvents(jobs.from, (evs) => evs.find(mk('JobCompleted', jobs.secretId)), 'the secret job\'s completion');
+  const secretOut = await signedGet(`/v1/jobs/${jobs.secretId}/outputs`, who.bob);
+  assert.ok(secretOut.body.includes(Buffer.from('token=s3cr3t-e2e\n')));
 });
 
 test('a registry outside the policy, a tag of another digest, an image that does not exist: refused by name, refunded', { timeout: 300_000 }, async () => {

@@ -149,7 +149,10 @@ pub fn default_socket() -> Option<String> {
 
 /// One lease's container.
 struct Tracked {
-	container: String,
+	/// The engine's id of the container; `None` until it starts (waiting for secrets).
+	container: Option<String>,
+	/// What the lease was given before its container (ports, credential, sealing key).
+	lease: Option<Prepared>,
 	owner: [u8; 32],
 	disk_mib: u32,
 	started: Instant,
@@ -168,6 +171,106 @@ impl Tracked {
 			cpu_seconds: self.cpu_seconds,
 			peak_memory_mib: self.peak_mib,
 		}
+	}
+}
+
+/// A lease's host ports, credential, sealing key and sealed access details, kept in its
+/// directory.
+#[derive(Clone)]
+struct Prepared {
+	/// (container port, host port).
+	ports: Vec<(u16, u16)>,
+	token: String,
+	/// The x25519 secret the developer seals the job's secrets to (its public half is in the
+	/// access details).
+	key: [u8; 32],
+	access: Option<Vec<u8>>,
+}
+
+impl Prepared {
+	fn save(&self, dir: &Path) -> std::io::Result<()> {
+		let ports: Vec<String> = self.ports.iter().map(|(p, h)| format!("{p}:{h}")).collect();
+		std::fs::write(dir.join("ports"), ports.join(","))?;
+		let mut options = std::fs::OpenOptions::new();
+		std::os::unix::fs::OpenOptionsExt::mode(
+			options.write(true).create(true).truncate(true),
+			0o600,
+		);
+		std::io::Write::write_all(
+			&mut options.open(dir.join("secret"))?,
+			format!("{}\n{}", self.token, hex(&self.key)).as_bytes(),
+		)?;
+		if let Some(access) = &self.access {
+			std::fs::write(dir.join("access"), access)?;
+		}
+		Ok(())
+	}
+
+	fn load(dir: &Path) -> Option<Self> {
+		let secret = std::fs::read_to_string(dir.join("secret")).ok()?;
+		let (token, key) = secret.split_once('\n')?;
+		let ports = std::fs::read_to_string(dir.join("ports"))
+			.ok()?
+			.split(',')
+			.filter(|p| !p.is_empty())
+			.map(|p| {
+				let (c, h) = p.split_once(':')?;
+				Some((c.parse().ok()?, h.parse().ok()?))
+			})
+			.collect::<Option<Vec<_>>>()?;
+		Some(Self {
+			ports,
+			token: token.to_string(),
+			key: unhex32(key.trim())?,
+			access: std::fs::read(dir.join("access")).ok(),
+		})
+	}
+}
+
+/// A job's secrets, opened.
+struct Secrets {
+	env: Vec<(String, String)>,
+	registry: Option<bollard::auth::DockerCredentials>,
+}
+
+impl Secrets {
+	/// Opens what the developer sealed to `key` and checks it against the manifest: exactly
+	/// the secret variables it declares, and registry credentials if it needs them.
+	fn open(key: &[u8; 32], sealed: &[u8], manifest: &Manifest) -> Result<Self, String> {
+		let plain = seal::open(key, sealed).map_err(|e| format!("the secrets do not open: {e}"))?;
+		let json: serde_json::Value =
+			serde_json::from_slice(&plain).map_err(|e| format!("the secrets are not JSON: {e}"))?;
+		let declared: Vec<String> = manifest
+			.secrets
+			.iter()
+			.map(|n| String::from_utf8_lossy(n).into_owned())
+			.collect();
+		let mut env = Vec::new();
+		if let Some(given) = json.get("env").and_then(|e| e.as_object()) {
+			for (name, value) in given {
+				if !declared.contains(name) {
+					return Err(format!("secret {name} is not one the manifest declares"));
+				}
+				env.push((
+					name.clone(),
+					value.as_str().ok_or(format!("secret {name}: not a string"))?.to_string(),
+				));
+			}
+		}
+		if let Some(missing) = declared.iter().find(|d| !env.iter().any(|(n, _)| n == *d)) {
+			return Err(format!("secret {missing} is missing"));
+		}
+		let registry = match json.get("registry") {
+			Some(r) => Some(bollard::auth::DockerCredentials {
+				username: r.get("username").and_then(|u| u.as_str()).map(String::from),
+				password: r.get("password").and_then(|u| u.as_str()).map(String::from),
+				..Default::default()
+			}),
+			None if manifest.private_registry =>
+				return Err("registry credentials are missing".into()),
+			None => None,
+		};
+		Ok(Self { env, registry })
 	}
 }
 
@@ -502,7 +605,8 @@ impl ContainerRunner {
 			jobs.insert(
 				job,
 				Tracked {
-					container: id,
+					container: Some(id),
+					lease: Prepared::load(&self.job_dir(job)),
 					owner,
 					disk_mib,
 					started: Instant::now(),
@@ -518,7 +622,11 @@ impl ContainerRunner {
 	}
 
 	/// Pulls `reference` (streaming the engine's progress); the engine's error if it fails.
-	fn pull_reference(&self, reference: &str) -> Result<(), String> {
+	fn pull_reference(
+		&self,
+		reference: &str,
+		credentials: Option<bollard::auth::DockerCredentials>,
+	) -> Result<(), String> {
 		self.call(async {
 			let mut stream = self.docker.create_image(
 				Some(CreateImageOptions {
@@ -526,7 +634,7 @@ impl ContainerRunner {
 					..Default::default()
 				}),
 				None,
-				None,
+				credentials,
 			);
 			while let Some(item) = stream.next().await {
 				match item {
@@ -551,13 +659,19 @@ impl ContainerRunner {
 	/// Pulls the job's image, `repository@sha256:digest`, and checks that the engine has that
 	/// digest for it. A repository written with a tag (`registry/app:v1`) is resolved first:
 	/// refused (`DigestMismatch`) unless the tag names the job's digest.
-	fn pull(&self, job: JobId, repository: &str, digest: &str) -> Result<String, Refusal> {
+	fn pull(
+		&self,
+		job: JobId,
+		repository: &str,
+		digest: &str,
+		credentials: Option<bollard::auth::DockerCredentials>,
+	) -> Result<String, Refusal> {
 		let (name, tag) = split_tag(repository);
 		let pinned = format!("{name}@sha256:{digest}");
 		let started = Instant::now();
 		if let Some(tag) = tag {
 			let tagged = format!("{name}:{tag}");
-			if let Err(e) = self.pull_reference(&tagged) {
+			if let Err(e) = self.pull_reference(&tagged, credentials.clone()) {
 				return Err(refuse(job, classify(&e), format!("pulling {tagged}: {e}")));
 			}
 			match self.has_digest(&tagged, digest) {
@@ -573,7 +687,7 @@ impl ContainerRunner {
 				Err(e) => return Err(refuse(job, classify(&e), format!("{tagged}: {e}"))),
 			}
 		}
-		if let Err(e) = self.pull_reference(&pinned) {
+		if let Err(e) = self.pull_reference(&pinned, credentials) {
 			return Err(refuse(job, classify(&e), format!("pulling {pinned}: {e}")));
 		}
 		match self.has_digest(&pinned, digest) {
@@ -613,63 +727,155 @@ impl ContainerRunner {
 				"the manifest asks for egress; this host allows none",
 			));
 		}
-		let repository = String::from_utf8_lossy(&manifest.repository).into_owned();
-		let gpus = self
-			.gpus
+		self.gpus
 			.lock()
 			.map_err(|_| Refusal::RunnerFailed)?
 			.take(job, request.gpus)
 			.map_err(|why| refuse(job, Refusal::OutOfResources, why))?;
-		let started = Instant::now();
-		let outcome = self.create_and_start(request, manifest, &repository, &digest, &gpus);
-		match outcome {
-			Ok(reply) => {
-				log::info!(
-					target: LOG_TARGET,
-					"job {job}: container running ({} GPU(s)), {:?} from the request",
-					gpus.len(),
-					started.elapsed()
-				);
-				Ok(reply)
-			},
-			Err(reason) => {
-				if let Ok(mut pool) = self.gpus.lock() {
-					pool.release(job);
-				}
-				Err(reason)
-			},
+		let prepared = self.prepare(request, manifest);
+		let outcome = prepared.and_then(|lease| {
+			let access = lease.access.clone();
+			let tracked = Tracked {
+				container: None,
+				owner: request.owner,
+				disk_mib: manifest.disk_mib,
+				started: Instant::now(),
+				access: access.clone(),
+				peak_mib: 0,
+				cpu_seconds: 0,
+				gpu_seconds: 0,
+				ended: None,
+				lease: Some(lease),
+			};
+			self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?.insert(job, tracked);
+			if manifest.needs_secrets() && request.secrets.is_none() {
+				log::info!(target: LOG_TARGET, "job {job}: waiting for the developer's sealed secrets");
+				let usage = Usage::default();
+				return Ok(WorkloadReply::Running {
+					usage,
+					status: self.status_digest(job, false, None, &usage),
+					access,
+				});
+			}
+			self.launch(request)
+		});
+		if let Err(reason) = outcome {
+			if let Ok(mut pool) = self.gpus.lock() {
+				pool.release(job);
+			}
+			if let Ok(mut jobs) = self.jobs.lock() {
+				jobs.remove(&job);
+			}
+			return Err(reason);
 		}
+		outcome
 	}
 
-	fn create_and_start(
-		&self,
-		request: &WorkloadRequest,
-		manifest: &Manifest,
-		repository: &str,
-		digest: &str,
-		gpus: &[String],
-	) -> Result<WorkloadReply, Refusal> {
+	/// What a lease needs before its container: its directory, host ports, credential, sealing
+	/// key and sealed access details, kept in the job's directory (a node restarted before the
+	/// container started reuses them: the developer already holds them).
+	fn prepare(&self, request: &WorkloadRequest, manifest: &Manifest) -> Result<Prepared, Refusal> {
 		let job = request.job;
-		let image = self.pull(job, repository, digest)?;
 		let dir = self.job_dir(job);
-		let out = dir.join("out");
+		let io = |e: std::io::Error| {
+			refuse(job, Refusal::RunnerFailed, format!("{}: {e}", dir.display()))
+		};
+		if let Some(kept) = Prepared::load(&dir) {
+			return Ok(kept);
+		}
 		let _ = std::fs::remove_dir_all(&dir);
-		std::fs::create_dir_all(&out)
-			.map_err(|e| refuse(job, Refusal::RunnerFailed, format!("{}: {e}", out.display())))?;
-		let _ = std::fs::write(dir.join("disk_mib"), manifest.disk_mib.to_string());
+		std::fs::create_dir_all(dir.join("out")).map_err(io)?;
+		let mut ports = Vec::new();
+		for port in &manifest.ports {
+			let free = std::net::TcpListener::bind(("0.0.0.0", 0))
+				.and_then(|l| l.local_addr())
+				.map_err(|e| refuse(job, Refusal::OutOfResources, format!("no free port: {e}")))?;
+			ports.push((*port, free.port()));
+		}
 		let token = credential();
+		let mut key = [0u8; 32];
+		rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+		let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(key));
+		let mut text = String::new();
+		for (port, host_port) in &ports {
+			text.push_str(&format!("port {port}: {}:{host_port}\n", self.policy.public_host));
+		}
+		if let Some(endpoint) = &self.endpoint {
+			text.push_str(&format!("logs: {endpoint}{JOBS_PATH}{job}/logs\n"));
+		}
+		if manifest.needs_secrets() {
+			text.push_str(&format!("secrets to: 0x{}\n", hex(public.as_bytes())));
+		}
+		text.push_str(&format!("token: {token}"));
+		let access = if text.len() <= MAX_ACCESS_PLAINTEXT {
+			seal::seal(&request.workload.access_key, text.as_bytes())
+				.map_err(|e| log::warn!(target: LOG_TARGET, "job {job}: no access details: {e}"))
+				.ok()
+		} else {
+			log::warn!(target: LOG_TARGET, "job {job}: access details too long to publish");
+			None
+		};
+		let prepared = Prepared { ports, token, key, access };
+		prepared.save(&dir).map_err(io)?;
+		let _ = std::fs::write(dir.join("disk_mib"), manifest.disk_mib.to_string());
+		Ok(prepared)
+	}
+
+	/// Pulls, creates and starts the lease's container (its secrets opened, if it has any).
+	fn launch(&self, request: &WorkloadRequest) -> Result<WorkloadReply, Refusal> {
+		let job = request.job;
+		let Some(manifest) = &request.manifest else { return Err(Refusal::BadManifest) };
+		let (lease, gpus) = {
+			let jobs = self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?;
+			let lease =
+				jobs.get(&job).and_then(|t| t.lease.clone()).ok_or(Refusal::RunnerFailed)?;
+			(lease, self.gpus.lock().map_err(|_| Refusal::RunnerFailed)?.of(job))
+		};
+		let secrets = match (&request.secrets, manifest.needs_secrets()) {
+			(Some(sealed), true) => Some(
+				Secrets::open(&lease.key, sealed, manifest)
+					.map_err(|why| refuse(job, Refusal::BadManifest, why))?,
+			),
+			_ => None,
+		};
+		let started = Instant::now();
+		let repository = String::from_utf8_lossy(&manifest.repository).into_owned();
+		let digest = hex(request.workload.image.as_bytes());
+		let credentials = secrets.as_ref().and_then(|s| s.registry.clone());
+		let image = self.pull(job, &repository, &digest, credentials)?;
+		let out = self.job_dir(job).join("out");
 		let network = if manifest.egress { NETWORK_EGRESS } else { NETWORK_ISOLATED };
-		let body = container_body(
+		let mut body = container_body(
 			job,
 			&image,
 			manifest,
 			&request.owner,
-			gpus,
+			&gpus,
 			self.policy.gpu_devices,
 			network,
 			&out,
-			&token,
+			&lease.token,
 		);
+		if let Some(host) = body.host_config.as_mut() {
+			host.port_bindings = Some(
+				lease
+					.ports
+					.iter()
+					.map(|(port, host_port)| {
+						(
+							format!("{port}/tcp"),
+							Some(vec![PortBinding {
+								host_ip: None,
+								host_port: Some(host_port.to_string()),
+							}]),
+						)
+					})
+					.collect(),
+			);
+		}
+		if let (Some(env), Some(secrets)) = (body.env.as_mut(), &secrets) {
+			env.extend(secrets.env.iter().map(|(name, value)| format!("{name}={value}")));
+		}
 		let name = format!("crucible-job-{job}");
 		let created = self
 			.call(self.docker.create_container(
@@ -686,7 +892,8 @@ impl ContainerRunner {
 			let text = e.to_string();
 			let reason = if text.contains("memory") ||
 				text.contains("device") ||
-				text.contains("resource")
+				text.contains("resource") ||
+				text.contains("address already in use")
 			{
 				Refusal::OutOfResources
 			} else {
@@ -694,47 +901,22 @@ impl ContainerRunner {
 			};
 			return Err(refuse(job, reason, format!("starting {name}: {e}")));
 		}
-		// Where the engine published the ports.
-		let inspect = self.inspect(&id).map_err(|e| refuse(job, Refusal::EngineUnavailable, e))?;
-		let mut text = String::new();
-		for port in &manifest.ports {
-			let host_port = inspect["NetworkSettings"]["Ports"][format!("{port}/tcp")][0]
-				["HostPort"]
-				.as_str()
-				.unwrap_or_default()
-				.to_string();
-			text.push_str(&format!("port {port}: {}:{host_port}\n", self.policy.public_host));
-		}
-		if let Some(endpoint) = &self.endpoint {
-			text.push_str(&format!("logs: {endpoint}{JOBS_PATH}{job}/logs\n"));
-		}
-		text.push_str(&format!("token: {token}"));
-		let access = if text.len() <= MAX_ACCESS_PLAINTEXT {
-			seal::seal(&request.workload.access_key, text.as_bytes())
-				.map_err(|e| log::warn!(target: LOG_TARGET, "job {job}: no access details: {e}"))
-				.ok()
-		} else {
-			log::warn!(target: LOG_TARGET, "job {job}: access details too long to publish");
-			None
-		};
-		if let Some(sealed) = &access {
-			let _ = std::fs::write(dir.join("access"), sealed);
-		}
-		let tracked = Tracked {
-			container: id,
-			owner: request.owner,
-			disk_mib: manifest.disk_mib,
-			started: Instant::now(),
-			access: access.clone(),
-			peak_mib: 0,
-			cpu_seconds: 0,
-			gpu_seconds: 0,
-			ended: None,
-		};
-		let usage = tracked.usage();
-		let status = self.status_digest(job, true, None, &usage);
-		self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?.insert(job, tracked);
-		Ok(WorkloadReply::Running { usage, status, access })
+		log::info!(
+			target: LOG_TARGET,
+			"job {job}: container running ({} GPU(s)), {:?} from the request",
+			gpus.len(),
+			started.elapsed()
+		);
+		let mut jobs = self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?;
+		let t = jobs.get_mut(&job).ok_or(Refusal::RunnerFailed)?;
+		t.container = Some(id);
+		t.started = Instant::now();
+		let usage = t.usage();
+		Ok(WorkloadReply::Running {
+			usage,
+			status: self.status_digest(job, true, None, &usage),
+			access: t.access.clone(),
+		})
 	}
 
 	/// `GET /containers/<id>/json` as JSON. Podman's compatible API reports states Docker's
@@ -777,7 +959,7 @@ impl ContainerRunner {
 	fn observe(&self, job: JobId) -> Result<(bool, Option<i64>, bool), Refusal> {
 		let container = {
 			let jobs = self.jobs.lock().map_err(|_| Refusal::RunnerFailed)?;
-			jobs.get(&job).map(|t| t.container.clone()).ok_or(Refusal::RunnerFailed)?
+			jobs.get(&job).and_then(|t| t.container.clone()).ok_or(Refusal::RunnerFailed)?
 		};
 		let inspect = self
 			.inspect(&container)
@@ -844,6 +1026,8 @@ impl ContainerRunner {
 				.stop_container(container, Some(StopContainerOptions { t: Some(3), signal: None })),
 		);
 		self.save_logs(job, container);
+		// The lease's sealing key and credential are of no more use.
+		let _ = std::fs::remove_file(self.job_dir(job).join("secret"));
 		let _ = self.call(self.docker.remove_container(
 			container,
 			Some(RemoveContainerOptions { force: true, ..Default::default() }),
@@ -900,8 +1084,11 @@ impl ContainerRunner {
 	}
 
 	fn fail(&self, job: JobId, reason: Refusal) -> WorkloadReply {
-		let container =
-			self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.container.clone()));
+		let container = self
+			.jobs
+			.lock()
+			.ok()
+			.and_then(|j| j.get(&job).and_then(|t| t.container.clone()));
 		if let Some(container) = container {
 			self.end(job, &container);
 		}
@@ -914,7 +1101,23 @@ impl ContainerRunner {
 		WorkloadReply::Refused { reason }
 	}
 
-	fn report(&self, job: JobId) -> WorkloadReply {
+	fn report(&self, request: &WorkloadRequest) -> WorkloadReply {
+		let job = request.job;
+		let waiting =
+			self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.container.is_none()));
+		if waiting == Some(true) {
+			if request.secrets.is_some() {
+				return self.launch(request).unwrap_or_else(|reason| self.fail(job, reason));
+			}
+			let access =
+				self.jobs.lock().ok().and_then(|j| j.get(&job).and_then(|t| t.access.clone()));
+			let usage = Usage::default();
+			return WorkloadReply::Running {
+				usage,
+				status: self.status_digest(job, false, None, &usage),
+				access,
+			};
+		}
 		let (running, exit, oom) = match self.observe(job) {
 			Ok(seen) => seen,
 			Err(reason) => return WorkloadReply::Refused { reason },
@@ -959,7 +1162,14 @@ impl ContainerRunner {
 		else {
 			return WorkloadReply::Refused { reason: Refusal::RunnerFailed };
 		};
-		self.end(job, &container);
+		match container {
+			Some(container) => self.end(job, &container),
+			// It never started (no secrets came): nothing ran, the outputs are empty.
+			None =>
+				if let Ok(mut pool) = self.gpus.lock() {
+					pool.release(job);
+				},
+		}
 		let dir = self.job_dir(job);
 		let stream = match outputs::archive(&dir.join("out"), u64::from(disk_mib) << 20) {
 			Ok(stream) => stream,
@@ -1007,7 +1217,7 @@ impl Runner for ContainerRunner {
 				},
 			Some(Some(Err(reason))) => WorkloadReply::Refused { reason },
 			Some(None) if request.finish => self.finish(job),
-			Some(None) => self.report(job),
+			Some(None) => self.report(request),
 			None if request.finish => {
 				log::warn!(target: LOG_TARGET, "job {job}: asked to finish a lease never started here");
 				WorkloadReply::Refused { reason: Refusal::RunnerFailed }
@@ -1027,11 +1237,11 @@ impl Runner for ContainerRunner {
 			(t.container.clone(), t.ended.is_some())
 		};
 		let (send, receive) = tokio::sync::mpsc::channel(64);
-		if ended {
+		let Some(container) = container.filter(|_| !ended) else {
 			let saved = std::fs::read(self.job_dir(job).join("logs")).unwrap_or_default();
 			let _ = send.try_send(saved);
 			return Some(receive);
-		}
+		};
 		let docker = self.docker.clone();
 		self.runtime.as_ref()?.spawn(async move {
 			let mut stream = docker.logs(

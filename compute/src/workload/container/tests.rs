@@ -104,6 +104,8 @@ fn manifest(repository: &str, command: &[&str], ports: Vec<u16>) -> Manifest {
 		shm_mib: 0,
 		disk_mib: 1,
 		egress: false,
+		secrets: Default::default(),
+		private_registry: false,
 	}
 }
 
@@ -126,6 +128,7 @@ fn request(
 			access_key: public(),
 		},
 		manifest,
+		secrets: None,
 		owner: [7; 32],
 		gpus,
 		finish,
@@ -218,6 +221,55 @@ fn a_pinned_image_runs_its_manifest_is_reachable_and_its_outputs_are_attested() 
 	));
 	assert!(get(&format!("http://127.0.0.1:{host_port}/")).is_none());
 	eprintln!("order to running (pull, create, start, inspect): {order_to_running:?}");
+}
+
+#[test]
+fn a_container_with_secrets_starts_once_the_developer_sealed_them_to_its_node() {
+	let Some(engine) = Engine::start("secrets") else { return };
+	let digest = engine.image("app");
+	let repo = format!("{}/app", engine.registry);
+	let m = Manifest {
+		secrets: vec![b"API_TOKEN".to_vec().try_into().unwrap()].try_into().unwrap(),
+		..manifest(&repo, &["sh", "-c", "echo token=$API_TOKEN; sleep 30"], vec![])
+	};
+	let runner = engine.runner(vec![]);
+	// No secrets yet: the access details name the node's key; nothing runs.
+	let WorkloadReply::Running { access: Some(access), .. } =
+		runner.workload(&request(1, &digest, Some(m.clone()), 0, false))
+	else {
+		panic!("expected a lease waiting for its secrets")
+	};
+	let text = String::from_utf8(seal::open(&SECRET, &access).unwrap()).unwrap();
+	let key_hex = text
+		.lines()
+		.find_map(|l| l.strip_prefix("secrets to: 0x"))
+		.expect("the key")
+		.to_string();
+	let mut key = [0u8; 32];
+	for (i, b) in key.iter_mut().enumerate() {
+		*b = u8::from_str_radix(&key_hex[2 * i..2 * i + 2], 16).unwrap();
+	}
+	assert!(runner.jobs.lock().unwrap()[&1].container.is_none(), "nothing runs without them");
+	// Secrets the manifest does not declare, or none of those it does: refused.
+	let bad = seal::seal(&key, br#"{"env": {"OTHER": "x"}}"#).unwrap();
+	let other = request(2, &digest, Some(m.clone()), 0, false);
+	assert!(matches!(runner.workload(&other), WorkloadReply::Running { .. }));
+	let with_bad = WorkloadRequest { secrets: Some(bad), ..other };
+	let theirs_key = runner.jobs.lock().unwrap()[&2].lease.clone().unwrap().key;
+	assert_ne!(theirs_key, key, "a key per lease");
+	assert_eq!(runner.workload(&with_bad), WorkloadReply::Refused { reason: Refusal::BadManifest });
+	// Sealed to the node's key: the container starts with the secret in its environment.
+	let sealed = seal::seal(&key, br#"{"env": {"API_TOKEN": "s3cr3t"}}"#).unwrap();
+	let with = WorkloadRequest { secrets: Some(sealed), ..request(1, &digest, Some(m), 0, false) };
+	assert!(matches!(runner.workload(&with), WorkloadReply::Running { .. }));
+	assert!(runner.jobs.lock().unwrap()[&1].container.is_some());
+	std::thread::sleep(std::time::Duration::from_millis(500));
+	let mut logs = runner.logs(1, false).unwrap();
+	let mut text = Vec::new();
+	while let Some(chunk) = logs.blocking_recv() {
+		text.extend(chunk);
+	}
+	assert!(String::from_utf8_lossy(&text).contains("token=s3cr3t"));
 }
 
 #[test]

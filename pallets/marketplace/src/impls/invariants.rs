@@ -47,7 +47,7 @@ impl<T: Config> Pallet<T> {
 	///   or above `NextJobId`;
 	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
 	/// - `manifests`: a manifest only for a live job, hashing to its spec's `workload.manifest`,
-	///   well formed;
+	///   well formed; sealed secrets only for a leased job whose manifest declares them;
 	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' GPU counts, at most
 	///   the GPUs it declared (leases take GPUs, they do not share them).
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
@@ -63,6 +63,13 @@ impl<T: Config> Pallet<T> {
 				})
 			}),
 			"manifests: one of no live job, or not the spec's",
+		)?;
+		check(
+			Secrets::<T>::iter_keys().all(|id| {
+				Leases::<T>::contains_key(id) &&
+					Manifests::<T>::get(id).is_some_and(|m| m.needs_secrets())
+			}),
+			"secrets: of no leased job whose manifest declares them",
 		)?;
 		check(
 			BidWithdrawals::<T>::iter_keys().all(|who| T::Providers::status(&who).is_some()),

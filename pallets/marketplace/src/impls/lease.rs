@@ -93,7 +93,11 @@ impl<T: Config> Pallet<T> {
 			return Err(InvalidTransaction::Future.into());
 		}
 		let (from, to, end) = (attestation.from, attestation.to, lease.end);
-		let fits = match attestation.report {
+		let fits = match &attestation.report {
+			// The access details as soon as the workload runs: a stretch of no blocks (nothing
+			// paid) that only publishes them, once.
+			WorkReport::Running { access: Some(_), .. } if to == from =>
+				!Access::<T>::contains_key(attestation.job),
 			WorkReport::Running { .. } =>
 				to < end && to.saturating_sub(from) >= T::AttestationInterval::get(),
 			WorkReport::Completed { .. } => to == end && to > from,
@@ -133,6 +137,22 @@ impl<T: Config> Pallet<T> {
 			.propagate(true)
 			.build()
 			.map(|validity| (validity, polkadot_sdk::frame_support::weights::Weight::zero()))
+	}
+
+	pub(crate) fn do_provide_secrets(
+		who: T::AccountId,
+		id: JobId,
+		sealed: crucible_primitives::marketplace::SealedSecrets,
+	) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.owner == who, Error::<T>::NotOwner);
+		ensure!(job.phase == JobPhase::Running, Error::<T>::WrongPhase);
+		let needs = Manifests::<T>::get(id).is_some_and(|m| m.needs_secrets());
+		ensure!(needs, Error::<T>::NoSecretsDeclared);
+		ensure!(!Secrets::<T>::contains_key(id), Error::<T>::SecretsAlreadyProvided);
+		Secrets::<T>::insert(id, sealed);
+		Self::deposit_event(Event::SecretsProvided { job: id });
+		Ok(())
 	}
 
 	pub(crate) fn do_attest(attestation: AttestationOf<T>) -> DispatchResult {

@@ -187,6 +187,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Access::<T>::remove(id);
 		Manifests::<T>::remove(id);
+		Secrets::<T>::remove(id);
 		Jobs::<T>::remove(id);
 		Self::deposit_event(Event::JobEnded { job: id, end, refunded });
 	}
