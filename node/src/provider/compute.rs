@@ -170,23 +170,24 @@ pub fn parse_policy(text: &str) -> Result<BidPolicy, String> {
 }
 
 /// The container runner of `--workload-policy`: the policy checked, the engine reached, the
-/// workload endpoint bound and served by `spawn`; its containers of an earlier run re-adopted.
+/// workload endpoint bound at `listen`, the containers of an earlier run re-adopted. Returns the
+/// runner and the endpoint's future (to spawn).
 pub fn container_runner(
-	params: &ComputeParams,
 	policy_file: &Path,
+	engine: Option<&str>,
+	listen: SocketAddr,
 	state: PathBuf,
-	spawn: &polkadot_sdk::sc_service::SpawnTaskHandle,
-) -> Result<Arc<dyn Runner>, String> {
+) -> Result<(Arc<dyn Runner>, impl std::future::Future<Output = ()> + Send + 'static), String> {
 	let policy = WorkloadPolicy::read(policy_file)?;
-	let socket = match &params.container_engine {
-		Some(socket) => socket.clone(),
+	let socket = match engine {
+		Some(socket) => socket.to_string(),
 		None => container::default_socket().ok_or(
 			"--workload-policy: no container engine at /var/run/docker.sock or \
 			 /run/podman/podman.sock; name one with --container-engine unix:///…",
 		)?,
 	};
-	let listener = std::net::TcpListener::bind(params.workload_listen)
-		.map_err(|e| format!("--workload-listen {}: {e}", params.workload_listen))?;
+	let listener = std::net::TcpListener::bind(listen)
+		.map_err(|e| format!("--workload-listen {listen}: {e}"))?;
 	let port = listener.local_addr().map_err(|e| e.to_string())?.port();
 	drop(listener);
 	let endpoint = format!("http://{}:{port}", policy.public_host);
@@ -198,15 +199,14 @@ pub fn container_runner(
 	}
 	let runner: Arc<dyn Runner> =
 		Arc::new(ContainerRunner::new(&socket, policy, state, Some(endpoint.clone()), gpus)?);
-	let addr = SocketAddr::new(params.workload_listen.ip(), port);
+	let addr = SocketAddr::new(listen.ip(), port);
 	let (bound, serve) = service::bind_workloads(runner.clone(), addr)
 		.map_err(|e| format!("the workload endpoint cannot listen on {addr}: {e}"))?;
-	spawn.spawn("workload-endpoint", Some("compute"), serve);
 	log::info!(
 		target: LOG_TARGET,
 		"container runner on {socket}; workload endpoint on http://{bound} (developers reach it as {endpoint})"
 	);
-	Ok(runner)
+	Ok((runner, serve))
 }
 
 /// The runner of `--workloads`, or one that refuses everything.
@@ -289,7 +289,16 @@ pub fn start_service(
 	let lie = lie(params.compute_lie_fraction)?;
 	let policy = params.bid_policy.as_deref().map(read_policy).transpose()?;
 	let runner = match &params.workload_policy {
-		Some(file) => container_runner(params, file, state, spawn)?,
+		Some(file) => {
+			let (runner, serve) = container_runner(
+				file,
+				params.container_engine.as_deref(),
+				params.workload_listen,
+				state,
+			)?;
+			spawn.spawn("workload-endpoint", Some("compute"), serve);
+			runner
+		},
 		None => runner(params.workloads.as_deref())?,
 	};
 	if policy.is_some() && params.workloads.is_none() && params.workload_policy.is_none() {

@@ -52,8 +52,20 @@ pub enum ProviderCmd {
 		#[arg(long, hide = true)]
 		lie_fraction: Option<f64>,
 		/// The operator's workload map (see the node's `--workloads`).
-		#[arg(long, value_name = "FILE")]
+		#[arg(long, value_name = "FILE", conflicts_with = "workload_policy")]
 		workloads: Option<PathBuf>,
+		/// Run developers' containers under this policy (see the node's `--workload-policy`).
+		#[arg(long, value_name = "FILE")]
+		workload_policy: Option<PathBuf>,
+		/// The container engine (see the node's `--container-engine`).
+		#[arg(long, value_name = "URL", requires = "workload_policy")]
+		container_engine: Option<String>,
+		/// The workload endpoint's address (see the node's `--workload-listen`).
+		#[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9960")]
+		workload_listen: SocketAddr,
+		/// Where the container runner keeps each lease's outputs, logs and sealed details.
+		#[arg(long, value_name = "DIR", default_value = "crucible-containers")]
+		state_dir: PathBuf,
 		/// The service's token: read from this file, or drawn and written there (mode 0600)
 		/// when it does not exist; give the node the same file with
 		/// `--compute-service-token-file`. Requests without it are refused.
@@ -149,10 +161,13 @@ impl ProviderCmd {
 				threads,
 				lie_fraction,
 				workloads,
+				workload_policy,
+				container_engine,
+				workload_listen,
+				state_dir,
 				token_file,
 			} => {
 				let token = read_or_create_token(token_file).map_err(sc_cli::Error::Input)?;
-				let runner = runner(workloads.as_deref()).map_err(sc_cli::Error::Input)?;
 				let backend = backend(*kind, *threads)
 					.map_err(sc_cli::Error::Input)?
 					.ok_or_else(|| sc_cli::Error::Input("--backend none serves nothing".into()))?;
@@ -165,6 +180,19 @@ impl ProviderCmd {
 					.build()
 					.map_err(|e| e.to_string())?;
 				runtime.block_on(async move {
+					let runner = match workload_policy {
+						Some(file) => {
+							let (runner, endpoint) = compute::container_runner(
+								file,
+								container_engine.as_deref(),
+								*workload_listen,
+								state_dir.clone(),
+							)?;
+							tokio::spawn(endpoint);
+							runner
+						},
+						None => runner(workloads.as_deref())?,
+					};
 					let (bound, serve) = service::bind(engine, runner, token, *listen)
 						.await
 						.map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -13,7 +13,8 @@ use polkadot_sdk::{
 	sp_runtime::{Permill, SaturatedConversion},
 };
 
-/// A random job's manifest (a third of the jobs have one): a small container of 0–2 ports.
+/// A random job's manifest (a third of the jobs have one): a small container of 0–2 ports,
+/// half of them waiting for a secret.
 pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
 	rng.chance(33).then(|| Manifest {
 		repository: b"127.0.0.1:5000/app".to_vec().try_into().unwrap_or_default(),
@@ -28,7 +29,13 @@ pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
 		shm_mib: 0,
 		disk_mib: 16,
 		egress: rng.chance(50),
-		secrets: Default::default(),
+		secrets: if rng.chance(50) {
+			alloc::vec![b"API_TOKEN".to_vec().try_into().unwrap_or_default()]
+				.try_into()
+				.unwrap_or_default()
+		} else {
+			Default::default()
+		},
 		private_registry: false,
 	})
 }
@@ -68,9 +75,9 @@ pub fn random_job_spec<T: Config>(rng: &mut Rng) -> JobSpecOf<T> {
 }
 
 /// A random marketplace call on `job` (or a new one), of 20: posting a job (7), bidding (7),
-/// withdrawing a bid, cancelling a job (1 each), claiming a lease's pay (2), closing an auction
-/// (1); or (1) a lease of `who` settled as the marketplace reports it to `OnLeaseSettled`
-/// (emissions), which is applied here and answers `None`.
+/// withdrawing a bid, cancelling a job, claiming a lease's pay, providing secrets, closing an
+/// auction (1 each); or (1) a lease of `who` settled as the marketplace reports it to
+/// `OnLeaseSettled` (emissions), which is applied here and answers `None`.
 pub fn random_call<T: Config>(rng: &mut Rng, who: &T::AccountId, job: JobId) -> Option<Call<T>> {
 	Some(match rng.below(20) {
 		0..=6 => {
@@ -92,7 +99,11 @@ pub fn random_call<T: Config>(rng: &mut Rng, who: &T::AccountId, job: JobId) -> 
 		},
 		14 => Call::withdraw_bid { job },
 		15 => Call::cancel_job { job },
-		16..=17 => Call::claim { job },
+		16 => Call::claim { job },
+		17 => Call::provide_secrets {
+			job,
+			sealed: alloc::vec![0x5e; rng.below(64) as usize].try_into().unwrap_or_default(),
+		},
 		18 => Call::close_auction { job },
 		_ => {
 			let value: BalanceOf<T> =

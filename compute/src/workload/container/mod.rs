@@ -160,6 +160,10 @@ struct Tracked {
 	peak_mib: u32,
 	cpu_seconds: u64,
 	gpu_seconds: u64,
+	/// GPU busy time counted so far (milliseconds, summed over the lease's GPUs) and when its
+	/// GPUs were last sampled.
+	gpu_millis: u64,
+	sampled: Instant,
 	/// How it ended: finished (usage, status, result root) or refused.
 	ended: Option<Result<(Usage, H256, H256), Refusal>>,
 }
@@ -167,7 +171,7 @@ struct Tracked {
 impl Tracked {
 	fn usage(&self) -> Usage {
 		Usage {
-			gpu_seconds: self.gpu_seconds,
+			gpu_seconds: self.gpu_seconds.max(self.gpu_millis / 1_000),
 			cpu_seconds: self.cpu_seconds,
 			peak_memory_mib: self.peak_mib,
 		}
@@ -285,6 +289,17 @@ pub struct ContainerRunner {
 	endpoint: Option<String>,
 	gpus: Mutex<GpuPool>,
 	jobs: Mutex<HashMap<JobId, Tracked>>,
+	/// NVML, on a host with NVIDIA GPUs: each report samples the lease's GPUs' utilization.
+	nvml: Mutex<Option<nvml_wrapper::Nvml>>,
+}
+
+/// GPU busy time over `elapsed_ms` of GPUs whose utilizations (percent of the sample period
+/// with a kernel running, NVML's) are `percents`: milliseconds, summed over the GPUs.
+pub fn gpu_busy_millis(percents: &[u32], elapsed_ms: u64) -> u64 {
+	percents
+		.iter()
+		.map(|p| u64::from((*p).min(100)).saturating_mul(elapsed_ms) / 100)
+		.fold(0u64, u64::saturating_add)
 }
 
 impl Drop for ContainerRunner {
@@ -474,6 +489,11 @@ impl ContainerRunner {
 			policy,
 			state,
 			endpoint,
+			nvml: Mutex::new(if host_gpus.is_empty() {
+				None
+			} else {
+				nvml_wrapper::Nvml::init().ok()
+			}),
 			gpus: Mutex::new(GpuPool::new(host_gpus)),
 			jobs: Mutex::new(HashMap::new()),
 		};
@@ -614,6 +634,8 @@ impl ContainerRunner {
 					peak_mib: 0,
 					cpu_seconds: 0,
 					gpu_seconds: 0,
+					gpu_millis: 0,
+					sampled: Instant::now(),
 					ended: None,
 				},
 			);
@@ -744,6 +766,8 @@ impl ContainerRunner {
 				peak_mib: 0,
 				cpu_seconds: 0,
 				gpu_seconds: 0,
+				gpu_millis: 0,
+				sampled: Instant::now(),
 				ended: None,
 				lease: Some(lease),
 			};
@@ -976,8 +1000,23 @@ impl ContainerRunner {
 		} else {
 			None
 		};
+		// The lease's GPUs' utilization since the last report (NVML), as busy time.
+		let held = self.gpus.lock().map(|p| p.of(job)).unwrap_or_default();
+		let percents: Vec<u32> = match self.nvml.lock().as_deref() {
+			Ok(Some(nvml)) if running => held
+				.iter()
+				.filter_map(|uuid| {
+					nvml.device_by_uuid(uuid.as_str()).ok()?.utilization_rates().ok()
+				})
+				.map(|u| u.gpu)
+				.collect(),
+			_ => Vec::new(),
+		};
 		if let Ok(mut jobs) = self.jobs.lock() {
 			if let Some(t) = jobs.get_mut(&job) {
+				let elapsed = u64::try_from(t.sampled.elapsed().as_millis()).unwrap_or(u64::MAX);
+				t.sampled = Instant::now();
+				t.gpu_millis = t.gpu_millis.saturating_add(gpu_busy_millis(&percents, elapsed));
 				if let Some(Ok(s)) = stats {
 					let cpu_ns = s
 						.cpu_stats

@@ -421,6 +421,17 @@ fn the_firewall_keeps_containers_off_the_host_and_private_addresses() {
 }
 
 #[test]
+fn gpu_seconds_are_busy_time_per_leased_gpu_not_wall_clock() {
+	// Two GPUs over 10 s: one busy all the time, one a quarter of it: 12.5 GPU-seconds.
+	assert_eq!(gpu_busy_millis(&[100, 25], 10_000), 12_500);
+	// Idle GPUs, or none: nothing, however long the lease.
+	assert_eq!(gpu_busy_millis(&[0, 0], 3_600_000), 0);
+	assert_eq!(gpu_busy_millis(&[], 3_600_000), 0);
+	// A reading above 100% is taken as 100%.
+	assert_eq!(gpu_busy_millis(&[250], 1_000), 1_000);
+}
+
+#[test]
 fn policies_are_checked_when_read() {
 	let ok = r#"{"registries": ["ghcr.io"], "maxMemoryMib": 64, "maxDiskMib": 1, "publicHost": "gpu1.example.net"}"#;
 	let policy = WorkloadPolicy::parse(ok).unwrap();
