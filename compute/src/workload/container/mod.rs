@@ -1159,7 +1159,25 @@ impl ContainerRunner {
 		}
 		let (running, exit, oom) = match self.observe(job) {
 			Ok(seen) => seen,
-			Err(reason) => return WorkloadReply::Refused { reason },
+			// The engine's API does not answer (restarting, say); the container runs on under
+			// its monitor. Not a reason to end the lease: the last usage is reported, and the
+			// lease ends only if the node stops attesting for the grace period.
+			Err(reason) => {
+				log::warn!(target: LOG_TARGET, "job {job}: the engine does not answer ({reason:?}); reporting the last usage");
+				let Some((usage, access)) = self
+					.jobs
+					.lock()
+					.ok()
+					.and_then(|j| j.get(&job).map(|t| (t.usage(), t.access.clone())))
+				else {
+					return WorkloadReply::Refused { reason: Refusal::RunnerFailed };
+				};
+				return WorkloadReply::Running {
+					usage,
+					status: self.status_digest(job, true, None, &usage),
+					access,
+				};
+			},
 		};
 		if oom {
 			log::warn!(target: LOG_TARGET, "job {job}: FAILED: killed at its memory limit");

@@ -338,6 +338,29 @@ fn every_failure_is_a_named_refusal() {
 	}
 	// A lease never started here cannot be finished.
 	assert_eq!(refused(request(13, &digest, None, 0, true)), Refusal::RunnerFailed);
+	// The engine's API goes away: a running lease is still reported running (its container
+	// runs on under its monitor), a new one is refused as the engine being unavailable.
+	let pid: i32 = std::fs::read_to_string(engine.dir.join("podman.pid"))
+		.unwrap()
+		.trim()
+		.parse()
+		.unwrap();
+	let _ = Command::new("kill").arg(pid.to_string()).status();
+	std::thread::sleep(std::time::Duration::from_millis(500));
+	assert!(matches!(
+		runner.workload(&request(
+			9,
+			&digest,
+			Some(manifest(&format!("{repo}:latest"), sleep, vec![])),
+			0,
+			false
+		)),
+		WorkloadReply::Running { .. }
+	));
+	assert_eq!(
+		refused(request(14, &digest, Some(manifest(&repo, sleep, vec![])), 0, false)),
+		Refusal::EngineUnavailable
+	);
 }
 
 #[test]
