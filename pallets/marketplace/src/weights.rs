@@ -52,6 +52,7 @@ pub trait WeightInfo {
 	fn close_unrevealed() -> Weight;
 	fn cancel_job_bidding() -> Weight;
 	fn cancel_job_running() -> Weight;
+	fn provide_secrets() -> Weight;
 	fn attest_running() -> Weight;
 	fn attest_completed() -> Weight;
 	fn attest_refused() -> Weight;
@@ -62,7 +63,6 @@ pub trait WeightInfo {
 	fn resolve_dispute_developer() -> Weight;
 	fn resolve_dispute_provider() -> Weight;
 	fn set_min_price() -> Weight;
-	fn provide_secrets() -> Weight;
 	fn timers_catch_up(s: u32, ) -> Weight;
 	fn timer_stale() -> Weight;
 	fn timer_reschedule() -> Weight;
@@ -88,15 +88,17 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1008`
 		//  Estimated: `40230`
-		// Minimum execution time: 117_815_000 picoseconds.
-		Weight::from_parts(167_118_000, 0)
+		// Minimum execution time: 150_583_000 picoseconds.
+		Weight::from_parts(201_519_000, 0)
 			.saturating_add(Weight::from_parts(0, 40230))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -115,9 +117,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1250 + b * (93 ±0)`
 		//  Estimated: `5846 + b * (19 ±10)`
-		// Minimum execution time: 105_226_000 picoseconds.
-		Weight::from_parts(166_548_193, 0)
+		// Minimum execution time: 114_660_000 picoseconds.
+		Weight::from_parts(122_834_275, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
+			// Standard Error: 254_056
+			.saturating_add(Weight::from_parts(1_760_195, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(b.into()))
@@ -130,8 +134,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2693`
 		//  Estimated: `5786`
-		// Minimum execution time: 34_701_000 picoseconds.
-		Weight::from_parts(39_228_000, 0)
+		// Minimum execution time: 37_266_000 picoseconds.
+		Weight::from_parts(49_393_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -154,8 +158,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3626`
 		//  Estimated: `6196`
-		// Minimum execution time: 104_725_000 picoseconds.
-		Weight::from_parts(111_105_000, 0)
+		// Minimum execution time: 110_264_000 picoseconds.
+		Weight::from_parts(120_639_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -174,8 +178,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2267`
 		//  Estimated: `5846`
-		// Minimum execution time: 114_781_000 picoseconds.
-		Weight::from_parts(120_579_000, 0)
+		// Minimum execution time: 119_677_000 picoseconds.
+		Weight::from_parts(145_576_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -194,8 +198,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3665`
 		//  Estimated: `5846`
-		// Minimum execution time: 60_519_000 picoseconds.
-		Weight::from_parts(65_527_000, 0)
+		// Minimum execution time: 67_701_000 picoseconds.
+		Weight::from_parts(100_830_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -224,8 +228,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `16126`
 		//  Estimated: `156382`
-		// Minimum execution time: 1_685_051_000 picoseconds.
-		Weight::from_parts(1_790_217_000, 0)
+		// Minimum execution time: 1_729_937_000 picoseconds.
+		Weight::from_parts(2_275_056_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(74_u64))
@@ -248,17 +252,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `9596`
 		//  Estimated: `89492`
-		// Minimum execution time: 1_632_823_000 picoseconds.
-		Weight::from_parts(1_710_428_000, 0)
+		// Minimum execution time: 1_640_945_000 picoseconds.
+		Weight::from_parts(1_999_497_000, 0)
 			.saturating_add(Weight::from_parts(0, 89492))
 			.saturating_add(T::DbWeight::get().reads(106_u64))
-			.saturating_add(T::DbWeight::get().writes(103_u64))
+			.saturating_add(T::DbWeight::get().writes(105_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -276,17 +284,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_bidding() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `9493`
 		//  Estimated: `87846`
-		// Minimum execution time: 1_592_704_000 picoseconds.
-		Weight::from_parts(1_702_507_000, 0)
+		// Minimum execution time: 1_617_401_000 picoseconds.
+		Weight::from_parts(2_084_603_000, 0)
 			.saturating_add(Weight::from_parts(0, 87846))
 			.saturating_add(T::DbWeight::get().reads(104_u64))
-			.saturating_add(T::DbWeight::get().writes(102_u64))
+			.saturating_add(T::DbWeight::get().writes(104_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -306,17 +318,39 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1262`
 		//  Estimated: `8799`
-		// Minimum execution time: 174_899_000 picoseconds.
-		Weight::from_parts(184_353_000, 0)
+		// Minimum execution time: 181_119_000 picoseconds.
+		Weight::from_parts(216_231_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+	}
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:1 w:0)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:1 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	fn provide_secrets() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `5731`
+		//  Estimated: `8589`
+		// Minimum execution time: 67_229_000 picoseconds.
+		Weight::from_parts(103_173_000, 0)
+			.saturating_add(Weight::from_parts(0, 8589))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -332,8 +366,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1857`
 		//  Estimated: `42846`
-		// Minimum execution time: 95_572_000 picoseconds.
-		Weight::from_parts(100_258_000, 0)
+		// Minimum execution time: 96_713_000 picoseconds.
+		Weight::from_parts(105_676_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -350,8 +384,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1852`
 		//  Estimated: `42846`
-		// Minimum execution time: 88_421_000 picoseconds.
-		Weight::from_parts(94_661_000, 0)
+		// Minimum execution time: 89_012_000 picoseconds.
+		Weight::from_parts(98_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -372,17 +406,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn attest_refused() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1019`
 		//  Estimated: `3800`
-		// Minimum execution time: 82_182_000 picoseconds.
-		Weight::from_parts(88_561_000, 0)
+		// Minimum execution time: 86_438_000 picoseconds.
+		Weight::from_parts(98_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -396,8 +434,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1048`
 		//  Estimated: `5846`
-		// Minimum execution time: 71_266_000 picoseconds.
-		Weight::from_parts(101_812_000, 0)
+		// Minimum execution time: 70_404_000 picoseconds.
+		Weight::from_parts(82_413_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
@@ -421,8 +459,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4356`
 		//  Estimated: `5846`
-		// Minimum execution time: 115_402_000 picoseconds.
-		Weight::from_parts(154_659_000, 0)
+		// Minimum execution time: 112_917_000 picoseconds.
+		Weight::from_parts(128_811_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
@@ -440,8 +478,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1071`
 		//  Estimated: `8799`
-		// Minimum execution time: 122_782_000 picoseconds.
-		Weight::from_parts(179_607_000, 0)
+		// Minimum execution time: 119_187_000 picoseconds.
+		Weight::from_parts(126_197_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -462,8 +500,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `808`
 		//  Estimated: `6222`
-		// Minimum execution time: 97_394_000 picoseconds.
-		Weight::from_parts(132_427_000, 0)
+		// Minimum execution time: 98_145_000 picoseconds.
+		Weight::from_parts(106_127_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -488,17 +526,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_developer() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1703`
 		//  Estimated: `6254`
-		// Minimum execution time: 190_653_000 picoseconds.
-		Weight::from_parts(228_569_000, 0)
+		// Minimum execution time: 195_801_000 picoseconds.
+		Weight::from_parts(211_193_000, 0)
 			.saturating_add(Weight::from_parts(0, 6254))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -528,17 +570,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1529`
 		//  Estimated: `8799`
-		// Minimum execution time: 232_735_000 picoseconds.
-		Weight::from_parts(282_128_000, 0)
+		// Minimum execution time: 237_773_000 picoseconds.
+		Weight::from_parts(263_681_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
-			.saturating_add(T::DbWeight::get().writes(14_u64))
+			.saturating_add(T::DbWeight::get().writes(16_u64))
 	}
 	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -546,14 +592,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_468_000 picoseconds.
-		Weight::from_parts(6_630_000, 0)
+		// Minimum execution time: 5_769_000 picoseconds.
+		Weight::from_parts(7_311_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	/// (Replaced by the next `scripts/benchmark.sh marketplace` run.)
-	fn provide_secrets() -> Weight {
-		Weight::from_parts(100_000_000, 8_000)
 	}
 	/// Storage: `Marketplace::TimerCursor` (r:1 w:1)
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -564,11 +606,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `31`
 		//  Estimated: `1489 + s * (2616 ±0)`
-		// Minimum execution time: 5_518_000 picoseconds.
-		Weight::from_parts(5_696_080, 0)
+		// Minimum execution time: 5_629_000 picoseconds.
+		Weight::from_parts(5_387_453, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
-			// Standard Error: 5_227
-			.saturating_add(Weight::from_parts(1_945_145, 0).saturating_mul(s.into()))
+			// Standard Error: 1_318
+			.saturating_add(Weight::from_parts(1_770_744, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -580,8 +622,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `3800`
-		// Minimum execution time: 2_614_000 picoseconds.
-		Weight::from_parts(3_085_000, 0)
+		// Minimum execution time: 2_664_000 picoseconds.
+		Weight::from_parts(3_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
@@ -595,8 +637,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2251`
 		//  Estimated: `84702`
-		// Minimum execution time: 127_649_000 picoseconds.
-		Weight::from_parts(132_727_000, 0)
+		// Minimum execution time: 127_550_000 picoseconds.
+		Weight::from_parts(132_146_000, 0)
 			.saturating_add(Weight::from_parts(0, 84702))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -607,8 +649,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `479`
 		//  Estimated: `3800`
-		// Minimum execution time: 7_301_000 picoseconds.
-		Weight::from_parts(8_352_000, 0)
+		// Minimum execution time: 7_331_000 picoseconds.
+		Weight::from_parts(8_252_000, 0)
 			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
@@ -630,17 +672,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1695`
 		//  Estimated: `8799`
-		// Minimum execution time: 215_129_000 picoseconds.
-		Weight::from_parts(222_991_000, 0)
+		// Minimum execution time: 217_042_000 picoseconds.
+		Weight::from_parts(226_206_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -666,17 +712,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1454`
 		//  Estimated: `8799`
-		// Minimum execution time: 174_368_000 picoseconds.
-		Weight::from_parts(181_950_000, 0)
+		// Minimum execution time: 176_231_000 picoseconds.
+		Weight::from_parts(184_774_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 }
 
@@ -696,11 +746,13 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		Weight::from_parts(167_118_000, 0)
+		Weight::from_parts(201_519_000, 0)
 			.saturating_add(Weight::from_parts(0, 40230))
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -716,8 +768,9 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 32]`.
 	fn place_bid(b: u32, ) -> Weight {
-		Weight::from_parts(166_548_193, 0)
+		Weight::from_parts(122_834_275, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
+			.saturating_add(Weight::from_parts(1_760_195, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(b.into()))
@@ -727,7 +780,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn lower_bid() -> Weight {
-		Weight::from_parts(39_228_000, 0)
+		Weight::from_parts(49_393_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -747,7 +800,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::BidWithdrawals` (r:1 w:1)
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_bid() -> Weight {
-		Weight::from_parts(111_105_000, 0)
+		Weight::from_parts(120_639_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -763,7 +816,7 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn commit_bid() -> Weight {
-		Weight::from_parts(120_579_000, 0)
+		Weight::from_parts(145_576_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -779,7 +832,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn reveal_bid() -> Weight {
-		Weight::from_parts(65_527_000, 0)
+		Weight::from_parts(100_830_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -805,7 +858,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Leases` (r:0 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
-		Weight::from_parts(1_790_217_000, 0)
+		Weight::from_parts(2_275_056_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(RocksDbWeight::get().reads(105_u64))
 			.saturating_add(RocksDbWeight::get().writes(74_u64))
@@ -828,13 +881,17 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
-		Weight::from_parts(1_710_428_000, 0)
+		Weight::from_parts(1_999_497_000, 0)
 			.saturating_add(Weight::from_parts(0, 89492))
 			.saturating_add(RocksDbWeight::get().reads(106_u64))
-			.saturating_add(RocksDbWeight::get().writes(103_u64))
+			.saturating_add(RocksDbWeight::get().writes(105_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -852,13 +909,17 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_bidding() -> Weight {
-		Weight::from_parts(1_702_507_000, 0)
+		Weight::from_parts(2_084_603_000, 0)
 			.saturating_add(Weight::from_parts(0, 87846))
 			.saturating_add(RocksDbWeight::get().reads(104_u64))
-			.saturating_add(RocksDbWeight::get().writes(102_u64))
+			.saturating_add(RocksDbWeight::get().writes(104_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -878,13 +939,31 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
-		Weight::from_parts(184_353_000, 0)
+		Weight::from_parts(216_231_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
+	}
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:1 w:0)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:1 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	fn provide_secrets() -> Weight {
+		Weight::from_parts(103_173_000, 0)
+			.saturating_add(Weight::from_parts(0, 8589))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -897,7 +976,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn attest_running() -> Weight {
-		Weight::from_parts(100_258_000, 0)
+		Weight::from_parts(105_676_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -911,7 +990,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Timers` (r:16 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest_completed() -> Weight {
-		Weight::from_parts(94_661_000, 0)
+		Weight::from_parts(98_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -932,13 +1011,17 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn attest_refused() -> Weight {
-		Weight::from_parts(88_561_000, 0)
+		Weight::from_parts(98_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
 	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -949,7 +1032,7 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_attest() -> Weight {
-		Weight::from_parts(101_812_000, 0)
+		Weight::from_parts(82_413_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
@@ -970,7 +1053,7 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_node_bid() -> Weight {
-		Weight::from_parts(154_659_000, 0)
+		Weight::from_parts(128_811_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
@@ -985,7 +1068,7 @@ impl WeightInfo for () {
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
-		Weight::from_parts(179_607_000, 0)
+		Weight::from_parts(126_197_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -1003,7 +1086,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Disputes` (r:0 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		Weight::from_parts(132_427_000, 0)
+		Weight::from_parts(106_127_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -1028,13 +1111,17 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_developer() -> Weight {
-		Weight::from_parts(228_569_000, 0)
+		Weight::from_parts(211_193_000, 0)
 			.saturating_add(Weight::from_parts(0, 6254))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -1064,24 +1151,24 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
-		Weight::from_parts(282_128_000, 0)
+		Weight::from_parts(263_681_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
-			.saturating_add(RocksDbWeight::get().writes(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(16_u64))
 	}
 	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn set_min_price() -> Weight {
-		Weight::from_parts(6_630_000, 0)
+		Weight::from_parts(7_311_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-	}
-	/// (Replaced by the next `scripts/benchmark.sh marketplace` run.)
-	fn provide_secrets() -> Weight {
-		Weight::from_parts(100_000_000, 8_000)
 	}
 	/// Storage: `Marketplace::TimerCursor` (r:1 w:1)
 	/// Proof: `Marketplace::TimerCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -1089,9 +1176,9 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 34]`.
 	fn timers_catch_up(s: u32, ) -> Weight {
-		Weight::from_parts(5_696_080, 0)
+		Weight::from_parts(5_387_453, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
-			.saturating_add(Weight::from_parts(1_945_145, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(1_770_744, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1100,7 +1187,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	fn timer_stale() -> Weight {
-		Weight::from_parts(3_085_000, 0)
+		Weight::from_parts(3_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
@@ -1111,7 +1198,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Timers` (r:32 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn timer_reschedule() -> Weight {
-		Weight::from_parts(132_727_000, 0)
+		Weight::from_parts(132_146_000, 0)
 			.saturating_add(Weight::from_parts(0, 84702))
 			.saturating_add(RocksDbWeight::get().reads(34_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -1119,7 +1206,7 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
 	fn job_call_refused() -> Weight {
-		Weight::from_parts(8_352_000, 0)
+		Weight::from_parts(8_252_000, 0)
 			.saturating_add(Weight::from_parts(0, 3800))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
@@ -1141,13 +1228,17 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
-		Weight::from_parts(222_991_000, 0)
+		Weight::from_parts(226_206_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
 	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
@@ -1173,12 +1264,16 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
-		Weight::from_parts(181_950_000, 0)
+		Weight::from_parts(184_774_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 }
