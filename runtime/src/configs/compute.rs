@@ -76,7 +76,7 @@ parameter_types! {
 	/// Held from a developer per job (returned when it ends): its records and a stake that
 	/// keeps the job queue from being flooded.
 	pub const JobDeposit: Balance = UNITS;
-	/// A manifest's storage: at most ~4.9 KB (`Manifest::max_encoded_len`), several times a
+	/// A manifest's storage: at most ~5.2 KB (`Manifest::max_encoded_len`), several times a
 	/// job record's, hence three job deposits.
 	pub const ManifestDeposit: Balance = 3 * UNITS;
 	/// Held per bid (returned unless withdrawn or a sealed bid is not revealed).

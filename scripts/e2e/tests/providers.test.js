@@ -169,7 +169,9 @@ test('bad registrations fail with their named errors and hold nothing', async ()
     const freeBefore = await free(who);
     const { events, error } = await submit(api, tx, who);
     assert.equal(error, expected, what);
-    assert.equal(await bondHeld(who), heldBefore, `${what}: nothing more held`);
+    // Nothing more held (a registered provider may meanwhile be slashed for a missed
+    // challenge on a loaded machine: less held, never more).
+    assert.ok(await bondHeld(who) <= heldBefore, `${what}: nothing more held`);
     assert.equal(await free(who), freeBefore - feeOf(events), `${what}: only the fee paid`);
   }
   assert.ok((await api.query.providers.providers(other.address)).isNone, 'no record was written');
