@@ -91,8 +91,9 @@ stop)
 	for pidfile in "$dir/podman.pid" "$dir/registry.pid"; do
 		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
 	done
-	# Whatever else serves this directory's socket (a service started by an older script).
+	# Whatever else still serves this directory (its pid files gone with the directory, say).
 	pkill -f "unix://$dir/podman.sock" 2>/dev/null || true
+	pkill -f "docker-registry serve $dir/registry.yml" 2>/dev/null || true
 	sleep 0.2
 	rm -rf "$dir"
 	;;

@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import {
   createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes,
 } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
@@ -155,8 +156,9 @@ const net = withNodes(async () => {
   for (const name of ['alice', 'bob', 'charlie', 'eve']) {
     who[name] = keyring.addFromUri(`//${name[0].toUpperCase()}${name.slice(1)}`);
   }
-  // The engine and the registry, and the two images the tests push.
-  engine.dir = join(net.path(), 'engine');
+  // The engine and the registry, and the two images the tests push: in a directory of their own
+  // (not a node's base path, which is removed before this file's own cleanup runs).
+  engine.dir = mkdtempSync(join(tmpdir(), 'crucible-engine-'));
   const started = engineCmd('start', engine.dir);
   engine.socket = started.match(/socket=(\S+)/)[1];
   engine.registry = started.match(/registry=(\S+)/)[1];
