@@ -65,7 +65,7 @@ fn parse_digest(text: &str) -> Result<H256, String> {
 }
 
 /// A credential for one job: 128 random bits, hex.
-fn job_credential() -> String {
+pub(super) fn job_credential() -> String {
 	let mut bytes = [0u8; 16];
 	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
 	bytes.iter().map(|b| format!("{b:02x}")).collect()

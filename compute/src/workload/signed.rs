@@ -24,18 +24,6 @@ pub enum Refused {
 	Forbidden,
 }
 
-fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-	let text = text.strip_prefix("0x")?;
-	if text.len() != 2 * N {
-		return None;
-	}
-	let mut out = [0u8; N];
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-	}
-	Some(out)
-}
-
 /// Checks a request's headers (`header(name)` gives one) for `method` and `path_and_query` at
 /// `now_ms` against the job's `owner`.
 pub fn check(
@@ -46,7 +34,7 @@ pub fn check(
 	owner: &[u8; 32],
 ) -> Result<(), Refused> {
 	let account = header(HEADER_ACCOUNT)
-		.and_then(|a| unhex::<32>(a.trim()))
+		.and_then(|a| super::unhex::<32>(a.trim().strip_prefix("0x")?))
 		.ok_or(Refused::Unauthenticated("missing or malformed x-crucible-account"))?;
 	let time: u64 = header(HEADER_TIME)
 		.and_then(|t| t.trim().parse().ok())
@@ -55,7 +43,7 @@ pub fn check(
 		return Err(Refused::Unauthenticated("x-crucible-time too far from the node's clock"));
 	}
 	let signature = header(HEADER_SIGNATURE)
-		.and_then(|s| unhex::<64>(s.trim()))
+		.and_then(|s| super::unhex::<64>(s.trim().strip_prefix("0x")?))
 		.ok_or(Refused::Unauthenticated("missing or malformed x-crucible-signature"))?;
 	let message = request_message(method, path_and_query, time);
 	let mut wrapped = b"<Bytes>".to_vec();
@@ -81,7 +69,7 @@ pub fn sign(
 	path_and_query: &str,
 	now_ms: u64,
 ) -> Vec<(&'static str, String)> {
-	let hex = |b: &[u8]| format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+	let hex = |b: &[u8]| format!("0x{}", crucible_primitives::offchain::hex(b));
 	let signature = pair.sign(&request_message(method, path_and_query, now_ms));
 	vec![
 		(HEADER_ACCOUNT, hex(&pair.public().0)),

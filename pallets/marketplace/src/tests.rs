@@ -1581,7 +1581,9 @@ fn access_details_may_come_alone_at_once_but_only_once() {
 		assert!(submit(attest_call(P1, empty)).is_err());
 		// No blocks, the access details: published, nothing paid.
 		let alone = attestation(P1, id, 11, 11, report(Some(details.clone())));
+		run_to_block(14);
 		assert_ok!(submit(attest_call(P1, alone.clone())).unwrap());
+		assert_eq!(lease(id).last_seen, 11, "no blocks attested: the grace period runs on");
 		assert_eq!(Access::<Test>::get(id), Some(details.clone()));
 		assert_eq!((lease(id).accrued, lease(id).attested_through), (0, 11));
 		// Once: a replay, or other details, are refused; the blocks are attested as usual.

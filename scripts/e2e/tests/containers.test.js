@@ -14,9 +14,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes,
-} from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +23,7 @@ import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, blake2AsHex } from '@polkadot/util-crypto';
 import { withNodes, freePort, submit, sleep } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
+import { accessKeyPair, openSealed, sealTo } from '../lib/access.js';
 import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,34 +42,11 @@ let eventsSince;
 let waitForEvents;
 let eve;
 let endpointPort;
-const access = generateKeyPairSync('x25519');
-const accessKey = Buffer.from(access.publicKey.export({ format: 'jwk' }).x, 'base64url');
+const access = accessKeyPair();
+const accessKey = access.publicKey;
+const openAccess = (sealed) => openSealed(access, sealed);
 
-function openAccess(sealed) {
-  const eph = sealed.subarray(0, 32);
-  const nonce = sealed.subarray(32, 44);
-  const body = sealed.subarray(44, sealed.length - 16);
-  const tag = sealed.subarray(sealed.length - 16);
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(eph).toString('base64url') }, format: 'jwk' });
-  const shared = diffieHellman({ privateKey: access.privateKey, publicKey });
-  const key = Buffer.from(hkdfSync('sha256', Buffer.concat([shared, eph]), Buffer.alloc(0), Buffer.alloc(0), 32));
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-  decipher.setAuthTag(tag);
-  return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
-}
 
-/** Seals `plaintext` to the x25519 public key `to` (what `openAccess` opens, the other way). */
-function sealTo(to, plaintext) {
-  const eph = generateKeyPairSync('x25519');
-  const ephPublic = Buffer.from(eph.publicKey.export({ format: 'jwk' }).x, 'base64url');
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(to).toString('base64url') }, format: 'jwk' });
-  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey });
-  const key = Buffer.from(hkdfSync('sha256', Buffer.concat([shared, ephPublic]), Buffer.alloc(0), Buffer.alloc(0), 32));
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  const body = Buffer.concat([cipher.update(Buffer.from(plaintext)), cipher.final()]);
-  return Buffer.concat([ephPublic, nonce, body, cipher.getAuthTag()]);
-}
 
 function engineCmd(...args) {
   const r = spawnSync('bash', [ENGINE, ...args], { encoding: 'utf8', timeout: 120_000 });

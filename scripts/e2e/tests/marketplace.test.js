@@ -12,15 +12,13 @@
 // workload no operator mapped (refused, refunded). Hostile calls fail by name and hold nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync,
-} from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { withNodes, freePort, submit } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
+import { accessKeyPair, openSealed } from '../lib/access.js';
 import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 const ALICE_PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
@@ -42,8 +40,9 @@ let waitForEvents;
 const who = {};
 const jobs = {};
 // The developer's x25519 key pair: access details are sealed to its public half.
-const access = generateKeyPairSync('x25519');
-const accessKey = Buffer.from(access.publicKey.export({ format: 'jwk' }).x, 'base64url');
+const access = accessKeyPair();
+const accessKey = access.publicKey;
+const openAccess = (sealed) => openSealed(access, sealed);
 
 const uuid = (host, i) => u8aToHex(new Uint8Array([0xd0, host, i, ...new Array(13).fill(0x22)]));
 
@@ -61,19 +60,6 @@ function spec({ gpus = 1, duration, maxPrice, bidWindow = 5, auction = 'Open', i
   };
 }
 
-/** Opens access details sealed to the developer's key (x25519, HKDF-SHA256, AES-256-GCM). */
-function openAccess(sealed) {
-  const eph = sealed.subarray(0, 32);
-  const nonce = sealed.subarray(32, 44);
-  const body = sealed.subarray(44, sealed.length - 16);
-  const tag = sealed.subarray(sealed.length - 16);
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(eph).toString('base64url') }, format: 'jwk' });
-  const shared = diffieHellman({ privateKey: access.privateKey, publicKey });
-  const key = Buffer.from(hkdfSync('sha256', Buffer.concat([shared, eph]), Buffer.alloc(0), Buffer.alloc(0), 32));
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-  decipher.setAuthTag(tag);
-  return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
-}
 
 const ev = (section, method, job) => (e) => e.event.section === section && e.event.method === method &&
   (job === undefined || e.event.data.job.toString() === String(job));

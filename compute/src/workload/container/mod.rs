@@ -159,7 +159,6 @@ struct Tracked {
 	access: Option<Vec<u8>>,
 	peak_mib: u32,
 	cpu_seconds: u64,
-	gpu_seconds: u64,
 	/// GPU busy time counted so far (milliseconds, summed over the lease's GPUs) and when its
 	/// GPUs were last sampled.
 	gpu_millis: u64,
@@ -171,7 +170,7 @@ struct Tracked {
 impl Tracked {
 	fn usage(&self) -> Usage {
 		Usage {
-			gpu_seconds: self.gpu_seconds.max(self.gpu_millis / 1_000),
+			gpu_seconds: self.gpu_millis / 1_000,
 			cpu_seconds: self.cpu_seconds,
 			peak_memory_mib: self.peak_mib,
 		}
@@ -310,20 +309,11 @@ impl Drop for ContainerRunner {
 	}
 }
 
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crucible_primitives::offchain::hex;
 
+/// The 32 bytes of 64 hex digits (a `0x` prefix allowed).
 fn unhex32(text: &str) -> Option<[u8; 32]> {
-	let text = text.strip_prefix("0x").unwrap_or(text);
-	if text.len() != 64 {
-		return None;
-	}
-	let mut out = [0u8; 32];
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-	}
-	Some(out)
+	super::unhex::<32>(text)
 }
 
 /// A repository and its tag, if it is written with one (`registry:5000/app:v1`).
@@ -362,13 +352,6 @@ fn refuse(job: JobId, reason: Refusal, why: impl std::fmt::Display) -> Refusal {
 	reason
 }
 
-/// A credential for one job: 128 random bits, hex.
-fn credential() -> String {
-	let mut bytes = [0u8; 16];
-	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-	hex(&bytes)
-}
-
 /// The container's create body for `manifest` (pure: tested without an engine). Each
 /// argument is one part of the body, hence their number.
 #[allow(clippy::too_many_arguments)]
@@ -382,6 +365,7 @@ pub fn container_body(
 	network: &str,
 	out_dir: &Path,
 	token: &str,
+	host_ports: &[(u16, u16)],
 ) -> ContainerCreateBody {
 	const MIB: i64 = 1 << 20;
 	let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -393,10 +377,12 @@ pub fn container_body(
 	env.push(format!("CRUCIBLE_JOB={job}"));
 	env.push(format!("CRUCIBLE_ACCESS_TOKEN={token}"));
 	let ports: Vec<String> = manifest.ports.iter().map(|p| format!("{p}/tcp")).collect();
-	let bindings = ports
+	// Each declared port on the host port the runner picked for it.
+	let bindings = host_ports
 		.iter()
-		.map(|p| {
-			(p.clone(), Some(vec![PortBinding { host_ip: None, host_port: Some(String::new()) }]))
+		.map(|(port, host_port)| {
+			let binding = PortBinding { host_ip: None, host_port: Some(host_port.to_string()) };
+			(format!("{port}/tcp"), Some(vec![binding]))
 		})
 		.collect();
 	let labels = HashMap::from([
@@ -610,7 +596,8 @@ impl ContainerRunner {
 				log::error!(target: LOG_TARGET, "job {job}: container {id} not re-adopted: {e}");
 				continue;
 			}
-			let access = std::fs::read(self.job_dir(job).join("access")).ok();
+			let lease = Prepared::load(&self.job_dir(job));
+			let access = lease.as_ref().and_then(|l| l.access.clone());
 			let disk_mib = std::fs::read_to_string(self.job_dir(job).join("disk_mib"))
 				.ok()
 				.and_then(|d| d.trim().parse().ok())
@@ -626,14 +613,13 @@ impl ContainerRunner {
 				job,
 				Tracked {
 					container: Some(id),
-					lease: Prepared::load(&self.job_dir(job)),
+					lease,
 					owner,
 					disk_mib,
 					started: Instant::now(),
 					access,
 					peak_mib: 0,
 					cpu_seconds: 0,
-					gpu_seconds: 0,
 					gpu_millis: 0,
 					sampled: Instant::now(),
 					ended: None,
@@ -691,37 +677,21 @@ impl ContainerRunner {
 		let (name, tag) = split_tag(repository);
 		let pinned = format!("{name}@sha256:{digest}");
 		let started = Instant::now();
-		if let Some(tag) = tag {
-			let tagged = format!("{name}:{tag}");
-			if let Err(e) = self.pull_reference(&tagged, credentials.clone()) {
-				return Err(refuse(job, classify(&e), format!("pulling {tagged}: {e}")));
-			}
-			match self.has_digest(&tagged, digest) {
-				Ok(true) => {},
+		let fetch = |reference: &str, mismatch: &str| -> Result<(), Refusal> {
+			self.pull_reference(reference, credentials.clone())
+				.map_err(|e| refuse(job, classify(&e), format!("pulling {reference}: {e}")))?;
+			match self.has_digest(reference, digest) {
+				Ok(true) => Ok(()),
 				Ok(false) =>
-					return Err(refuse(
-						job,
-						Refusal::DigestMismatch,
-						format!(
-							"{tagged} resolves to another digest than the job's sha256:{digest}"
-						),
-					)),
-				Err(e) => return Err(refuse(job, classify(&e), format!("{tagged}: {e}"))),
+					Err(refuse(job, Refusal::DigestMismatch, format!("{reference} {mismatch}"))),
+				Err(e) => Err(refuse(job, classify(&e), format!("{reference}: {e}"))),
 			}
+		};
+		if let Some(tag) = tag {
+			let mismatch = format!("resolves to another digest than the job's sha256:{digest}");
+			fetch(&format!("{name}:{tag}"), &mismatch)?;
 		}
-		if let Err(e) = self.pull_reference(&pinned, credentials) {
-			return Err(refuse(job, classify(&e), format!("pulling {pinned}: {e}")));
-		}
-		match self.has_digest(&pinned, digest) {
-			Ok(true) => {},
-			Ok(false) =>
-				return Err(refuse(
-					job,
-					Refusal::DigestMismatch,
-					format!("{pinned} resolved to another digest"),
-				)),
-			Err(e) => return Err(refuse(job, classify(&e), format!("{pinned}: {e}"))),
-		}
+		fetch(&pinned, "resolved to another digest")?;
 		log::info!(target: LOG_TARGET, "job {job}: pulled {pinned} in {:?}", started.elapsed());
 		Ok(pinned)
 	}
@@ -765,7 +735,6 @@ impl ContainerRunner {
 				access: access.clone(),
 				peak_mib: 0,
 				cpu_seconds: 0,
-				gpu_seconds: 0,
 				gpu_millis: 0,
 				sampled: Instant::now(),
 				ended: None,
@@ -816,7 +785,7 @@ impl ContainerRunner {
 				.map_err(|e| refuse(job, Refusal::OutOfResources, format!("no free port: {e}")))?;
 			ports.push((*port, free.port()));
 		}
-		let token = credential();
+		let token = super::exec::job_credential();
 		let mut key = [0u8; 32];
 		rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
 		let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(key));
@@ -879,24 +848,8 @@ impl ContainerRunner {
 			network,
 			&out,
 			&lease.token,
+			&lease.ports,
 		);
-		if let Some(host) = body.host_config.as_mut() {
-			host.port_bindings = Some(
-				lease
-					.ports
-					.iter()
-					.map(|(port, host_port)| {
-						(
-							format!("{port}/tcp"),
-							Some(vec![PortBinding {
-								host_ip: None,
-								host_port: Some(host_port.to_string()),
-							}]),
-						)
-					})
-					.collect(),
-			);
-		}
 		if let (Some(env), Some(secrets)) = (body.env.as_mut(), &secrets) {
 			env.extend(secrets.env.iter().map(|(name, value)| format!("{name}={value}")));
 		}

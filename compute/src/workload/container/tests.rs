@@ -396,7 +396,18 @@ fn gpus_go_to_the_container_as_cdi_devices_or_device_requests() {
 	let m = manifest("127.0.0.1:5000/app", &["true"], vec![8080, 9090]);
 	let gpus = vec!["GPU-a".to_string(), "GPU-b".to_string()];
 	let out = Path::new("/state/jobs/3/out");
-	let body = container_body(3, "img", &m, &[1; 32], &gpus, GpuDevices::Cdi, "net", out, "tok");
+	let body = container_body(
+		3,
+		"img",
+		&m,
+		&[1; 32],
+		&gpus,
+		GpuDevices::Cdi,
+		"net",
+		out,
+		"tok",
+		&[(8080, 40001), (9090, 40002)],
+	);
 	let host = body.host_config.clone().unwrap();
 	let devices: Vec<String> =
 		host.devices.unwrap().into_iter().map(|d| d.path_on_host.unwrap()).collect();
@@ -406,6 +417,8 @@ fn gpus_go_to_the_container_as_cdi_devices_or_device_requests() {
 	assert_eq!(host.memory_swap, Some(64 << 20), "no swap past the limit");
 	assert_eq!(host.binds.unwrap(), vec!["/state/jobs/3/out:/out:rw"]);
 	assert_eq!(body.exposed_ports.unwrap(), vec!["8080/tcp", "9090/tcp"]);
+	let bound = host.port_bindings.unwrap();
+	assert_eq!(bound["9090/tcp"].as_ref().unwrap()[0].host_port.as_deref(), Some("40002"));
 	let labels = body.labels.unwrap();
 	assert_eq!(labels[LABEL_JOB], "3");
 	assert_eq!(labels[LABEL_GPUS], "GPU-a,GPU-b");
@@ -413,12 +426,12 @@ fn gpus_go_to_the_container_as_cdi_devices_or_device_requests() {
 	assert!(env.contains(&"GREETING=hello tenant".to_string()));
 	assert!(env.contains(&"CRUCIBLE_ACCESS_TOKEN=tok".to_string()));
 	let docker =
-		container_body(3, "img", &m, &[1; 32], &gpus, GpuDevices::Nvidia, "net", out, "tok");
+		container_body(3, "img", &m, &[1; 32], &gpus, GpuDevices::Nvidia, "net", out, "tok", &[]);
 	let requests = docker.host_config.unwrap().device_requests.unwrap();
 	assert_eq!(requests[0].device_ids.as_deref(), Some(&gpus[..]));
 	assert_eq!(requests[0].driver.as_deref(), Some("nvidia"));
 	// A CPU-only lease gets no device at all.
-	let cpu = container_body(3, "img", &m, &[1; 32], &[], GpuDevices::Cdi, "net", out, "tok");
+	let cpu = container_body(3, "img", &m, &[1; 32], &[], GpuDevices::Cdi, "net", out, "tok", &[]);
 	assert!(cpu.host_config.unwrap().devices.is_none());
 	assert_eq!(MAX_PORTS, 4);
 }

@@ -191,7 +191,11 @@ impl<T: Config> Pallet<T> {
 		};
 		lease.accrued = lease.accrued.saturating_add(earned);
 		lease.attested_through = attestation.to;
-		lease.last_seen = now;
+		// Only attested blocks show the provider is serving: the access details' attestation
+		// of no blocks (sent once, at any time) must not put off the grace period's end.
+		if !blocks.is_zero() {
+			lease.last_seen = now;
+		}
 		lease.gpu_seconds = lease.gpu_seconds.max(usage.gpu_seconds);
 		lease.status = status;
 		Self::deposit_event(Event::WorkAttested {
