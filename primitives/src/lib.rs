@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+pub mod audit;
 pub mod challenge;
 pub mod emissions;
 pub mod marketplace;

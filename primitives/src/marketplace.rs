@@ -102,6 +102,10 @@ pub struct JobSpec<Balance, BlockNumber> {
 	pub bid_window: BlockNumber,
 	/// Open or sealed.
 	pub auction: AuctionKind<BlockNumber>,
+	/// How the result is checked: not at all (the default), or audited by re-execution with
+	/// some probability (the job then needs a deterministic manifest, and escrows one audit fee
+	/// beside the lease's price).
+	pub verification: crate::audit::Verification,
 }
 
 /// Where a job stands.
@@ -129,6 +133,9 @@ pub enum JobPhase<BlockNumber> {
 	Completed { result: H256, dispute_until: BlockNumber },
 	/// Disputed: waiting for the dispute origin.
 	Disputed { result: H256 },
+	/// An audited job's provider attested completion with the digest of its result root
+	/// (`audit::result_digest`): the audit is drawn, run and opened (`Marketplace::Audits`).
+	Verifying { digest: H256 },
 }
 
 /// A live bid.
@@ -180,6 +187,12 @@ pub struct Lease<AccountId, Balance, BlockNumber> {
 	pub status: H256,
 	/// Whether `EscrowLow` and `LeaseEnding` were told already.
 	pub warned: bool,
+	/// For an audited job: the collateral held from the provider until the audit ends (at
+	/// least the lease's price over the audit rate); 0 otherwise.
+	pub collateral: Balance,
+	/// For an audited job: what one auditor is paid (the lease's price, escrowed from the
+	/// developer beside it); 0 otherwise.
+	pub audit_fee: Balance,
 }
 
 /// Most bytes of a manifest's repository (`registry/repository`).
@@ -257,6 +270,10 @@ pub struct Manifest {
 	pub secrets: BoundedVec<EnvName, ConstU32<MAX_SECRETS>>,
 	/// Whether pulling the image needs registry credentials (sealed with the secrets).
 	pub private_registry: bool,
+	/// Whether the container computes the same outputs from the same image, command and
+	/// environment on every host (no network, no clock or randomness in its outputs): what an
+	/// audited job needs, since an auditor re-runs it and compares result roots.
+	pub deterministic: bool,
 }
 
 /// The manifest's hash, the spec's `workload.manifest`: `blake2_256(SCALE(manifest))`.
@@ -310,28 +327,8 @@ pub const RESULT_CHUNK: usize = 64 * 1024;
 /// roots over data of the same length that differ point, level by level, at the chunks that
 /// differ (what an audit compares).
 pub fn result_root(data: &[u8]) -> H256 {
-	let mut level: Vec<[u8; 32]> = if data.is_empty() {
-		alloc::vec![polkadot_sdk::sp_io::hashing::blake2_256(&[0u8])]
-	} else {
-		data.chunks(RESULT_CHUNK).map(result_leaf).collect()
-	};
-	while level.len() > 1 {
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[l, r] => {
-					let mut buf = [0u8; 65];
-					buf[0] = 1;
-					buf[1..33].copy_from_slice(l);
-					buf[33..].copy_from_slice(r);
-					polkadot_sdk::sp_io::hashing::blake2_256(&buf)
-				},
-				[one] => *one,
-				_ => [0u8; 32],
-			})
-			.collect();
-	}
-	H256(level.first().copied().unwrap_or_default())
+	let leaves: Vec<[u8; 32]> = data.chunks(RESULT_CHUNK).map(result_leaf).collect();
+	crate::audit::opening_of(&leaves).root
 }
 
 /// A result chunk's leaf hash, `H(0x00 ‖ chunk)`.
@@ -589,6 +586,9 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn estimate(requirement: HardwareRequirement, duration: BlockNumber) -> Estimate<Balance>;
 		/// The jobs leased to `provider` (what its node runs and attests).
 		fn leases_of(provider: AccountId) -> Vec<JobId>;
+		/// The receipt of a finished job (of the last `MaxReceipts` job ids): its spec, image
+		/// and manifest hashes, result root, audit outcome and settlement block.
+		fn receipt(id: JobId) -> Option<crate::audit::Receipt<AccountId, BlockNumber>>;
 	}
 }
 

@@ -272,6 +272,12 @@ impl_runtime_apis! {
 		fn leases_of(provider: AccountId) -> Vec<crucible_primitives::marketplace::JobId> {
 			pallet_marketplace::Pallet::<Runtime>::leases_of(&provider)
 		}
+
+		fn receipt(
+			id: crucible_primitives::marketplace::JobId,
+		) -> Option<crucible_primitives::audit::Receipt<AccountId, crucible_primitives::BlockNumber>> {
+			pallet_marketplace::Pallet::<Runtime>::receipt(id)
+		}
 	}
 
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {

@@ -79,6 +79,7 @@ fn spec<T: Config>(auction: AuctionKind<BlockNumberFor<T>>) -> JobSpecOf<T> {
 		max_price_per_block: 1_000u32.into(),
 		bid_window: T::MinBidWindow::get(),
 		auction,
+		verification: Default::default(),
 	}
 }
 
@@ -124,6 +125,7 @@ fn largest_manifest() -> Manifest {
 			.try_into()
 			.unwrap_or_default(),
 		private_registry: true,
+		deterministic: false,
 	}
 }
 

@@ -180,7 +180,44 @@ impl pallet_marketplace::Config for Test {
 	type LowEscrowBlocks = ConstU64<8>;
 	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
 	type NodeBidPriority = ConstU64<{ 1 << 19 }>;
+	type Randomness = TestRandomness;
+	type AuditDrawDelay = ConstU64<DRAW_DELAY>;
+	type AuditSlack = ConstU64<AUDIT_SLACK>;
+	type OpenWindow = ConstU64<OPEN_WINDOW>;
+	type AuditorMissSlash = AuditorMissSlash;
+	type AuditorSlash = AuditorSlash;
+	type MaxAuditCandidates = ConstU32<8>;
+	type MaxReceipts = ConstU32<MAX_RECEIPTS>;
+	type DefaultAuditParams = DefaultAuditParams;
 	type WeightInfo = ();
+}
+
+pub const DRAW_DELAY: u64 = 4;
+pub const AUDIT_SLACK: u64 = 5;
+pub const OPEN_WINDOW: u64 = 4;
+pub const MAX_RECEIPTS: u32 = 8;
+pub const COLLATERAL_FLOOR: Balance = 500;
+
+polkadot_sdk::frame_support::parameter_types! {
+	pub const AuditorMissSlash: Permill = Permill::from_percent(1);
+	pub const AuditorSlash: Permill = Permill::from_percent(30);
+	pub const DefaultAuditParams: crate::AuditParams<Balance> = crate::AuditParams {
+		min_rate: Permill::from_percent(1),
+		max_rate: Permill::from_percent(100),
+		collateral_floor: COLLATERAL_FLOOR,
+	};
+	/// What the audit randomness hashes (tests change it to steer draws).
+	pub static RandomSeed: u64 = 0;
+}
+
+/// The audit randomness: a hash of the subject and `RandomSeed`.
+pub struct TestRandomness;
+impl polkadot_sdk::frame_support::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		use codec::Encode;
+		let hash = sp_io::hashing::blake2_256(&(subject, RandomSeed::get()).encode());
+		(H256(hash), System::block_number())
+	}
 }
 
 pub const DEV: AccountId = 1;
@@ -318,6 +355,7 @@ pub fn spec(duration: u64, max_price: Balance, auction: AuctionKind<u64>) -> Job
 		max_price_per_block: max_price,
 		bid_window: 10,
 		auction,
+		verification: Default::default(),
 	}
 }
 

@@ -3,6 +3,7 @@
 
 use crate::{BalanceOf, Call, Config, JobSpecOf, OnLeaseSettled};
 use crucible_primitives::{
+	audit::Verification,
 	marketplace::{manifest_hash, AuctionKind, JobId, JobSpec, Manifest, Workload},
 	providers::{GpuVendor, HardwareRequirement},
 	testing::Rng,
@@ -13,10 +14,15 @@ use polkadot_sdk::{
 	sp_runtime::{Permill, SaturatedConversion},
 };
 
-/// A random job's manifest (a third of the jobs have one): a small container of 0–2 ports,
-/// half of them waiting for a secret.
+/// A random job's manifest (a third of the jobs have one): a small container of 0–2 ports;
+/// half of them deterministic, a quarter waiting for a secret.
 pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
-	rng.chance(33).then(|| Manifest {
+	if !rng.chance(33) {
+		return None;
+	}
+	// Half of them deterministic (what an audited job needs): offline, without secrets.
+	let deterministic = rng.chance(50);
+	Some(Manifest {
 		repository: b"127.0.0.1:5000/app".to_vec().try_into().unwrap_or_default(),
 		command: Default::default(),
 		env: Default::default(),
@@ -28,8 +34,8 @@ pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
 		memory_mib: 64u32.saturating_add(rng.below(1_000) as u32),
 		shm_mib: 0,
 		disk_mib: 16,
-		egress: rng.chance(50),
-		secrets: if rng.chance(50) {
+		egress: !deterministic && rng.chance(50),
+		secrets: if !deterministic && rng.chance(50) {
 			alloc::vec![b"API_TOKEN".to_vec().try_into().unwrap_or_default()]
 				.try_into()
 				.unwrap_or_default()
@@ -37,6 +43,7 @@ pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
 			Default::default()
 		},
 		private_registry: false,
+		deterministic,
 	})
 }
 
@@ -71,6 +78,7 @@ pub fn random_job_spec<T: Config>(rng: &mut Rng) -> JobSpecOf<T> {
 		} else {
 			AuctionKind::Open
 		},
+		verification: Verification::None,
 	}
 }
 
@@ -85,6 +93,11 @@ pub fn random_call<T: Config>(rng: &mut Rng, who: &T::AccountId, job: JobId) -> 
 			let manifest = random_manifest(rng);
 			if let Some(manifest) = &manifest {
 				spec.workload.manifest = manifest_hash(manifest);
+				// Most deterministic ones audited (a few with rates the bounds refuse).
+				if manifest.deterministic && rng.chance(80) {
+					let rate = Permill::from_parts(rng.below(1_000_001) as u32);
+					spec.verification = Verification::Audited { rate };
+				}
 			}
 			Call::post_job { spec, manifest }
 		},

@@ -1638,6 +1638,7 @@ fn manifest() -> Manifest {
 		egress: false,
 		secrets: Default::default(),
 		private_registry: false,
+		deterministic: false,
 	}
 }
 

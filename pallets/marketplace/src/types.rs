@@ -2,9 +2,15 @@
 //! leases, attestations) live in `crucible_primitives::marketplace`.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use crucible_primitives::marketplace::{self, DisputeReason, JobPhase, JobSpec};
+use crucible_primitives::{
+	audit::{ResultOpening, MAX_AUDITORS, MAX_REPLACED},
+	marketplace::{self, DisputeReason, JobPhase, JobSpec},
+};
 use polkadot_sdk::{
-	frame_support::traits::fungible, frame_system::pallet_prelude::BlockNumberFor, sp_core::H256,
+	frame_support::{traits::fungible, BoundedVec},
+	frame_system::pallet_prelude::BlockNumberFor,
+	sp_core::{ConstU32, H256},
+	sp_runtime::Permill,
 };
 use scale_info::TypeInfo;
 
@@ -40,6 +46,17 @@ pub type NodeBidOf<T> = marketplace::NodeBid<
 	BalanceOf<T>,
 	BlockNumberFor<T>,
 >;
+/// An audit with the runtime's types.
+pub type AuditOf<T> =
+	Audit<<T as polkadot_sdk::frame_system::Config>::AccountId, BlockNumberFor<T>>;
+/// A receipt with the runtime's types.
+pub type ReceiptOf<T> = crucible_primitives::audit::Receipt<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+>;
+/// An audit report with the runtime's types.
+pub type AuditReportOf<T> =
+	crucible_primitives::audit::AuditReport<<T as polkadot_sdk::frame_system::Config>::AccountId>;
 /// A job record with the runtime's types.
 pub type JobOf<T> =
 	Job<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
@@ -139,6 +156,9 @@ pub enum JobEnd {
 	Settled,
 	/// The dispute went to the developer.
 	Refunded,
+	/// The audit found the provider's result wrong (or the provider never opened it): nothing
+	/// paid to it, its collateral paid the auditors and the developer, the escrow refunded.
+	AuditFailed,
 }
 
 /// What a timer did, for its weight.
@@ -157,4 +177,87 @@ pub enum TimerWork {
 	Settle,
 	/// A dispute nobody decided in `DisputeTimeout`: resolved for the provider.
 	Resolve,
+	/// An audit's draw: whether it is audited, and an auditor picked.
+	Draw,
+	/// An auditor did not answer in time: slashed lightly, a replacement drawn.
+	AuditorMissed,
+	/// An audit's opening window ended: concluded.
+	Conclude,
+}
+
+/// The governed bounds of audits.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct AuditParams<Balance> {
+	/// The lowest audit rate a job may ask for (above 0).
+	pub min_rate: Permill,
+	/// The highest audit rate a job may ask for.
+	pub max_rate: Permill,
+	/// The least collateral of an audited lease, whatever its price.
+	pub collateral_floor: Balance,
+}
+
+/// Where an audit stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum AuditStage<BlockNumber> {
+	/// Waiting for the randomness of the blocks up to `at` (exclusive), which decides whether
+	/// the job is audited and who audits it.
+	Draw { at: BlockNumber },
+	/// The last auditor re-runs the job and submits its digest and commitment by `until`.
+	Run { until: BlockNumber },
+	/// Every party that gave a digest opens its root by `until`.
+	Open { until: BlockNumber },
+}
+
+/// One auditor of a job.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct AuditorRecord<AccountId> {
+	/// The auditor (an `Active` provider).
+	pub who: AccountId,
+	/// Its digest and commitment, once it answered.
+	pub answer: Option<(H256, H256)>,
+	/// Its root, once opened.
+	pub opened: Option<ResultOpening>,
+}
+
+/// An audited job's audit, from the provider's completion attestation to the job's end.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Audit<AccountId, BlockNumber> {
+	/// The provider's digest (its completion attestation's result).
+	pub digest: H256,
+	/// The provider's root, once opened.
+	pub opened: Option<ResultOpening>,
+	/// Whether the draw chose the job for an audit (`None` until it is drawn).
+	pub audited: Option<bool>,
+	/// The auditors that are answering or answered, in order (the second breaks a tie).
+	pub auditors: BoundedVec<AuditorRecord<AccountId>, ConstU32<MAX_AUDITORS>>,
+	/// Auditors replaced for not answering (never drawn again for this job).
+	pub replaced: BoundedVec<AccountId, ConstU32<MAX_REPLACED>>,
+	/// Where it stands (its deadline is the job's timer).
+	pub stage: AuditStage<BlockNumber>,
 }

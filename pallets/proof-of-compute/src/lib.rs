@@ -422,3 +422,33 @@ pub mod pallet {
 		}
 	}
 }
+
+/// Randomness for other pallets (the marketplace's audit draws): the hash of `subject` and the
+/// last `SEED_BLOCKS` blocks' VRF outputs (`RecentRandomness`), so that a value asked for in
+/// block `n` depends on blocks `n − SEED_BLOCKS .. n − 1`, which no one author built alone. The
+/// block returned is the last whose output it includes.
+pub struct RecentBlocksRandomness<T>(core::marker::PhantomData<T>);
+
+impl<T: Config>
+	polkadot_sdk::frame_support::traits::Randomness<
+		polkadot_sdk::sp_core::H256,
+		polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor<T>,
+	> for RecentBlocksRandomness<T>
+{
+	fn random(
+		subject: &[u8],
+	) -> (polkadot_sdk::sp_core::H256, polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor<T>)
+	{
+		use codec::Encode;
+		let recent = RecentRandomness::<T>::get();
+		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&(subject, recent).encode());
+		let now = polkadot_sdk::frame_system::Pallet::<T>::block_number();
+		(
+			polkadot_sdk::sp_core::H256(hash),
+			polkadot_sdk::sp_runtime::Saturating::saturating_sub(
+				now,
+				polkadot_sdk::sp_runtime::traits::One::one(),
+			),
+		)
+	}
+}

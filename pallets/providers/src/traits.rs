@@ -39,6 +39,10 @@ pub enum SlashReason {
 	Governance,
 	/// A dispute over a job's result went to the developer.
 	LostDispute,
+	/// An auditor did not answer an audit in time.
+	MissedAudit,
+	/// An auditor's root lost to the majority, or it did not open its answer.
+	WrongAudit,
 }
 
 /// Answers whether a provider has work in flight; asked before it may leave or stop.

@@ -94,6 +94,17 @@ parameter_types! {
 	pub const DisputeSlash: Permill = Permill::from_percent(10);
 	/// The least a job may pay per block and per GPU: 1 µCRU.
 	pub const DefaultMinPrice: Balance = UNITS / 1_000_000;
+	/// An auditor that does not answer in time loses 1% of its bond (to the developer).
+	pub const AuditorMissSlash: Permill = Permill::from_percent(1);
+	/// An auditor whose root loses, or that does not open its answer, loses 10% of its bond.
+	pub const AuditorSlash: Permill = Permill::from_percent(10);
+	/// Audit rates from 1% to 100%; at least 10 CRU of collateral per audited lease.
+	pub const DefaultAuditParams: pallet_marketplace::AuditParams<Balance> =
+		pallet_marketplace::AuditParams {
+			min_rate: Permill::from_percent(1),
+			max_rate: Permill::from_percent(100),
+			collateral_floor: 10 * UNITS,
+		};
 }
 
 impl pallet_marketplace::Config for Runtime {
@@ -144,6 +155,21 @@ impl pallet_marketplace::Config for Runtime {
 	type LowEscrowBlocks = ConstU32<{ 5 * MINUTES }>;
 	type UnsignedPriority = ProofPriority;
 	type NodeBidPriority = NodeBidPriority;
+	/// Proof of compute's: the hash of the last blocks' VRF outputs.
+	type Randomness = pallet_proof_of_compute::RecentBlocksRandomness<Runtime>;
+	/// The draw waits for the VRF outputs of the `SEED_BLOCKS` blocks after the completion.
+	type AuditDrawDelay = ConstU32<{ pallet_proof_of_compute::SEED_BLOCKS + 1 }>;
+	/// An auditor has the job's duration and ten minutes (to pull the image) to answer.
+	type AuditSlack = ConstU32<{ 10 * MINUTES }>;
+	/// Two minutes to open the roots once every auditor answered.
+	type OpenWindow = ConstU32<{ 2 * MINUTES }>;
+	type AuditorMissSlash = AuditorMissSlash;
+	type AuditorSlash = AuditorSlash;
+	/// 16 providers read per draw.
+	type MaxAuditCandidates = ConstU32<16>;
+	/// The receipts of the last 100,000 jobs (~25 MB at most).
+	type MaxReceipts = ConstU32<100_000>;
+	type DefaultAuditParams = DefaultAuditParams;
 	type WeightInfo = pallet_marketplace::weights::SubstrateWeight<Runtime>;
 }
 

@@ -99,6 +99,7 @@ struct Stats {
 
 thread_local! {
 	static FREE_ADMITTED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+	static AUDIT_ADMITTED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
 /// A free (authorized) marketplace call as a provider's node, or an attacker holding a
@@ -130,6 +131,18 @@ fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job
 	};
 	let max = pallet_marketplace::Jobs::<Runtime>::get(job).map(|j| j.spec.max_price_per_block);
 	let lease = pallet_marketplace::Leases::<Runtime>::get(job);
+	if rng.chance(30) {
+		if let Some(call) = audit_transaction(rng, &lease, job, &key_of) {
+			let call = RuntimeCall::Marketplace(call);
+			let Some(Ok(_)) = call.authorize(TransactionSource::External) else { return };
+			FREE_ADMITTED.with(|n| n.set(n.get() + 1));
+			AUDIT_ADMITTED.with(|n| n.set(n.get() + 1));
+			let result =
+				call.clone().dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into());
+			assert!(result.is_ok(), "an authorized audit call failed in the block: {call:?}: {result:?}");
+			return;
+		}
+	}
 	let call = if rng.chance(75) {
 		// Half the time the lease's own provider (a refusal of a completed job is the classic).
 		let who = match &lease {
@@ -170,6 +183,80 @@ fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job
 	FREE_ADMITTED.with(|n| n.set(n.get() + 1));
 	let result = call.clone().dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into());
 	assert!(result.is_ok(), "an authorized free call failed in the block: {call:?}: {result:?}");
+}
+
+/// What an audited job's parties' nodes send: the provider's completion (at the lease's end),
+/// an auditor's answer, a party's opening. Each party computes the job's true output, except
+/// now and then (a liar, or a lazy copier); a call its dispatch would refuse is refused by
+/// `authorize` instead.
+fn audit_transaction(
+	rng: &mut Rng,
+	lease: &Option<pallet_marketplace::LeaseOf<Runtime>>,
+	job: u64,
+	key_of: &dyn Fn(&AccountId) -> polkadot_sdk::sp_core::sr25519::Pair,
+) -> Option<pallet_marketplace::Call<Runtime>> {
+	use crucible_primitives::{
+		audit::{audit_commitment, audit_payload, opening_of, result_digest, AuditReport, AuditStep},
+		marketplace::{signing_payload, JobPhase, Usage, WorkAttestation, WorkReport},
+	};
+	use polkadot_sdk::{sp_core::Pair, sp_io::hashing::blake2_256};
+	// Mostly one of the audited leases (few of the random jobs are), else the job drawn.
+	let audited: Vec<(u64, pallet_marketplace::LeaseOf<Runtime>)> =
+		pallet_marketplace::Leases::<Runtime>::iter()
+			.filter(|(id, _)| {
+				pallet_marketplace::Jobs::<Runtime>::get(id)
+					.is_some_and(|j| j.spec.verification != Default::default())
+			})
+			.collect();
+	let (job, lease) = match rng.pick(&audited) {
+		Some((id, l)) if rng.chance(90) => (*id, l.clone()),
+		_ => (job, lease.clone()?),
+	};
+	let genesis = System::block_hash(0);
+	let output = |who: &AccountId, lies: bool| {
+		let leaf = if lies { blake2_256(&(job, who).encode()) } else { blake2_256(&job.encode()) };
+		opening_of(&[leaf])
+	};
+	let phase = pallet_marketplace::Jobs::<Runtime>::get(job)?.phase;
+	match phase {
+		JobPhase::Running => {
+			let root = output(&lease.provider, rng.chance(20)).root;
+			let attestation = WorkAttestation {
+				provider: lease.provider.clone(),
+				job,
+				from: lease.attested_through,
+				to: lease.end,
+				report: WorkReport::Completed {
+					usage: Usage::default(),
+					status: Default::default(),
+					result: result_digest(job, &root),
+				},
+			};
+			let signature =
+				key_of(&lease.provider).sign(&signing_payload(genesis.as_ref(), &attestation)).into();
+			Some(pallet_marketplace::Call::attest { attestation, signature })
+		},
+		JobPhase::Verifying { .. } => {
+			let audit = pallet_marketplace::Audits::<Runtime>::get(job)?;
+			let mut parties: Vec<AccountId> = audit.auditors.iter().map(|a| a.who.clone()).collect();
+			parties.push(lease.provider.clone());
+			let who = rng.pick(&parties)?.clone();
+			let lies = rng.chance(15);
+			let opening = output(&who, lies);
+			let step = if rng.chance(50) {
+				AuditStep::Submit {
+					digest: if rng.chance(10) { audit.digest } else { result_digest(job, &opening.root) },
+					commitment: audit_commitment(job, &who, &opening.root),
+				}
+			} else {
+				AuditStep::Open { opening }
+			};
+			let report = AuditReport { who: who.clone(), job, step };
+			let signature = key_of(&who).sign(&audit_payload(genesis.as_ref(), &report)).into();
+			Some(pallet_marketplace::Call::audit { report, signature })
+		},
+		_ => None,
+	}
 }
 
 #[test]
@@ -438,6 +525,12 @@ fn random_calls_keep_every_invariant() {
 	});
 	stats.free_admitted = FREE_ADMITTED.with(|n| n.get());
 	println!("runtime property test: {stats:?}");
+	println!(
+		"runtime property test: {} audit steps admitted, {} receipts, {} leases now",
+		AUDIT_ADMITTED.with(|n| n.get()),
+		ext.execute_with(|| pallet_marketplace::Receipts::<Runtime>::iter().count()),
+		ext.execute_with(|| pallet_marketplace::Leases::<Runtime>::iter().count())
+	);
 	assert!(stats.ok > stats.calls / 10, "most calls cannot all fail: {stats:?}");
 	assert!(stats.eras >= 1, "at least one era closed: {stats:?}");
 }

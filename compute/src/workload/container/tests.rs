@@ -106,6 +106,7 @@ fn manifest(repository: &str, command: &[&str], ports: Vec<u16>) -> Manifest {
 		egress: false,
 		secrets: Default::default(),
 		private_registry: false,
+		deterministic: false,
 	}
 }
 

@@ -55,9 +55,13 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::PriceBelowMinimum
 		);
 		let duration: BalanceOf<T> = spec.duration.saturated_into::<u32>().into();
-		spec.max_price_per_block
+		let price = spec
+			.max_price_per_block
 			.checked_mul(&duration)
-			.ok_or(Error::<T>::CostOverflow.into())
+			.ok_or(DispatchError::from(Error::<T>::CostOverflow))?;
+		// An audited job escrows one audit fee (the lease's price) beside the lease.
+		let copies: BalanceOf<T> = if Self::audit_rate(spec).is_some() { 2u32 } else { 1 }.into();
+		price.checked_mul(&copies).ok_or(Error::<T>::CostOverflow.into())
 	}
 
 	pub(crate) fn do_post_job(
@@ -75,9 +79,11 @@ impl<T: Config> Pallet<T> {
 			);
 			deposit = deposit.saturating_add(T::ManifestDeposit::get());
 		}
+		Self::check_audited_spec(&spec, manifest.as_ref())?;
 		Self::hold(HoldReason::JobEscrow, &who, escrow.saturating_add(deposit))?;
 		let id = NextJobId::<T>::get();
 		NextJobId::<T>::put(id.saturating_add(1));
+		Self::prune_receipt(id);
 		let closes_at = Self::now().saturating_add(spec.bid_window);
 		let timer = Self::schedule(id, closes_at)?;
 		Jobs::<T>::insert(
@@ -182,6 +188,7 @@ impl<T: Config> Pallet<T> {
 		let bids = Bids::<T>::get(id);
 		ensure!(!bids.iter().any(|b| b.provider == *who), Error::<T>::AlreadyBid);
 		let deposit = Self::can_hold_deposit(who)?;
+		Self::check_collateral(who, &job, Self::collateral_basis(&job, price))?;
 		let bid = Bid { provider: who.clone(), price, reputation, placed_at: Self::now(), deposit };
 		Self::competitive(&bids, &bid)?;
 		Ok((bids, bid))
@@ -254,6 +261,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!SealedBids::<T>::contains_key(id, who), Error::<T>::AlreadyBid);
 		ensure!(job.sealed < T::MaxBidsPerJob::get(), Error::<T>::TooManyBids);
 		let deposit = Self::can_hold_deposit(who)?;
+		Self::check_collateral(who, &job, job.spec.max_price_per_block)?;
 		Ok((job, deposit))
 	}
 
@@ -287,6 +295,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(price <= job.spec.max_price_per_block, Error::<T>::BidAboveMaxPrice);
 		ensure!(price >= Self::min_price_for(&job.spec), Error::<T>::BidBelowMinimum);
 		let reputation = Self::eligible(who, &job)?;
+		Self::check_collateral(who, &job, Self::collateral_basis(&job, price))?;
 		let bids = Bids::<T>::get(id);
 		let bid = Bid {
 			provider: who.clone(),
@@ -374,7 +383,9 @@ impl<T: Config> Pallet<T> {
 		let mut walked_away = alloc::vec::Vec::new();
 		for (at, bid) in bids.iter().enumerate() {
 			let fits = Self::has_room(&bid.provider, &job) &&
-				!ProviderLeases::<T>::get(&bid.provider).is_full();
+				!ProviderLeases::<T>::get(&bid.provider).is_full() &&
+				Self::check_collateral(&bid.provider, &job, Self::collateral_basis(&job, bid.price))
+					.is_ok();
 			if !fits {
 				if winner.is_none() && Self::stepped_out(&bid.provider, &job) {
 					walked_away.push(at);
@@ -454,7 +465,9 @@ impl<T: Config> Pallet<T> {
 	fn award(id: JobId, mut job: JobOf<T>, provider: T::AccountId, price: BalanceOf<T>) {
 		let now = Self::now();
 		let duration: BalanceOf<T> = job.spec.duration.saturated_into::<u32>().into();
-		let escrow = price.saturating_mul(duration).min(job.escrow);
+		let copies: BalanceOf<T> =
+			if Self::audit_rate(&job.spec).is_some() { 2u32 } else { 1 }.into();
+		let escrow = price.saturating_mul(duration).saturating_mul(copies).min(job.escrow);
 		let released =
 			Self::release(HoldReason::JobEscrow, &job.owner, job.escrow.saturating_sub(escrow));
 		job.escrow = job.escrow.saturating_sub(released);
@@ -468,6 +481,26 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::TimerDropped { job: id });
 		}
 		let end = now.saturating_add(job.spec.duration);
+		// An audited lease: the collateral is held (checked at the close), one audit fee
+		// stays in escrow.
+		let mut collateral = Self::collateral_for(&job.spec, price);
+		if !collateral.is_zero() {
+			if Self::hold(HoldReason::AuditCollateral, &provider, collateral).is_err() {
+				defensive!("the winner cannot hold the collateral it was checked for");
+				collateral = Zero::zero();
+			} else {
+				Self::deposit_event(Event::CollateralHeld {
+					job: id,
+					provider: provider.clone(),
+					collateral,
+				});
+			}
+		}
+		let audit_fee = if Self::audit_rate(&job.spec).is_some() {
+			Self::lease_price(&job.spec, price)
+		} else {
+			Zero::zero()
+		};
 		let gpus = job.spec.requirement.min_gpu_count;
 		if gpus > 0 {
 			LeasedGpus::<T>::mutate(&provider, |n| *n = n.saturating_add(gpus));
@@ -492,6 +525,8 @@ impl<T: Config> Pallet<T> {
 				gpu_seconds: 0,
 				status: H256::zero(),
 				warned: false,
+				collateral,
+				audit_fee,
 			},
 		);
 		Self::note_price(&provider, &job, price);
@@ -553,7 +588,7 @@ impl<T: Config> Pallet<T> {
 				Self::pay(id, &mut job, &lease, lease.accrued.saturating_add(fee));
 				Self::end_job(id, job, JobEnd::Cancelled);
 			},
-			JobPhase::Completed { .. } | JobPhase::Disputed { .. } =>
+			JobPhase::Completed { .. } | JobPhase::Disputed { .. } | JobPhase::Verifying { .. } =>
 				return Err(Error::<T>::WrongPhase.into()),
 		}
 		Ok(())

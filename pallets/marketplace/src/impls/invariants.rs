@@ -48,8 +48,15 @@ impl<T: Config> Pallet<T> {
 	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
 	/// - `manifests`: a manifest only for a live job, hashing to its spec's `workload.manifest`,
 	///   well formed; sealed secrets only for a leased job whose manifest declares them;
-	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' GPU counts, at most
-	///   the GPUs it declared (leases take GPUs, they do not share them).
+	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' and its audits' GPU
+	///   counts, at most the GPUs it declared (leases and audits take GPUs, they do not share
+	///   them);
+	/// - `collateral`: each provider's `AuditCollateral` hold = Σ collateral of its leases (the
+	///   audited jobs in flight), and only an audited job's lease has collateral;
+	/// - `audits`: a job being verified has an audit, an audit is of an audited job; no auditor is
+	///   the job's provider or developer, or drawn twice; while the job is verified each of its
+	///   auditors has it in `Assignments`, and `Assignments` lists nothing else;
+	/// - `receipts`: only of the last `MaxReceipts` job ids.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		Self::try_state_money()?;
 		Self::try_state_bids()?;
@@ -71,9 +78,66 @@ impl<T: Config> Pallet<T> {
 			}),
 			"secrets: of no leased job whose manifest declares them",
 		)?;
+		Self::try_state_audits()?;
 		check(
 			BidWithdrawals::<T>::iter_keys().all(|who| T::Providers::status(&who).is_some()),
 			"withdrawals: a count of a provider with no record",
+		)
+	}
+
+	fn try_state_audits() -> Result<(), TryRuntimeError> {
+		let mut collateral = Sums::<T>::new();
+		for (id, lease) in Leases::<T>::iter() {
+			let audited = Jobs::<T>::get(id).is_some_and(|j| Self::audit_rate(&j.spec).is_some());
+			check(audited || lease.collateral.is_zero(), "collateral: on a job not audited")?;
+			add::<T>(&mut collateral, &lease.provider, lease.collateral);
+		}
+		for (who, sum) in collateral.iter() {
+			check(
+				T::Currency::balance_on_hold(&HoldReason::AuditCollateral.into(), who) == *sum,
+				"collateral: hold differs from the audited leases",
+			)?;
+		}
+		let mut assigned = BTreeMap::<T::AccountId, Vec<JobId>>::new();
+		for (id, job) in Jobs::<T>::iter() {
+			let verifying = matches!(job.phase, JobPhase::Verifying { .. });
+			let audit = Audits::<T>::get(id);
+			check(!verifying || audit.is_some(), "audits: a job verified without its audit")?;
+			let Some(audit) = audit else { continue };
+			check(Self::audit_rate(&job.spec).is_some(), "audits: of a job not audited")?;
+			let provider = Leases::<T>::get(id).map(|l| l.provider);
+			for (i, a) in audit.auditors.iter().enumerate() {
+				check(
+					Some(&a.who) != provider.as_ref() && a.who != job.owner,
+					"audits: the provider or the developer audits the job",
+				)?;
+				check(
+					audit.auditors.iter().skip(i + 1).all(|b| b.who != a.who) &&
+						!audit.replaced.contains(&a.who),
+					"audits: an auditor drawn twice",
+				)?;
+				if verifying {
+					assigned.entry(a.who.clone()).or_default().push(id);
+				}
+			}
+		}
+		check(
+			Audits::<T>::iter_keys().all(|id| Jobs::<T>::contains_key(id)),
+			"audits: of no live job",
+		)?;
+		for (who, jobs) in Assignments::<T>::iter() {
+			let mut jobs = jobs.into_inner();
+			jobs.sort();
+			let mut expected = assigned.remove(&who).unwrap_or_default();
+			expected.sort();
+			check(jobs == expected, "audits: Assignments disagree with the audits")?;
+		}
+		check(assigned.is_empty(), "audits: an auditor at work without its assignment")?;
+		let next = NextJobId::<T>::get();
+		let window = u64::from(T::MaxReceipts::get());
+		check(
+			Receipts::<T>::iter_keys().all(|id| id < next && id.saturating_add(window) >= next),
+			"receipts: one outside the kept window",
 		)
 	}
 
@@ -153,7 +217,10 @@ impl<T: Config> Pallet<T> {
 		for (id, job) in Jobs::<T>::iter() {
 			let leased = matches!(
 				job.phase,
-				JobPhase::Running | JobPhase::Completed { .. } | JobPhase::Disputed { .. }
+				JobPhase::Running |
+					JobPhase::Completed { .. } |
+					JobPhase::Disputed { .. } |
+					JobPhase::Verifying { .. }
 			);
 			check(Leases::<T>::contains_key(id) == leased, "leases: lease and phase disagree")?;
 		}
@@ -175,6 +242,18 @@ impl<T: Config> Pallet<T> {
 				T::Providers::profile(&provider).map(|(p, _)| p.gpu_count()).unwrap_or_default();
 			check(gpus <= declared, "leased GPUs: more than the provider declared")?;
 			gpus_of.insert(provider, gpus);
+		}
+		for (auditor, jobs) in Assignments::<T>::iter() {
+			let mut gpus = gpus_of.get(&auditor).copied().unwrap_or_default();
+			for id in jobs.iter() {
+				let job = Jobs::<T>::get(id)
+					.ok_or(TryRuntimeError::Other("audits: an assignment of no job"))?;
+				gpus = gpus.saturating_add(job.spec.requirement.min_gpu_count);
+			}
+			let declared =
+				T::Providers::profile(&auditor).map(|(p, _)| p.gpu_count()).unwrap_or_default();
+			check(gpus <= declared, "leased GPUs: more than the auditor declared")?;
+			gpus_of.insert(auditor, gpus);
 		}
 		for (provider, gpus) in LeasedGpus::<T>::iter() {
 			check(gpus > 0, "leased GPUs: a zero count kept")?;
@@ -213,7 +292,10 @@ impl<T: Config> Pallet<T> {
 			check(queued == job.timer, "timers: a live job not at its timer")?;
 			check(
 				job.timer.is_some() ||
-					matches!(job.phase, JobPhase::Running | JobPhase::Completed { .. }),
+					matches!(
+						job.phase,
+						JobPhase::Running | JobPhase::Completed { .. } | JobPhase::Verifying { .. }
+					),
 				"timers: only a lease's or a completed job's timer may be dropped",
 			)?;
 		}

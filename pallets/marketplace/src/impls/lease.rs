@@ -7,6 +7,7 @@
 
 use super::*;
 use crucible_primitives::{
+	audit::AuditOutcome,
 	marketplace::{signing_payload, DisputeReason, JobPhase, WorkReport},
 	providers::AttestationSignature,
 };
@@ -214,7 +215,13 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::EscrowLow { job: id, escrow });
 			Self::deposit_event(Event::LeaseEnding { job: id, end: lease.end });
 		}
-		if let WorkReport::Completed { result, .. } = attestation.report {
+		if let (WorkReport::Completed { result, .. }, Some(_)) =
+			(&attestation.report, Self::audit_rate(&job.spec))
+		{
+			// An audited job's result is the digest of its root: the audit starts.
+			Self::start_audit(id, &mut job, *result);
+			Jobs::<T>::insert(id, job);
+		} else if let WorkReport::Completed { result, .. } = attestation.report {
 			let dispute_until = now.saturating_add(T::DisputeWindow::get());
 			job.phase = JobPhase::Completed { result, dispute_until };
 			Self::rearm(id, &mut job, dispute_until.saturating_add(One::one()));
@@ -234,6 +241,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(lease.provider == who, Error::<T>::NotLeaseProvider);
 		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.phase == JobPhase::Running, Error::<T>::WrongPhase);
+		ensure!(Self::audit_rate(&job.spec).is_none(), Error::<T>::PaidAtSettlement);
 		ensure!(!lease.accrued.is_zero(), Error::<T>::NothingToClaim);
 		let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
 		let out = paid.saturating_add(fee);
@@ -317,6 +325,8 @@ impl<T: Config> Pallet<T> {
 				);
 				let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
 				Self::credit_served(&lease, paid.saturating_add(fee));
+				let (result, outcome) = Self::disputed_result(id, &job);
+				Self::write_receipt(id, &job, &lease, result, outcome);
 				Self::end_job(id, job, JobEnd::Settled);
 			},
 		}
@@ -349,14 +359,33 @@ impl<T: Config> Pallet<T> {
 		if let Some(lease) = Leases::<T>::get(id) {
 			let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
 			Self::credit_served(&lease, paid.saturating_add(fee));
+			if let JobPhase::Completed { result, .. } = job.phase {
+				Self::write_receipt(id, &job, &lease, result, AuditOutcome::None);
+			}
 		}
 		Self::end_job(id, job, JobEnd::Settled);
+	}
+
+	/// The result and audit outcome of a disputed job upheld for its provider: an audit
+	/// without a majority names the provider's opened root.
+	fn disputed_result(id: JobId, job: &JobOf<T>) -> (polkadot_sdk::sp_core::H256, AuditOutcome) {
+		let result = match job.phase {
+			JobPhase::Disputed { result } => result,
+			_ => Default::default(),
+		};
+		match Audits::<T>::get(id) {
+			Some(audit) => (
+				audit.opened.map_or(result, |o| o.root),
+				if audit.auditors.is_empty() { AuditOutcome::None } else { AuditOutcome::Unresolved },
+			),
+			None => (result, AuditOutcome::None),
+		}
 	}
 
 	/// Tells `OnLeaseSettled` what a settled lease paid out over its life (claims and `last`,
 	/// the final payment) and the protocol fees of it (`ProtocolFee` of the total, as `pay`
 	/// counts them): emissions pays for work someone paid for, never more than its fees.
-	fn credit_served(lease: &LeaseOf<T>, last: BalanceOf<T>) {
+	pub(crate) fn credit_served(lease: &LeaseOf<T>, last: BalanceOf<T>) {
 		let value = lease.claimed.saturating_add(last);
 		let fees = T::ProtocolFee::get().mul_floor(value);
 		T::OnLeaseSettled::on_lease_settled(&lease.provider, value, fees);

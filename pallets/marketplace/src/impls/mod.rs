@@ -2,6 +2,7 @@
 //! - `auction`: posting, bids (open and sealed), closing, cancelling;
 //! - `node_bid`: bids made by providers' nodes from their operators' policies (authorized);
 //! - `lease`: attestations (and their authorization), claims, disputes, settlement;
+//! - `audit`: audits by re-execution, from the draw to the receipt;
 //! - `timers`: the per-block timer queue;
 //! - `views`: the runtime API's answers and the registry's work-in-flight hook;
 //! - `invariants`: `do_try_state`.
@@ -9,6 +10,7 @@
 //! Money helpers live here: every movement is a hold, a release, a transfer on hold or a slash
 //! of a hold, through `fungible`, and each uses what the currency reports it did.
 
+mod audit;
 mod auction;
 mod invariants;
 mod lease;
@@ -168,6 +170,7 @@ impl<T: Config> Pallet<T> {
 			job.escrow.saturating_add(job.deposit),
 		);
 		if let Some(lease) = Leases::<T>::take(id) {
+			Self::release(HoldReason::AuditCollateral, &lease.provider, lease.collateral);
 			let gpus = job.spec.requirement.min_gpu_count;
 			LeasedGpus::<T>::mutate_exists(&lease.provider, |n| {
 				let left = n.unwrap_or_default().saturating_sub(gpus);
@@ -184,6 +187,14 @@ impl<T: Config> Pallet<T> {
 		}
 		if let Some(at) = job.timer {
 			Self::unschedule(id, at);
+		}
+		// Auditors still at work on the job are freed (after the audit they were already).
+		if let Some(audit) = Audits::<T>::take(id) {
+			if matches!(job.phase, crucible_primitives::marketplace::JobPhase::Verifying { .. }) {
+				for a in &audit.auditors {
+					Self::unassign(id, &job, &a.who);
+				}
+			}
 		}
 		Access::<T>::remove(id);
 		Manifests::<T>::remove(id);

@@ -71,6 +71,10 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::timer_settle().saturating_add(T::OnLeaseSettled::weight()),
 			TimerWork::Resolve => T::WeightInfo::resolve_dispute_provider()
 				.saturating_add(T::OnLeaseSettled::weight()),
+			TimerWork::Draw => T::WeightInfo::timer_draw(T::MaxAuditCandidates::get()),
+			TimerWork::AuditorMissed => T::WeightInfo::timer_auditor_missed(),
+			TimerWork::Conclude =>
+				T::WeightInfo::timer_conclude().saturating_add(T::OnLeaseSettled::weight()),
 		}
 	}
 
@@ -84,6 +88,9 @@ impl<T: Config> Pallet<T> {
 			TimerWork::Abandon,
 			TimerWork::Settle,
 			TimerWork::Resolve,
+			TimerWork::Draw,
+			TimerWork::AuditorMissed,
+			TimerWork::Conclude,
 		]
 		.into_iter()
 		.fold(Weight::zero(), |w, work| w.max(Self::timer_weight(work)))
@@ -151,6 +158,7 @@ impl<T: Config> Pallet<T> {
 				}
 				return TimerWork::Resolve;
 			},
+			JobPhase::Verifying { .. } => return Self::audit_due(id, job, now),
 		};
 		// From the next deadline on, else from the next block: a check before its deadline
 		// only moves on again.

@@ -100,12 +100,19 @@ impl<T: Config> Pallet<T> {
 	pub fn leases_of(provider: &T::AccountId) -> Vec<JobId> {
 		ProviderLeases::<T>::get(provider).into_inner()
 	}
+
+	/// The receipt of a finished job (of the last `MaxReceipts` job ids).
+	pub fn receipt(id: JobId) -> Option<ReceiptOf<T>> {
+		Receipts::<T>::get(id)
+	}
 }
 
-/// A provider with a lease (running, completed or disputed) may not deregister.
+/// A provider with a lease (running, completed or disputed) or an audit to answer may not
+/// deregister.
 impl<T: Config> ProviderWorkInFlight<T::AccountId> for Pallet<T> {
 	fn has_work_in_flight(provider: &T::AccountId) -> bool {
-		!ProviderLeases::<T>::get(provider).is_empty()
+		!ProviderLeases::<T>::get(provider).is_empty() ||
+			!Assignments::<T>::get(provider).is_empty()
 	}
 	/// Its withdrawal count goes with its record (its signed node bids expired long before:
 	/// leaving takes the unbonding period).
