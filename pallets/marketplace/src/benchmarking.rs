@@ -8,7 +8,12 @@
 use super::*;
 use crate::Pallet as Marketplace;
 use alloc::{vec, vec::Vec};
+use codec::Encode;
 use crucible_primitives::{
+	audit::{
+		audit_commitment, audit_payload, opening_of, result_digest, AuditReport, AuditStep,
+		ResultOpening, Verification,
+	},
 	marketplace::{
 		bid_commitment, manifest_hash, node_bid_payload, signing_payload, AuctionKind, JobId,
 		JobPhase, JobSpec, Manifest, NodeBid, NodeBidAction, Refusal, SealedSecrets, Usage,
@@ -284,6 +289,101 @@ fn clear_timers<T: Config>(from: BlockNumberFor<T>) {
 		});
 		block = block.saturating_add(One::one());
 	}
+}
+
+/// A deterministic manifest (what an audited job needs), its command filled.
+fn audited_manifest() -> Manifest {
+	Manifest {
+		egress: false,
+		secrets: Default::default(),
+		private_registry: false,
+		deterministic: true,
+		..largest_manifest()
+	}
+}
+
+/// An audited job (at 100%) leased to a proven provider; returns the job and the provider.
+fn audited_lease<T: Config + pallet_providers::Config>(
+) -> Result<(JobId, T::AccountId), BenchmarkError> {
+	MinPrice::<T>::put(BalanceOf::<T>::from(1u32));
+	let id = NextJobId::<T>::get();
+	let manifest = audited_manifest();
+	let mut s = spec::<T>(AuctionKind::Open);
+	s.workload.manifest = manifest_hash(&manifest);
+	s.verification = Verification::Audited { rate: Permill::one() };
+	Marketplace::<T>::do_post_job(developer::<T>(), s, Some(manifest))?;
+	let (p, _) = provider::<T>(1_000)?;
+	Marketplace::<T>::do_place_bid(p.clone(), id, 500u32.into())?;
+	to_block::<T>(closes_at::<T>(id));
+	Marketplace::<T>::do_close_auction(id)?;
+	Ok((id, p))
+}
+
+/// An output of 4,096 chunks' leaves: its opening has a full frontier (`MAX_FRONTIER` nodes).
+fn big_output(byte: u8) -> ResultOpening {
+	let leaves: Vec<[u8; 32]> = (0..4_096u32)
+		.map(|i| polkadot_sdk::sp_io::hashing::blake2_256(&(byte, i).encode()))
+		.collect();
+	opening_of(&leaves)
+}
+
+/// Completes the audited lease with the digest of `root`: the job is being verified.
+fn verifying<T: Config>(id: JobId, p: &T::AccountId, root: H256) -> Result<(), BenchmarkError> {
+	let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+	attend::<T>(id, p, end.saturating_sub(One::one()))?;
+	to_block::<T>(end);
+	let report = WorkReport::Completed {
+		usage: Usage::default(),
+		status: H256::repeat_byte(1),
+		result: result_digest(id, &root),
+	};
+	Marketplace::<T>::do_attest(attestation::<T>(id, p, end, report))?;
+	Ok(())
+}
+
+/// Runs the audit's due draw (at its block); returns the auditor drawn.
+fn draw<T: Config>(id: JobId) -> Result<T::AccountId, BenchmarkError> {
+	let at = match Audits::<T>::get(id).map(|a| a.stage) {
+		Some(AuditStage::Draw { at }) => at,
+		_ => return Err(BenchmarkError::Stop("not drawing")),
+	};
+	to_block::<T>(at);
+	if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
+		Marketplace::<T>::unschedule(id, t);
+	}
+	Marketplace::<T>::fire(id, at);
+	Audits::<T>::get(id)
+		.and_then(|a| a.auditors.last().map(|r| r.who.clone()))
+		.ok_or(BenchmarkError::Stop("no auditor drawn"))
+}
+
+fn answer<T: Config>(id: JobId, who: &T::AccountId, root: H256) -> AuditReportOf<T> {
+	AuditReport {
+		who: who.clone(),
+		job: id,
+		step: AuditStep::Submit {
+			digest: result_digest(id, &root),
+			commitment: audit_commitment(id, who, &root),
+		},
+	}
+}
+
+fn opening<T: Config>(id: JobId, who: &T::AccountId, opening: &ResultOpening) -> AuditReportOf<T> {
+	AuditReport { who: who.clone(), job: id, step: AuditStep::Open { opening: opening.clone() } }
+}
+
+/// An audit after a tie-break: the provider's root `truth`, the first auditor's `other`, the
+/// second auditor's `second`, every answer given (nothing opened); returns the two auditors.
+fn tie_broken<T: Config + pallet_providers::Config>(
+	id: JobId,
+	first_root: H256,
+	second_root: H256,
+) -> Result<(T::AccountId, T::AccountId), BenchmarkError> {
+	let a = draw::<T>(id)?;
+	Marketplace::<T>::do_audit(answer::<T>(id, &a, first_root))?;
+	let b = draw::<T>(id)?;
+	Marketplace::<T>::do_audit(answer::<T>(id, &b, second_root))?;
+	Ok((a, b))
 }
 
 use polkadot_sdk::{frame_support::BoundedVec, sp_runtime::traits::Zero};
@@ -761,6 +861,203 @@ mod benchmarks {
 		#[block]
 		{
 			Marketplace::<T>::fire(id, due);
+		}
+
+		assert!(Jobs::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn post_job_audited() {
+		// An audited job: the rate checked against the bounds, a large deterministic manifest.
+		MinPrice::<T>::put(BalanceOf::<T>::from(1u32));
+		let who = developer::<T>();
+		let manifest = audited_manifest();
+		let mut s = spec::<T>(AuctionKind::Open);
+		s.workload.manifest = manifest_hash(&manifest);
+		s.verification = Verification::Audited { rate: Permill::from_percent(50) };
+		let due = System::<T>::block_number().saturating_add(s.bid_window);
+		fill_timers::<T>(due);
+
+		#[extrinsic_call]
+		post_job(RawOrigin::Signed(who), s, Some(manifest));
+
+		assert_eq!(NextJobId::<T>::get(), 1);
+		clear_timers::<T>(due);
+	}
+
+	#[benchmark]
+	fn audit_answer() -> Result<(), BenchmarkError> {
+		// The worst case: a first answer that disagrees, which schedules a tie-breaker's draw
+		// past full queues.
+		let (id, p) = audited_lease::<T>()?;
+		provider::<T>(2_000)?;
+		provider::<T>(2_001)?;
+		verifying::<T>(id, &p, big_output(1).root)?;
+		let auditor = draw::<T>(id)?;
+		let at = System::<T>::block_number().saturating_add(T::AuditDrawDelay::get());
+		fill_timers::<T>(at);
+		let report = answer::<T>(id, &auditor, big_output(2).root);
+
+		#[block]
+		{
+			Marketplace::<T>::do_audit(report)?;
+		}
+
+		assert!(matches!(Audits::<T>::get(id).map(|a| a.stage), Some(AuditStage::Draw { .. })));
+		clear_timers::<T>(at);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn audit_open() -> Result<(), BenchmarkError> {
+		// The worst case: the last opening, after a tie-break, concluding for the provider: the
+		// outvoted auditor slashed to the tie-breaker, the tie-breaker paid, the provider paid,
+		// the receipt written, the job ended.
+		let (id, p) = audited_lease::<T>()?;
+		provider::<T>(2_000)?;
+		provider::<T>(2_001)?;
+		let (truth, wrong) = (big_output(1), big_output(2));
+		verifying::<T>(id, &p, truth.root)?;
+		let (a, b) = tie_broken::<T>(id, wrong.root, truth.root)?;
+		Marketplace::<T>::do_audit(opening::<T>(id, &p, &truth))?;
+		Marketplace::<T>::do_audit(opening::<T>(id, &a, &wrong))?;
+		let report = opening::<T>(id, &b, &truth);
+
+		#[block]
+		{
+			Marketplace::<T>::do_audit(report)?;
+		}
+
+		assert!(Jobs::<T>::get(id).is_none());
+		assert!(Receipts::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_audit() -> Result<(), BenchmarkError> {
+		// An auditor's opening of a full frontier: its consistency, digest and commitment
+		// checked, then the signature.
+		let (id, p) = audited_lease::<T>()?;
+		let (auditor, key) = provider::<T>(2_000)?;
+		let truth = big_output(1);
+		verifying::<T>(id, &p, truth.root)?;
+		if draw::<T>(id)? != auditor {
+			return Err(BenchmarkError::Stop("another auditor drawn"));
+		}
+		Marketplace::<T>::do_audit(answer::<T>(id, &auditor, truth.root))?;
+		let report = opening::<T>(id, &auditor, &truth);
+		let genesis = System::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let signature = key
+			.sign(&audit_payload(genesis.as_ref(), &report))
+			.ok_or(BenchmarkError::Stop("no keystore"))?;
+		let call = Call::<T>::audit { report, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or(BenchmarkError::Stop("no authorize"))?
+				.map_err(|_| BenchmarkError::Stop("refused"))?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_audit_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = AuditParams {
+			min_rate: Permill::from_percent(2),
+			max_rate: Permill::from_percent(50),
+			collateral_floor: 7u32.into(),
+		};
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(AuditBounds::<T>::get(), params);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn timer_draw(c: Linear<1, { T::MaxAuditCandidates::get() }>) -> Result<(), BenchmarkError> {
+		// `c` eligible providers read (and weighed) besides the job's own, one drawn.
+		let (id, p) = audited_lease::<T>()?;
+		for i in 0..c {
+			provider::<T>(2_000u32.saturating_add(i))?;
+		}
+		verifying::<T>(id, &p, big_output(1).root)?;
+		let at = match Audits::<T>::get(id).map(|a| a.stage) {
+			Some(AuditStage::Draw { at }) => at,
+			_ => return Err(BenchmarkError::Stop("not drawing")),
+		};
+		to_block::<T>(at);
+		if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
+			Marketplace::<T>::unschedule(id, t);
+		}
+
+		#[block]
+		{
+			Marketplace::<T>::fire(id, at);
+		}
+
+		assert!(matches!(Audits::<T>::get(id).map(|a| a.stage), Some(AuditStage::Run { .. })));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn timer_auditor_missed() -> Result<(), BenchmarkError> {
+		// A silent auditor slashed, freed and replaced by a draw scheduled past full queues.
+		let (id, p) = audited_lease::<T>()?;
+		provider::<T>(2_000)?;
+		verifying::<T>(id, &p, big_output(1).root)?;
+		draw::<T>(id)?;
+		let until = match Audits::<T>::get(id).map(|a| a.stage) {
+			Some(AuditStage::Run { until }) => until,
+			_ => return Err(BenchmarkError::Stop("not running")),
+		};
+		to_block::<T>(until);
+		if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
+			Marketplace::<T>::unschedule(id, t);
+		}
+		let at = until.saturating_add(T::AuditDrawDelay::get());
+		fill_timers::<T>(at);
+
+		#[block]
+		{
+			Marketplace::<T>::fire(id, until);
+		}
+
+		assert_eq!(Audits::<T>::get(id).map(|a| a.replaced.len()), Some(1));
+		clear_timers::<T>(at);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn timer_conclude() -> Result<(), BenchmarkError> {
+		// The opening window ends without the provider's root, both auditors' opened: its
+		// collateral pays them and the developer, the escrow is refunded, the receipt written.
+		let (id, p) = audited_lease::<T>()?;
+		provider::<T>(2_000)?;
+		provider::<T>(2_001)?;
+		let (lie, truth) = (big_output(1), big_output(2));
+		verifying::<T>(id, &p, lie.root)?;
+		let (a, b) = tie_broken::<T>(id, truth.root, truth.root)?;
+		Marketplace::<T>::do_audit(opening::<T>(id, &a, &truth))?;
+		Marketplace::<T>::do_audit(opening::<T>(id, &b, &truth))?;
+		let until = match Audits::<T>::get(id).map(|a| a.stage) {
+			Some(AuditStage::Open { until }) => until,
+			_ => return Err(BenchmarkError::Stop("not opening")),
+		};
+		to_block::<T>(until);
+		if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
+			Marketplace::<T>::unschedule(id, t);
+		}
+
+		#[block]
+		{
+			Marketplace::<T>::fire(id, until);
 		}
 
 		assert!(Jobs::<T>::get(id).is_none());

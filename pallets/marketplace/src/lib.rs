@@ -694,6 +694,7 @@ pub mod pallet {
 		/// - `manifest`: the container to run (a container runner needs one), hashing to
 		///   `spec.workload.manifest`; `None` for an operator-mapped (`exec`) workload.
 		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::post_job().max(T::WeightInfo::post_job_audited()))]
 		pub fn post_job(
 			origin: OriginFor<T>,
 			spec: JobSpecOf<T>,

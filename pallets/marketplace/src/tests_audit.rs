@@ -657,3 +657,117 @@ fn a_job_being_verified_cannot_be_cancelled() {
 		));
 	});
 }
+
+/// How a party behaves in the property test.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Conduct {
+	Honest,
+	Lies,
+	/// Copies the provider's digest without computing the root.
+	Copies,
+	Silent,
+}
+
+fn conduct(rng: &mut Rng) -> Conduct {
+	match rng.below(10) {
+		0..=5 => Conduct::Honest,
+		6 | 7 => Conduct::Lies,
+		8 => Conduct::Copies,
+		_ => Conduct::Silent,
+	}
+}
+
+#[test]
+fn every_audit_ends_and_an_honest_majority_is_never_overruled() {
+	for seed in 0..60u64 {
+		build_and_execute(|| {
+			let mut rng = Rng::new(seed);
+			RandomSeed::set(seed);
+			let rate = if rng.chance(70) {
+				Permill::one()
+			} else {
+				Permill::from_percent(1 + rng.below(99) as u32)
+			};
+			let id = leased(rate);
+			let truth = output(9);
+			let provider_lies = rng.chance(40);
+			let provider_root = if provider_lies { output(0xba) } else { truth.clone() };
+			let provider_opens = rng.chance(90);
+			complete(id, provider_root.root);
+			let mut conducts = std::collections::BTreeMap::<AccountId, Conduct>::new();
+			let started = now();
+			// Every path has a deadline: the job leaves `Verifying` within a bounded time.
+			let bound = started + 4 * (DRAW_DELAY + DURATION + AUDIT_SLACK) + OPEN_WINDOW + 2;
+			while matches!(Jobs::<Test>::get(id).map(|j| j.phase), Some(JobPhase::Verifying { .. })) {
+				assert!(now() <= bound, "seed {seed}: the audit never ended");
+				let a = audit(id);
+				match a.stage {
+					AuditStage::Run { .. } => {
+						let who = a.auditors.last().unwrap().who;
+						let c = *conducts.entry(who).or_insert_with(|| conduct(&mut rng));
+						let step = match c {
+							Conduct::Honest => Some(answer(who, id, truth.root)),
+							Conduct::Lies => Some(answer(who, id, output(who as u8).root)),
+							Conduct::Copies => Some(report(
+								who,
+								id,
+								AuditStep::Submit {
+									digest: a.digest,
+									commitment: audit_commitment(id, &who, &H256::zero()),
+								},
+							)),
+							Conduct::Silent => None,
+						};
+						if let Some(step) = step.filter(|_| rng.chance(50)) {
+							ok(step);
+						}
+					},
+					AuditStage::Open { .. } => {
+						if provider_opens && a.opened.is_none() {
+							ok(open(P1, id, &provider_root));
+						}
+						for r in a.auditors.iter().filter(|r| r.answer.is_some() && r.opened.is_none()) {
+							let opening = match conducts.get(&r.who) {
+								Some(Conduct::Honest) => truth.clone(),
+								Some(Conduct::Lies) => output(r.who as u8),
+								_ => continue,
+							};
+							if rng.chance(50) && Jobs::<Test>::contains_key(id) {
+								let _ = submit(open(r.who, id, &opening));
+							}
+						}
+					},
+					AuditStage::Draw { .. } => {},
+				}
+				next_block();
+			}
+			let ended = System::events().iter().find_map(|r| match &r.event {
+				RuntimeEvent::Marketplace(Event::JobEnded { job, end, .. }) if *job == id =>
+					Some(*end),
+				_ => None,
+			});
+			let outcome = Receipts::<Test>::get(id).map(|r| r.outcome);
+			let honest_answers = conducts.values().filter(|c| **c == Conduct::Honest).count();
+			// An honest provider confirmed by an honest auditor is never failed.
+			if !provider_lies && provider_opens {
+				assert_ne!(ended, Some(JobEnd::AuditFailed), "seed {seed}: {conducts:?}");
+			}
+			// A lying provider is never paid as matched when the auditors are all honest.
+			if provider_lies && honest_answers > 0 && conducts.values().all(|c| *c == Conduct::Honest)
+			{
+				assert!(
+					!matches!(outcome, Some(AuditOutcome::Matched { .. })),
+					"seed {seed}: a lie matched"
+				);
+			}
+			// Whatever happened, nothing stays held or assigned for the job once it left
+			// verification (a completed or disputed job keeps only its lease's collateral).
+			for who in conducts.keys() {
+				assert!(!Assignments::<Test>::get(who).contains(&id), "seed {seed}");
+			}
+			if ended.is_some() {
+				assert_eq!(held(HoldReason::AuditCollateral, P1), 0, "seed {seed}");
+			}
+		});
+	}
+}

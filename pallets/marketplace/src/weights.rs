@@ -76,6 +76,7 @@ pub trait WeightInfo {
 	fn timer_draw(c: u32, ) -> Weight;
 	fn timer_auditor_missed() -> Weight;
 	fn timer_conclude() -> Weight;
+	fn post_job_audited() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -743,6 +744,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn timer_draw(_c: u32, ) -> Weight { Weight::from_parts(1, 0) }
 	fn timer_auditor_missed() -> Weight { Weight::from_parts(1, 0) }
 	fn timer_conclude() -> Weight { Weight::from_parts(1, 0) }
+	fn post_job_audited() -> Weight { Weight::from_parts(1, 0) }
 }
 
 /// The same weights with RocksDB's database weights (as the runtime uses), for tests and mocks.
@@ -1299,4 +1301,5 @@ impl WeightInfo for () {
 	fn timer_draw(_c: u32, ) -> Weight { Weight::from_parts(1, 0) }
 	fn timer_auditor_missed() -> Weight { Weight::from_parts(1, 0) }
 	fn timer_conclude() -> Weight { Weight::from_parts(1, 0) }
+	fn post_job_audited() -> Weight { Weight::from_parts(1, 0) }
 }
