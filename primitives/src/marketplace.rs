@@ -648,6 +648,9 @@ pub mod service {
 		pub gpus: u32,
 		/// The lease has ended: stop the workload and report its result.
 		pub finish: bool,
+		/// An audit's re-run (this node is the job's auditor, not its provider): the runner
+		/// answers `Finished` as soon as the workload exited, and publishes no access details.
+		pub audit: bool,
 	}
 
 	/// The service's answer.
@@ -670,6 +673,9 @@ pub mod service {
 			status: H256,
 			/// The digest of the result (the runner's output and exit status).
 			result: H256,
+			/// The result tree's opening (a container runner's outputs); `None`: the result is
+			/// a single leaf (`audit::opening_of(&[result])`).
+			opening: Option<crate::audit::ResultOpening>,
 		},
 		/// The service will not run it.
 		Refused { reason: Refusal },

@@ -325,7 +325,7 @@ impl Runner for ExecRunner {
 				request.job,
 				running.exit,
 			);
-			WorkloadReply::Finished { usage: running.usage, status, result }
+			WorkloadReply::Finished { usage: running.usage, status, result, opening: None }
 		} else {
 			running.poll();
 			running.measure();

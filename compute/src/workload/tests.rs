@@ -49,6 +49,7 @@ fn request(job: u64, img: H256, finish: bool) -> WorkloadRequest {
 		owner: [0; 32],
 		gpus: 1,
 		finish,
+		audit: false,
 	}
 }
 

@@ -85,6 +85,11 @@ pub struct ComputeParams {
 	#[arg(long, value_name = "URL", requires = "workload_policy")]
 	pub container_engine: Option<String>,
 
+	/// TEST ONLY: compute every container result over corrupted outputs, so that the job's
+	/// audit catches this node and takes its collateral (the e2e suite's lying provider).
+	#[arg(long, hide = true, requires = "workload_policy")]
+	pub workload_lie: bool,
+
 	/// Where developers read their containers' logs and download their outputs (requests
 	/// signed by the job's owner): the workload endpoint's address. Used with
 	/// `--workload-policy`.
@@ -177,6 +182,7 @@ pub fn container_runner(
 	engine: Option<&str>,
 	listen: SocketAddr,
 	state: PathBuf,
+	lie: bool,
 ) -> Result<(Arc<dyn Runner>, impl std::future::Future<Output = ()> + Send + 'static), String> {
 	let policy = WorkloadPolicy::read(policy_file)?;
 	let socket = match engine {
@@ -197,8 +203,12 @@ pub fn container_runner(
 	if gpus.is_empty() {
 		log::info!(target: LOG_TARGET, "container runner: no NVIDIA GPU here; only CPU-only jobs run");
 	}
-	let runner: Arc<dyn Runner> =
-		Arc::new(ContainerRunner::new(&socket, policy, state, Some(endpoint.clone()), gpus)?);
+	if lie {
+		log::warn!(target: LOG_TARGET, "TEST MODE: this node corrupts its workloads' outputs; their audits will catch it");
+	}
+	let runner: Arc<dyn Runner> = Arc::new(
+		ContainerRunner::new(&socket, policy, state, Some(endpoint.clone()), gpus)?.lying(lie),
+	);
 	let addr = SocketAddr::new(listen.ip(), port);
 	let (bound, serve) = service::bind_workloads(runner.clone(), addr)
 		.map_err(|e| format!("the workload endpoint cannot listen on {addr}: {e}"))?;
@@ -295,6 +305,7 @@ pub fn start_service(
 				params.container_engine.as_deref(),
 				params.workload_listen,
 				state,
+				params.workload_lie,
 			)?;
 			spawn.spawn("workload-endpoint", Some("compute"), serve);
 			runner

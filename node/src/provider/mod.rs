@@ -187,6 +187,7 @@ impl ProviderCmd {
 								container_engine.as_deref(),
 								*workload_listen,
 								state_dir.clone(),
+								false,
 							)?;
 							tokio::spawn(endpoint);
 							runner

@@ -24,6 +24,10 @@ use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use crucible_primitives::{
+	audit::{
+		audit_commitment, audit_payload, opening_of, result_digest, AuditReport, AuditStep,
+		ResultOpening,
+	},
 	marketplace::{
 		bid_commitment, node_bid_payload,
 		service::{BidPolicy, WorkloadReply, WorkloadRequest, WORKLOAD_PATH},
@@ -77,6 +81,14 @@ pub(crate) struct JobRecord {
 	pub(crate) lease_logged: bool,
 	/// Whether "no compute service" was logged.
 	pub(crate) no_service_logged: bool,
+	/// An audited job's (or an audit's) result: its root and frontier, opened when asked.
+	pub(crate) opening: Option<ResultOpening>,
+	/// The block an auditor's answer was sent in.
+	pub(crate) answer_sent: Option<u32>,
+	/// The block the opening was sent in.
+	pub(crate) open_sent: Option<u32>,
+	/// Whether the audit's start was logged.
+	pub(crate) audit_logged: bool,
 }
 
 /// This node's record of (`provider`, `job`).
@@ -106,6 +118,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	for LocalProver { key, provider, info } in provers {
 		let worker = Worker::<T> { now, provider, key };
 		let leases = worker.leases(endpoint.as_deref());
+		worker.audits(endpoint.as_deref());
 		if let Some(policy) = &policy {
 			let class = info
 				.profile
@@ -139,6 +152,11 @@ impl<T: Config> Worker<T> {
 			let (Some(job), Some(lease)) = (Jobs::<T>::get(id), Leases::<T>::get(id)) else {
 				continue;
 			};
+			if matches!(job.phase, JobPhase::Verifying { .. }) {
+				// The provider's part in its job's audit: open its root when asked.
+				self.open_when_asked(id);
+				continue;
+			}
 			if job.phase != JobPhase::Running {
 				continue;
 			}
@@ -184,6 +202,7 @@ impl<T: Config> Worker<T> {
 			owner,
 			gpus: job.spec.requirement.min_gpu_count,
 			finish,
+			audit: false,
 		};
 		let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
 		let reply = match post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
@@ -217,8 +236,19 @@ impl<T: Config> Worker<T> {
 					(false, None) => return,
 				}
 			},
-			WorkloadReply::Finished { usage, status, result } if finish =>
-				(lease.end, WorkReport::Completed { usage, status, result }),
+			WorkloadReply::Finished { usage, status, result, opening } if finish => {
+				let result = if Pallet::<T>::audit_rate(&job.spec).is_some() {
+					// An audited job attests the digest of its root, and opens the root when
+					// its audit asks (nobody can copy it before).
+					let opening = opening.unwrap_or_else(|| opening_of(&[result.0]));
+					let digest = result_digest(id, &opening.root);
+					job_record(&self.provider, id).update(|r| r.opening = Some(opening));
+					digest
+				} else {
+					result
+				};
+				(lease.end, WorkReport::Completed { usage, status, result })
+			},
 			_ => return,
 		};
 		let now = self.block();
@@ -250,6 +280,122 @@ impl<T: Config> Worker<T> {
 			}
 		);
 		self.submit(Call::attest { attestation, signature }, id, "attestation");
+	}
+
+	/// Re-runs the jobs this provider audits (`Assignments`), answers with the digest of its
+	/// root and its commitment, and opens the root when every auditor answered.
+	fn audits(&self, endpoint: Option<&str>) {
+		for id in Assignments::<T>::get(&self.provider).iter().copied() {
+			let (Some(job), Some(audit)) = (Jobs::<T>::get(id), Audits::<T>::get(id)) else {
+				continue;
+			};
+			let Some(me) = audit.auditors.iter().find(|a| a.who == self.provider) else {
+				continue;
+			};
+			match audit.stage {
+				AuditStage::Run { until } if me.answer.is_none() => {
+					if job_record(&self.provider, id).claim_once(|r| &mut r.audit_logged) {
+						log::info!(
+							target: LOG_TARGET,
+							"job {id}: auditing it (re-running image 0x{}); answer due by block {until:?}",
+							hex(job.spec.workload.image.as_bytes()),
+						);
+					}
+					let Some(url) = endpoint else { continue };
+					self.audit_run(url, id, &job, until);
+				},
+				AuditStage::Open { .. } if me.answer.is_some() && me.opened.is_none() =>
+					self.send_opening(id),
+				_ => {},
+			}
+		}
+	}
+
+	/// Asks the service to re-run the job for its audit (or to stop it, near the deadline)
+	/// and answers once it finished.
+	fn audit_run(&self, url: &str, id: JobId, job: &JobOf<T>, until: BlockNumberFor<T>) {
+		let known = job_record(&self.provider, id).load().opening;
+		let opening = match known {
+			Some(opening) => opening,
+			None => {
+				let mut owner = [0u8; 32];
+				for (to, from) in owner.iter_mut().zip(job.owner.encode()) {
+					*to = from;
+				}
+				// Stopped a few blocks before the deadline, so that the answer is on time.
+				let margin: BlockNumberFor<T> = (2 * RESEND_AFTER).into();
+				let request = WorkloadRequest {
+					job: id,
+					workload: job.spec.workload.clone(),
+					manifest: Manifests::<T>::get(id),
+					secrets: None,
+					owner,
+					gpus: job.spec.requirement.min_gpu_count,
+					finish: self.now.saturating_add(margin) >= until,
+					audit: true,
+				};
+				let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
+				let reply = post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
+					WorkloadReply::decode(&mut &body[..]).map_err(|_| "a malformed answer".into())
+				});
+				match reply {
+					Ok(WorkloadReply::Finished { result, opening, .. }) => {
+						let opening = opening.unwrap_or_else(|| opening_of(&[result.0]));
+						log::info!(target: LOG_TARGET, "job {id}: audit re-run finished, result root {:?}", opening.root);
+						job_record(&self.provider, id).update(|r| r.opening = Some(opening.clone()));
+						opening
+					},
+					Ok(WorkloadReply::Refused { reason }) => {
+						log::warn!(target: LOG_TARGET, "job {id}: this node cannot re-run the job for its audit ({reason:?})");
+						return;
+					},
+					Ok(WorkloadReply::Running { .. }) => return,
+					Err(e) => {
+						log::warn!(target: LOG_TARGET, "job {id}: the compute service did not answer: {e}");
+						return;
+					},
+				}
+			},
+		};
+		if !job_record(&self.provider, id).claim_send(self.block(), |r| &mut r.answer_sent) {
+			return;
+		}
+		let step = AuditStep::Submit {
+			digest: result_digest(id, &opening.root),
+			commitment: audit_commitment(id, &self.provider, &opening.root),
+		};
+		log::info!(target: LOG_TARGET, "job {id}: answering its audit");
+		self.send_audit(id, step);
+	}
+
+	/// The provider of an audited job: opens its root once the audit asks for openings.
+	fn open_when_asked(&self, id: JobId) {
+		let Some(audit) = Audits::<T>::get(id) else { return };
+		if matches!(audit.stage, AuditStage::Open { .. }) && audit.opened.is_none() {
+			self.send_opening(id);
+		}
+	}
+
+	fn send_opening(&self, id: JobId) {
+		let Some(opening) = job_record(&self.provider, id).load().opening else {
+			log::warn!(target: LOG_TARGET, "job {id}: asked to open a result this node does not have");
+			return;
+		};
+		if !job_record(&self.provider, id).claim_send(self.block(), |r| &mut r.open_sent) {
+			return;
+		}
+		log::info!(target: LOG_TARGET, "job {id}: opening result root {:?}", opening.root);
+		self.send_audit(id, AuditStep::Open { opening });
+	}
+
+	fn send_audit(&self, id: JobId, step: AuditStep) {
+		let report = AuditReport { who: self.provider.clone(), job: id, step };
+		let payload = audit_payload(Pallet::<T>::genesis_hash().as_ref(), &report);
+		let Some(signature) = self.key.sign(&payload) else {
+			log::error!(target: LOG_TARGET, "the keystore could not sign with {:?}", self.key);
+			return;
+		};
+		self.submit(Call::audit { report, signature }, id, "audit report");
 	}
 
 	/// Bids from `policy` on the open jobs this provider (of `class`, holding `leases`) serves.

@@ -1867,6 +1867,7 @@ mod worker {
 					owner: owner(DEV),
 					gpus: 1,
 					finish: false,
+					audit: false,
 				};
 				let reply = WorkloadReply::Running {
 					usage: Default::default(),
@@ -2028,6 +2029,7 @@ mod worker {
 				owner: owner(DEV),
 				gpus: 1,
 				finish,
+				audit: false,
 			};
 			let usage =
 				|secs| Usage { gpu_seconds: secs, cpu_seconds: 2 * secs, peak_memory_mib: 7 };

@@ -159,10 +159,12 @@ impl pallet_marketplace::Config for Runtime {
 	type Randomness = pallet_proof_of_compute::RecentBlocksRandomness<Runtime>;
 	/// The draw waits for the VRF outputs of the `SEED_BLOCKS` blocks after the completion.
 	type AuditDrawDelay = ConstU32<{ pallet_proof_of_compute::SEED_BLOCKS + 1 }>;
-	/// An auditor has the job's duration and ten minutes (to pull the image) to answer.
-	type AuditSlack = ConstU32<{ 10 * MINUTES }>;
-	/// Two minutes to open the roots once every auditor answered.
-	type OpenWindow = ConstU32<{ 2 * MINUTES }>;
+	/// An auditor has the job's duration and ten minutes (to pull the image) to answer
+	/// (five blocks with development timings).
+	type AuditSlack = crate::governance::Timed<{ 10 * MINUTES }, 5>;
+	/// Two minutes to open the roots once every auditor answered (eight blocks with
+	/// development timings).
+	type OpenWindow = crate::governance::Timed<{ 2 * MINUTES }, 8>;
 	type AuditorMissSlash = AuditorMissSlash;
 	type AuditorSlash = AuditorSlash;
 	/// 16 providers read per draw.

@@ -12,8 +12,10 @@
 //!   refuses (`DigestMismatch`) unless the engine reports that digest for what it pulled. The
 //!   operator's [`WorkloadPolicy`] decides which registries (or images) may run, and bounds memory,
 //!   disk and ports; anything past it is `PolicyDenied` before a byte is pulled.
-//! - **One container per lease, never two.** Each is named `crucible-job-<id>` and labelled with
-//!   its job, owner and GPUs; a restarted node lists the labelled containers and re-adopts them
+//! - **One container per lease, never two.** Each is named `crucible-<runner>-job-<id>` and
+//!   labelled with its runner (8 hex digits of the hash of the node's state directory: nodes
+//!   sharing an engine, such as a job's provider and its auditor on one test machine, keep
+//!   apart), job, owner and GPUs; a restarted node lists its runner's containers and re-adopts them
 //!   (the running ones keep running, their GPUs stay theirs), and the engine refuses a second
 //!   container of the same name.
 //! - **Own GPUs.** A lease gets the count it leased from the [`GpuPool`], as CDI devices
@@ -49,6 +51,7 @@ use bollard::{
 };
 use codec::Encode;
 use crucible_primitives::{
+	audit::ResultOpening,
 	challenge::hash,
 	marketplace::{
 		service::{WorkloadReply, WorkloadRequest, JOBS_PATH, MAX_ACCESS_PLAINTEXT},
@@ -71,6 +74,7 @@ pub use policy::{GpuDevices, WorkloadPolicy};
 const LABEL_JOB: &str = "crucible.job";
 const LABEL_OWNER: &str = "crucible.owner";
 const LABEL_GPUS: &str = "crucible.gpus";
+const LABEL_RUNNER: &str = "crucible.runner";
 
 /// Ended leases whose logs and outputs the runner keeps for their developers (the oldest
 /// beyond it are forgotten and their directories removed).
@@ -163,8 +167,9 @@ struct Tracked {
 	/// GPUs were last sampled.
 	gpu_millis: u64,
 	sampled: Instant,
-	/// How it ended: finished (usage, status, result root) or refused.
-	ended: Option<Result<(Usage, H256, H256), Refusal>>,
+	/// How it ended: finished (usage, status, the result's opening: its root and frontier) or
+	/// refused.
+	ended: Option<Result<(Usage, H256, ResultOpening), Refusal>>,
 }
 
 impl Tracked {
@@ -290,6 +295,11 @@ pub struct ContainerRunner {
 	jobs: Mutex<HashMap<JobId, Tracked>>,
 	/// NVML, on a host with NVIDIA GPUs: each report samples the lease's GPUs' utilization.
 	nvml: Mutex<Option<nvml_wrapper::Nvml>>,
+	/// TEST ONLY (`--workload-lie`): every result is computed over corrupted outputs, so that
+	/// an audit catches this node.
+	lie: bool,
+	/// This runner's id among the nodes sharing the engine (its containers' label and name).
+	runner_id: String,
 }
 
 /// GPU busy time over `elapsed_ms` of GPUs whose utilizations (percent of the sample period
@@ -468,6 +478,7 @@ impl ContainerRunner {
 		};
 		std::fs::create_dir_all(state.join("jobs"))
 			.map_err(|e| format!("{}: {e}", state.display()))?;
+		let runner_id = hex(&hash(state.as_os_str().as_encoded_bytes())[..4]);
 		let runner = Self {
 			docker,
 			socket: PathBuf::from(path),
@@ -482,6 +493,8 @@ impl ContainerRunner {
 			}),
 			gpus: Mutex::new(GpuPool::new(host_gpus)),
 			jobs: Mutex::new(HashMap::new()),
+			lie: false,
+			runner_id,
 		};
 		let version = runner
 			.call(runner.docker.version())
@@ -496,6 +509,13 @@ impl ContainerRunner {
 		runner.ensure_networks()?;
 		runner.adopt()?;
 		Ok(runner)
+	}
+
+	/// TEST ONLY: computes every result over corrupted outputs (`--workload-lie`), so that the
+	/// e2e suite's lying provider is caught by its audit.
+	pub fn lying(mut self, lie: bool) -> Self {
+		self.lie = lie;
+		self
 	}
 
 	/// Runs `future` on the runner's own runtime from any thread (a blocking thread of the
@@ -571,7 +591,10 @@ impl ContainerRunner {
 
 	/// Re-adopts the labelled containers of an earlier run of the node.
 	fn adopt(&self) -> Result<(), String> {
-		let filters = HashMap::from([("label".to_string(), vec![LABEL_JOB.to_string()])]);
+		let filters = HashMap::from([(
+			"label".to_string(),
+			vec![LABEL_JOB.to_string(), format!("{LABEL_RUNNER}={}", self.runner_id)],
+		)]);
 		let containers = self
 			.call(self.docker.list_containers(Some(ListContainersOptions {
 				all: true,
@@ -853,7 +876,10 @@ impl ContainerRunner {
 		if let (Some(env), Some(secrets)) = (body.env.as_mut(), &secrets) {
 			env.extend(secrets.env.iter().map(|(name, value)| format!("{name}={value}")));
 		}
-		let name = format!("crucible-job-{job}");
+		if let Some(labels) = body.labels.as_mut() {
+			labels.insert(LABEL_RUNNER.to_string(), self.runner_id.clone());
+		}
+		let name = format!("crucible-{}-job-{job}", self.runner_id);
 		let created = self
 			.call(self.docker.create_container(
 				Some(CreateContainerOptions { name: Some(name.clone()), ..Default::default() }),
@@ -1141,6 +1167,10 @@ impl ContainerRunner {
 			let code = i32::try_from(code).unwrap_or(i32::MIN);
 			return self.fail(job, Refusal::Exited { code });
 		}
+		if request.audit && !running && exit == Some(0) {
+			// An audit's re-run is done when its container is: its result is the answer.
+			return self.finish(job);
+		}
 		let disk = self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.disk_mib));
 		let used = outputs::size(&self.job_dir(job).join("out"));
 		if let Some(limit) = disk.filter(|d| used > u64::from(*d) << 20) {
@@ -1188,13 +1218,23 @@ impl ContainerRunner {
 				return self.fail(job, Refusal::OutOfResources);
 			},
 		};
-		let root = outputs::root(&stream);
+		let mut stream = stream;
+		if self.lie {
+			// TEST ONLY: the outputs this node serves and attests are not what the job wrote.
+			match stream.first_mut() {
+				Some(byte) => *byte ^= 0xff,
+				None => stream.push(0xff),
+			}
+			log::warn!(target: LOG_TARGET, "job {job}: TEST MODE: the outputs are corrupted");
+		}
+		let opening = outputs::opening(&stream);
+		let root = opening.root;
 		let _ = std::fs::write(dir.join("outputs"), &stream);
 		let ended = self.jobs.lock().ok().and_then(|mut jobs| {
 			let t = jobs.get_mut(&job)?;
 			let usage = t.usage();
 			let status = self.status_digest(job, false, None, &usage);
-			t.ended = Some(Ok((usage, status, root)));
+			t.ended = Some(Ok((usage, status, opening.clone())));
 			Some((usage, status, t.started.elapsed()))
 		});
 		let Some((usage, status, elapsed)) = ended else {
@@ -1206,7 +1246,7 @@ impl ContainerRunner {
 			"job {job}: finished after {elapsed:?}; {} bytes of outputs, result root {root:?}",
 			stream.len()
 		);
-		WorkloadReply::Finished { usage, status, result: root }
+		WorkloadReply::Finished { usage, status, result: root, opening: Some(opening) }
 	}
 }
 
@@ -1217,11 +1257,16 @@ impl Runner for ContainerRunner {
 
 	fn workload(&self, request: &WorkloadRequest) -> WorkloadReply {
 		let job = request.job;
-		let ended = self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.ended));
+		let ended = self.jobs.lock().ok().and_then(|j| j.get(&job).map(|t| t.ended.clone()));
 		match ended {
-			Some(Some(Ok((usage, status, result)))) =>
-				if request.finish {
-					WorkloadReply::Finished { usage, status, result }
+			Some(Some(Ok((usage, status, opening)))) =>
+				if request.finish || request.audit {
+					WorkloadReply::Finished {
+						usage,
+						status,
+						result: opening.root,
+						opening: Some(opening),
+					}
 				} else {
 					WorkloadReply::Running { usage, status, access: None }
 				},
@@ -1270,7 +1315,7 @@ impl Runner for ContainerRunner {
 	fn outputs(&self, job: JobId) -> Option<Result<Vec<u8>, String>> {
 		let jobs = self.jobs.lock().ok()?;
 		let t = jobs.get(&job)?;
-		Some(match t.ended {
+		Some(match &t.ended {
 			Some(Ok(_)) =>
 				std::fs::read(self.job_dir(job).join("outputs")).map_err(|e| e.to_string()),
 			Some(Err(reason)) => Err(format!("the workload failed ({reason:?}): no outputs")),

@@ -8,7 +8,10 @@
 //! skipped and never followed (a tenant's link to a host file must not leak it).
 
 use codec::Encode;
-use crucible_primitives::marketplace::result_root;
+use crucible_primitives::{
+	audit::{opening_of, ResultOpening},
+	marketplace::{result_leaf, result_root, RESULT_CHUNK},
+};
 use polkadot_sdk::sp_core::H256;
 use std::{
 	fs,
@@ -74,6 +77,13 @@ pub fn archive(dir: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// The result root of the outputs stream.
 pub fn root(stream: &[u8]) -> H256 {
 	result_root(stream)
+}
+
+/// The outputs stream's opening: its result root and the tree's frontier (what an audit
+/// compares).
+pub fn opening(stream: &[u8]) -> ResultOpening {
+	let leaves: Vec<[u8; 32]> = stream.chunks(RESULT_CHUNK).map(result_leaf).collect();
+	opening_of(&leaves)
 }
 
 #[cfg(test)]

@@ -133,6 +133,7 @@ fn request(
 		owner: [7; 32],
 		gpus,
 		finish,
+		audit: false,
 	}
 }
 

@@ -285,7 +285,7 @@ impl<T: Config> Pallet<T> {
 		let word = u64::from_le_bytes([
 			seed[8], seed[9], seed[10], seed[11], seed[12], seed[13], seed[14], seed[15],
 		]);
-		let mut point = word % total;
+		let mut point = word.checked_rem(total).unwrap_or_default();
 		for (c, w) in weighted {
 			if point < w {
 				return Some(c);

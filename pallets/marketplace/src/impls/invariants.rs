@@ -112,7 +112,7 @@ impl<T: Config> Pallet<T> {
 					"audits: the provider or the developer audits the job",
 				)?;
 				check(
-					audit.auditors.iter().skip(i + 1).all(|b| b.who != a.who) &&
+					audit.auditors.iter().skip(i.saturating_add(1)).all(|b| b.who != a.who) &&
 						!audit.replaced.contains(&a.who),
 					"audits: an auditor drawn twice",
 				)?;
@@ -122,7 +122,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		check(
-			Audits::<T>::iter_keys().all(|id| Jobs::<T>::contains_key(id)),
+			Audits::<T>::iter_keys().all(Jobs::<T>::contains_key),
 			"audits: of no live job",
 		)?;
 		for (who, jobs) in Assignments::<T>::iter() {
