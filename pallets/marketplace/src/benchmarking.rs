@@ -623,6 +623,31 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn attest_completed_audited() -> Result<(), BenchmarkError> {
+		// An audited job's completion: the audit stored, its draw scheduled past full queues.
+		let (id, p) = audited_lease::<T>()?;
+		let end = Leases::<T>::get(id).map(|l| l.end).unwrap_or_default();
+		to_block::<T>(end);
+		let at = end.saturating_add(T::AuditDrawDelay::get());
+		fill_timers::<T>(at);
+		let report = WorkReport::Completed {
+			usage: Usage::default(),
+			status: H256::repeat_byte(1),
+			result: result_digest(id, &big_output(1).root),
+		};
+		let a = attestation::<T>(id, &p, end, report);
+
+		#[block]
+		{
+			Marketplace::<T>::do_attest(a)?;
+		}
+
+		assert!(Audits::<T>::contains_key(id));
+		clear_timers::<T>(at);
+		Ok(())
+	}
+
+	#[benchmark]
 	fn attest_refused() -> Result<(), BenchmarkError> {
 		let (id, p, _) = leased::<T>()?;
 		let now = System::<T>::block_number();

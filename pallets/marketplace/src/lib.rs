@@ -806,7 +806,7 @@ pub mod pallet {
 		/// - `attestation`: provider, job, blocks and report.
 		/// - `signature`: the attestation key over `signing_payload(genesis, attestation)`.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::attest_running().max(T::WeightInfo::attest_completed()).max(T::WeightInfo::attest_refused()))]
+		#[pallet::weight(T::WeightInfo::attest_running().max(T::WeightInfo::attest_completed()).max(T::WeightInfo::attest_completed_audited()).max(T::WeightInfo::attest_refused()))]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_attest())]
 		#[pallet::authorize(Pallet::<T>::authorize_attest)]
 		pub fn attest(

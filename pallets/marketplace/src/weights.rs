@@ -77,6 +77,7 @@ pub trait WeightInfo {
 	fn timer_auditor_missed() -> Weight;
 	fn timer_conclude() -> Weight;
 	fn post_job_audited() -> Weight;
+	fn attest_completed_audited() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -745,6 +746,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn timer_auditor_missed() -> Weight { Weight::from_parts(1, 0) }
 	fn timer_conclude() -> Weight { Weight::from_parts(1, 0) }
 	fn post_job_audited() -> Weight { Weight::from_parts(1, 0) }
+	fn attest_completed_audited() -> Weight { Weight::from_parts(1, 0) }
 }
 
 /// The same weights with RocksDB's database weights (as the runtime uses), for tests and mocks.
@@ -1302,4 +1304,5 @@ impl WeightInfo for () {
 	fn timer_auditor_missed() -> Weight { Weight::from_parts(1, 0) }
 	fn timer_conclude() -> Weight { Weight::from_parts(1, 0) }
 	fn post_job_audited() -> Weight { Weight::from_parts(1, 0) }
+	fn attest_completed_audited() -> Weight { Weight::from_parts(1, 0) }
 }

@@ -275,6 +275,55 @@ fn a_container_with_secrets_starts_once_the_developer_sealed_them_to_its_node() 
 }
 
 #[test]
+fn an_audit_rerun_finishes_when_its_container_exits_and_a_lying_runner_is_told_apart() {
+	let Some(engine) = Engine::start("audit") else { return };
+	let digest = engine.image("app");
+	let repo = format!("{}/app", engine.registry);
+	let m = Manifest {
+		deterministic: true,
+		..manifest(&repo, &["sh", "-c", "echo 42 > /out/answer"], vec![])
+	};
+	// Two runners on one engine (a provider's and an auditor's node): apart by their state.
+	let honest = engine.runner(vec![]);
+	let liar = ContainerRunner::new(
+		&engine.socket,
+		engine.policy(),
+		engine.dir.join("liar"),
+		None,
+		vec![],
+	)
+	.unwrap()
+	.lying(true);
+	let audit = |job| WorkloadRequest { audit: true, ..request(job, &digest, Some(m.clone()), 0, false) };
+	let finished = |runner: &ContainerRunner, job| {
+		for _ in 0..120 {
+			if let WorkloadReply::Finished { result, opening, .. } = runner.workload(&audit(job)) {
+				return (result, opening.expect("a container's opening"));
+			}
+			std::thread::sleep(std::time::Duration::from_millis(250));
+		}
+		panic!("the audit re-run never finished")
+	};
+	let (root, opening) = finished(&honest, 5);
+	assert_eq!(opening.root, root);
+	assert!(opening.is_consistent());
+	let mut expected = Vec::new();
+	b"answer".to_vec().encode_to(&mut expected);
+	3u64.encode_to(&mut expected);
+	expected.extend_from_slice(b"42\n");
+	assert_eq!(root, outputs::root(&expected), "the true outputs' root");
+	// The same job id on the lying runner: its own container, another root, the chunk named.
+	let (lie, lie_opening) = finished(&liar, 5);
+	assert_ne!(lie, root);
+	assert_eq!(
+		crucible_primitives::audit::differing_chunks(&opening, &lie_opening),
+		Some((1, vec![0]))
+	);
+	// Asked again, the same answer.
+	assert!(matches!(honest.workload(&audit(5)), WorkloadReply::Finished { result, .. } if result == root));
+}
+
+#[test]
 fn every_failure_is_a_named_refusal() {
 	let Some(engine) = Engine::start("refusals") else { return };
 	let digest = engine.image("app");
