@@ -49,6 +49,7 @@ export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"
 # longest first so that the short ones fill in beside them; CRUCIBLE_E2E_CONCURRENCY files at
 # once (default 3: what a 2-core machine runs without its nodes missing block slots).
 (cd scripts/e2e && node run.mjs --concurrency "${CRUCIBLE_E2E_CONCURRENCY:-3}" \
-	tests/marketplace.test.js tests/containers.test.js tests/proof-of-compute.test.js tests/governance.test.js)
+	tests/marketplace.test.js tests/audits.test.js tests/containers.test.js tests/proof-of-compute.test.js \
+	tests/governance.test.js)
 
 step "all tests passed"

@@ -4,15 +4,15 @@
 //! A job posted with [`Verification::Audited`] and a deterministic manifest is audited with
 //! probability `rate`, decided from randomness fixed after the provider's completion
 //! attestation. Nobody can copy another party's answer:
-//! - the provider attests the **digest** of its result root, `result_digest(job, root)`, which
-//!   does not reveal the root;
-//! - an auditor re-runs the manifest and submits its own digest together with a
-//!   **commitment** bound to it, `audit_commitment(job, auditor, root)`: copying the provider's
-//!   (or another auditor's) digest is possible, but then the auditor cannot open a commitment to
-//!   a root it never computed;
-//! - once every auditor has submitted, each party **opens** its root with the
-//!   [`ResultOpening`]'s frontier of the Merkle tree, so that roots that differ point at the
-//!   chunks that differ ([`differing_chunks`]).
+//! - the provider attests the **digest** of its result root, `result_digest(job, root)`, which does
+//!   not reveal the root;
+//! - an auditor re-runs the manifest and submits its own digest together with a **commitment**
+//!   bound to it, `audit_commitment(job, auditor, root)`: copying the provider's (or another
+//!   auditor's) digest is possible, but then the auditor cannot open a commitment to a root it
+//!   never computed;
+//! - once every auditor has submitted, each party **opens** its root with the [`ResultOpening`]'s
+//!   frontier of the Merkle tree, so that roots that differ point at the chunks that differ
+//!   ([`differing_chunks`]).
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -138,11 +138,7 @@ pub fn opening_of(leaves: &[[u8; 32]]) -> ResultOpening {
 		level = parent_level(&level);
 	}
 	let frontier: Vec<H256> = level.iter().map(|n| H256(*n)).collect();
-	ResultOpening {
-		root: root_of(&level),
-		chunks,
-		frontier: Frontier::truncate_from(frontier),
-	}
+	ResultOpening { root: root_of(&level), chunks, frontier: Frontier::truncate_from(frontier) }
 }
 
 impl ResultOpening {

@@ -514,7 +514,12 @@ pub mod pallet {
 		ResultOpened { job: JobId, who: T::AccountId, root: H256 },
 		/// An auditor was slashed `AuditorSlash` (`slashed`, to `to`): its root lost, or it
 		/// did not open its answer.
-		AuditorSlashed { job: JobId, auditor: T::AccountId, slashed: BalanceOf<T>, to: T::AccountId },
+		AuditorSlashed {
+			job: JobId,
+			auditor: T::AccountId,
+			slashed: BalanceOf<T>,
+			to: T::AccountId,
+		},
 		/// An auditor was paid its fee.
 		AuditorPaid { job: JobId, auditor: T::AccountId, amount: BalanceOf<T> },
 		/// The provider's collateral was taken (its result was wrong or never opened):
@@ -918,14 +923,13 @@ pub mod pallet {
 		/// A provider's or an auditor's node in an audit: an auditor's answer (the digest of
 		/// its result root and its commitment), or a party's opened root. Free, once per step.
 		///
-		/// - `origin`: authorized: every check of the step passes (the job is being verified,
-		///   the audit is at the step's stage, `who` may take it, an opening matches its digest
-		///   and commitment and hashes up to its root), then `who`'s attestation key's
-		///   signature.
+		/// - `origin`: authorized: every check of the step passes (the job is being verified, the
+		///   audit is at the step's stage, `who` may take it, an opening matches its digest and
+		///   commitment and hashes up to its root), then `who`'s attestation key's signature.
 		/// - `report`: who, job and step.
 		/// - `signature`: the attestation key over `audit_payload(genesis, report)`.
 		#[pallet::call_index(15)]
-		#[pallet::weight(T::WeightInfo::audit_answer().max(T::WeightInfo::audit_open()))]
+		#[pallet::weight(T::WeightInfo::audit_answer().max(T::WeightInfo::audit_open()).saturating_add(T::OnLeaseSettled::weight()))]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_audit())]
 		#[pallet::authorize(Pallet::<T>::authorize_audit)]
 		pub fn audit(
@@ -941,8 +945,7 @@ pub mod pallet {
 		/// Sets the audit bounds (`AuditBounds`) for jobs posted from now on.
 		///
 		/// - `origin`: `ParamsOrigin`.
-		/// - `params`: the lowest and highest audit rate (0 < min ≤ max) and the least
-		///   collateral.
+		/// - `params`: the lowest and highest audit rate (0 < min ≤ max) and the least collateral.
 		#[pallet::call_index(16)]
 		pub fn set_audit_params(
 			origin: OriginFor<T>,

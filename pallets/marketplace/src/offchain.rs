@@ -342,7 +342,8 @@ impl<T: Config> Worker<T> {
 					Ok(WorkloadReply::Finished { result, opening, .. }) => {
 						let opening = opening.unwrap_or_else(|| opening_of(&[result.0]));
 						log::info!(target: LOG_TARGET, "job {id}: audit re-run finished, result root {:?}", opening.root);
-						job_record(&self.provider, id).update(|r| r.opening = Some(opening.clone()));
+						job_record(&self.provider, id)
+							.update(|r| r.opening = Some(opening.clone()));
 						opening
 					},
 					Ok(WorkloadReply::Refused { reason }) => {

@@ -154,8 +154,14 @@ fn an_audited_job_needs_a_deterministic_public_manifest_and_a_rate_within_bounds
 			s.workload.manifest = manifest_hash(m);
 			s
 		};
-		assert_noop!(post(audited_spec(Permill::from_parts(9_999)), Some(m.clone())), Error::<Test>::InvalidAuditRate);
-		assert_noop!(post(audited_spec(Permill::from_percent(10)), None), Error::<Test>::NotDeterministic);
+		assert_noop!(
+			post(audited_spec(Permill::from_parts(9_999)), Some(m.clone())),
+			Error::<Test>::InvalidAuditRate
+		);
+		assert_noop!(
+			post(audited_spec(Permill::from_percent(10)), None),
+			Error::<Test>::NotDeterministic
+		);
 		let loose = Manifest { deterministic: false, ..m.clone() };
 		assert_noop!(post(with(&loose), Some(loose.clone())), Error::<Test>::NotDeterministic);
 		let online = Manifest { egress: true, ..m.clone() };
@@ -164,7 +170,10 @@ fn an_audited_job_needs_a_deterministic_public_manifest_and_a_rate_within_bounds
 			secrets: vec![b"TOKEN".to_vec().try_into().unwrap()].try_into().unwrap(),
 			..m.clone()
 		};
-		assert_noop!(post(with(&secret), Some(secret.clone())), Error::<Test>::AuditNeedsPublicManifest);
+		assert_noop!(
+			post(with(&secret), Some(secret.clone())),
+			Error::<Test>::AuditNeedsPublicManifest
+		);
 		// Accepted: the escrow is the lease's maximum price and one audit fee.
 		let id = post_audited(Permill::from_percent(10));
 		assert_eq!(job(id).escrow, 2 * 100 * DURATION);
@@ -191,7 +200,10 @@ fn an_audited_job_needs_a_deterministic_public_manifest_and_a_rate_within_bounds
 			polkadot_sdk::sp_runtime::DispatchError::BadOrigin
 		);
 		assert_ok!(Marketplace::set_audit_params(RuntimeOrigin::root(), bounds(5, 50)));
-		assert_noop!(post_audited_result(Permill::from_percent(60)), Error::<Test>::InvalidAuditRate);
+		assert_noop!(
+			post_audited_result(Permill::from_percent(60)),
+			Error::<Test>::InvalidAuditRate
+		);
 	});
 }
 
@@ -256,7 +268,11 @@ fn a_bidder_that_cannot_hold_the_collateral_is_refused() {
 		proven(P1);
 		let id = post_audited(Permill::from_percent(1));
 		let keep = 100_000;
-		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(P1), STRANGER, free(P1) - keep));
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(P1),
+			STRANGER,
+			free(P1) - keep
+		));
 		// At 1%, the collateral is 100 × G: more than P1 has.
 		let needed = Marketplace::collateral_for(&audited_spec(Permill::from_percent(1)), PRICE);
 		assert!(needed > free(P1));
@@ -340,7 +356,11 @@ fn a_lying_provider_is_caught_by_two_auditors_and_pays_them_and_the_developer() 
 		to_draw(id);
 		let first = current_auditor(id);
 		ok(answer(first, id, truth.root));
-		assert!(events().contains(&Event::AuditAnswered { job: id, auditor: first, agrees: false }));
+		assert!(events().contains(&Event::AuditAnswered {
+			job: id,
+			auditor: first,
+			agrees: false
+		}));
 		// A tie-breaker, from later randomness.
 		to_draw(id);
 		let second = current_auditor(id);
@@ -428,7 +448,10 @@ fn a_silent_auditor_is_slashed_lightly_and_replaced() {
 		ok(answer(replacement, id, truth.root));
 		ok(open(P1, id, &truth));
 		ok(open(replacement, id, &truth));
-		assert_eq!(Receipts::<Test>::get(id).unwrap().outcome, AuditOutcome::Matched { auditors: 1 });
+		assert_eq!(
+			Receipts::<Test>::get(id).unwrap().outcome,
+			AuditOutcome::Matched { auditors: 1 }
+		);
 	});
 }
 
@@ -698,7 +721,8 @@ fn every_audit_ends_and_an_honest_majority_is_never_overruled() {
 			let started = now();
 			// Every path has a deadline: the job leaves `Verifying` within a bounded time.
 			let bound = started + 4 * (DRAW_DELAY + DURATION + AUDIT_SLACK) + OPEN_WINDOW + 2;
-			while matches!(Jobs::<Test>::get(id).map(|j| j.phase), Some(JobPhase::Verifying { .. })) {
+			while matches!(Jobs::<Test>::get(id).map(|j| j.phase), Some(JobPhase::Verifying { .. }))
+			{
 				assert!(now() <= bound, "seed {seed}: the audit never ended");
 				let a = audit(id);
 				match a.stage {
@@ -726,7 +750,9 @@ fn every_audit_ends_and_an_honest_majority_is_never_overruled() {
 						if provider_opens && a.opened.is_none() {
 							ok(open(P1, id, &provider_root));
 						}
-						for r in a.auditors.iter().filter(|r| r.answer.is_some() && r.opened.is_none()) {
+						for r in
+							a.auditors.iter().filter(|r| r.answer.is_some() && r.opened.is_none())
+						{
 							let opening = match conducts.get(&r.who) {
 								Some(Conduct::Honest) => truth.clone(),
 								Some(Conduct::Lies) => output(r.who as u8),
@@ -753,7 +779,9 @@ fn every_audit_ends_and_an_honest_majority_is_never_overruled() {
 				assert_ne!(ended, Some(JobEnd::AuditFailed), "seed {seed}: {conducts:?}");
 			}
 			// A lying provider is never paid as matched when the auditors are all honest.
-			if provider_lies && honest_answers > 0 && conducts.values().all(|c| *c == Conduct::Honest)
+			if provider_lies &&
+				honest_answers > 0 &&
+				conducts.values().all(|c| *c == Conduct::Honest)
 			{
 				assert!(
 					!matches!(outcome, Some(AuditOutcome::Matched { .. })),

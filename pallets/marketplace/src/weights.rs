@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn provide_secrets() -> Weight;
 	fn attest_running() -> Weight;
 	fn attest_completed() -> Weight;
+	fn attest_completed_audited() -> Weight;
 	fn attest_refused() -> Weight;
 	fn authorize_attest() -> Weight;
 	fn authorize_node_bid() -> Weight;
@@ -69,6 +70,7 @@ pub trait WeightInfo {
 	fn job_call_refused() -> Weight;
 	fn timer_abandon() -> Weight;
 	fn timer_settle() -> Weight;
+	fn post_job_audited() -> Weight;
 	fn audit_answer() -> Weight;
 	fn audit_open() -> Weight;
 	fn authorize_audit() -> Weight;
@@ -76,8 +78,6 @@ pub trait WeightInfo {
 	fn timer_draw(c: u32, ) -> Weight;
 	fn timer_auditor_missed() -> Weight;
 	fn timer_conclude() -> Weight;
-	fn post_job_audited() -> Weight;
-	fn attest_completed_audited() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -88,29 +88,29 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::NextJobId` (r:1 w:1)
 	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:15 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1008`
 		//  Estimated: `40230`
-		// Minimum execution time: 150_583_000 picoseconds.
-		Weight::from_parts(201_519_000, 0)
+		// Minimum execution time: 150_884_000 picoseconds.
+		Weight::from_parts(236_120_000, 0)
 			.saturating_add(Weight::from_parts(0, 40230))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
@@ -120,43 +120,43 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 32]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1250 + b * (93 ±0)`
+		//  Measured:  `1251 + b * (93 ±0)`
 		//  Estimated: `5846 + b * (19 ±10)`
-		// Minimum execution time: 114_660_000 picoseconds.
-		Weight::from_parts(122_834_275, 0)
+		// Minimum execution time: 104_204_000 picoseconds.
+		Weight::from_parts(134_810_576, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			// Standard Error: 254_056
-			.saturating_add(Weight::from_parts(1_760_195, 0).saturating_mul(b.into()))
+			// Standard Error: 244_689
+			.saturating_add(Weight::from_parts(2_012_096, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(b.into()))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn lower_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2693`
+		//  Measured:  `2694`
 		//  Estimated: `5786`
-		// Minimum execution time: 37_266_000 picoseconds.
-		Weight::from_parts(49_393_000, 0)
+		// Minimum execution time: 37_586_000 picoseconds.
+		Weight::from_parts(61_781_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:1 w:0)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -165,16 +165,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3626`
+		//  Measured:  `3627`
 		//  Estimated: `6196`
-		// Minimum execution time: 110_264_000 picoseconds.
-		Weight::from_parts(120_639_000, 0)
+		// Minimum execution time: 117_244_000 picoseconds.
+		Weight::from_parts(179_376_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:1 w:1)
@@ -182,19 +182,19 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn commit_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2267`
+		//  Measured:  `2268`
 		//  Estimated: `5846`
-		// Minimum execution time: 119_677_000 picoseconds.
-		Weight::from_parts(145_576_000, 0)
+		// Minimum execution time: 124_695_000 picoseconds.
+		Weight::from_parts(193_387_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:1 w:1)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
@@ -205,16 +205,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn reveal_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3665`
+		//  Measured:  `3666`
 		//  Estimated: `5846`
-		// Minimum execution time: 67_701_000 picoseconds.
-		Weight::from_parts(100_830_000, 0)
+		// Minimum execution time: 66_158_000 picoseconds.
+		Weight::from_parts(119_517_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
@@ -228,29 +228,29 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::RecentPrices` (r:1 w:1)
 	/// Proof: `Marketplace::RecentPrices` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:0 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `16126`
+		//  Measured:  `16127`
 		//  Estimated: `156382`
-		// Minimum execution time: 1_729_937_000 picoseconds.
-		Weight::from_parts(2_275_056_000, 0)
+		// Minimum execution time: 1_716_227_000 picoseconds.
+		Weight::from_parts(2_596_913_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(74_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:33 w:32)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -258,63 +258,67 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::Bids` (r:1 w:0)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9596`
+		//  Measured:  `9597`
 		//  Estimated: `89492`
-		// Minimum execution time: 1_640_945_000 picoseconds.
-		Weight::from_parts(1_999_497_000, 0)
+		// Minimum execution time: 1_661_114_000 picoseconds.
+		Weight::from_parts(2_447_541_000, 0)
 			.saturating_add(Weight::from_parts(0, 89492))
-			.saturating_add(T::DbWeight::get().reads(106_u64))
+			.saturating_add(T::DbWeight::get().reads(107_u64))
 			.saturating_add(T::DbWeight::get().writes(105_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:33 w:32)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:0)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_bidding() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9493`
-		//  Estimated: `87846`
-		// Minimum execution time: 1_617_401_000 picoseconds.
-		Weight::from_parts(2_084_603_000, 0)
-			.saturating_add(Weight::from_parts(0, 87846))
-			.saturating_add(T::DbWeight::get().reads(104_u64))
+		//  Measured:  `9494`
+		//  Estimated: `88440`
+		// Minimum execution time: 1_679_071_000 picoseconds.
+		Weight::from_parts(2_391_079_000, 0)
+			.saturating_add(Weight::from_parts(0, 88440))
+			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(104_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -325,46 +329,48 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1262`
-		//  Estimated: `8799`
-		// Minimum execution time: 181_119_000 picoseconds.
-		Weight::from_parts(216_231_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		//  Measured:  `1295`
+		//  Estimated: `10041`
+		// Minimum execution time: 184_434_000 picoseconds.
+		Weight::from_parts(261_027_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:1 w:0)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:1 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn provide_secrets() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5731`
-		//  Estimated: `8589`
-		// Minimum execution time: 67_229_000 picoseconds.
-		Weight::from_parts(103_173_000, 0)
-			.saturating_add(Weight::from_parts(0, 8589))
+		//  Measured:  `5733`
+		//  Estimated: `8590`
+		// Minimum execution time: 69_944_000 picoseconds.
+		Weight::from_parts(95_762_000, 0)
+			.saturating_add(Weight::from_parts(0, 8590))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:16 w:1)
@@ -373,85 +379,107 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn attest_running() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1857`
+		//  Measured:  `1890`
 		//  Estimated: `42846`
-		// Minimum execution time: 96_713_000 picoseconds.
-		Weight::from_parts(105_676_000, 0)
+		// Minimum execution time: 96_083_000 picoseconds.
+		Weight::from_parts(114_180_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:16 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest_completed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1852`
+		//  Measured:  `1885`
 		//  Estimated: `42846`
-		// Minimum execution time: 89_012_000 picoseconds.
-		Weight::from_parts(98_075_000, 0)
+		// Minimum execution time: 89_373_000 picoseconds.
+		Weight::from_parts(111_155_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:17 w:2)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:0 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	fn attest_completed_audited() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1951`
+		//  Estimated: `45462`
+		// Minimum execution time: 100_419_000 picoseconds.
+		Weight::from_parts(150_613_000, 0)
+			.saturating_add(Weight::from_parts(0, 45462))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn attest_refused() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1019`
-		//  Estimated: `3800`
-		// Minimum execution time: 86_438_000 picoseconds.
-		Weight::from_parts(98_486_000, 0)
-			.saturating_add(Weight::from_parts(0, 3800))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		//  Measured:  `1052`
+		//  Estimated: `10041`
+		// Minimum execution time: 88_171_000 picoseconds.
+		Weight::from_parts(109_372_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_attest() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1048`
+		//  Measured:  `1081`
 		//  Estimated: `5846`
-		// Minimum execution time: 70_404_000 picoseconds.
-		Weight::from_parts(82_413_000, 0)
+		// Minimum execution time: 73_048_000 picoseconds.
+		Weight::from_parts(109_623_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Marketplace::BidWithdrawals` (r:1 w:0)
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
@@ -461,44 +489,44 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:0)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:0)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_node_bid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4356`
+		//  Measured:  `4357`
 		//  Estimated: `5846`
-		// Minimum execution time: 112_917_000 picoseconds.
-		Weight::from_parts(128_811_000, 0)
+		// Minimum execution time: 113_959_000 picoseconds.
+		Weight::from_parts(176_462_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1071`
+		//  Measured:  `1104`
 		//  Estimated: `8799`
-		// Minimum execution time: 119_187_000 picoseconds.
-		Weight::from_parts(126_197_000, 0)
+		// Minimum execution time: 121_570_000 picoseconds.
+		Weight::from_parts(186_376_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Origins::DevTimings` (r:1 w:0)
 	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
@@ -507,24 +535,24 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `808`
+		//  Measured:  `809`
 		//  Estimated: `6222`
-		// Minimum execution time: 98_145_000 picoseconds.
-		Weight::from_parts(106_127_000, 0)
+		// Minimum execution time: 99_047_000 picoseconds.
+		Weight::from_parts(153_588_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Disputes` (r:1 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
@@ -533,32 +561,34 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_developer() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1703`
-		//  Estimated: `6254`
-		// Minimum execution time: 195_801_000 picoseconds.
-		Weight::from_parts(211_193_000, 0)
-			.saturating_add(Weight::from_parts(0, 6254))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		//  Measured:  `1736`
+		//  Estimated: `10041`
+		// Minimum execution time: 196_322_000 picoseconds.
+		Weight::from_parts(308_387_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Disputes` (r:1 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -571,6 +601,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Eras` (r:1 w:1)
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
@@ -580,20 +614,22 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1529`
-		//  Estimated: `8799`
-		// Minimum execution time: 237_773_000 picoseconds.
-		Weight::from_parts(263_681_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(16_u64))
-			.saturating_add(T::DbWeight::get().writes(16_u64))
+		//  Measured:  `1562`
+		//  Estimated: `10041`
+		// Minimum execution time: 251_273_000 picoseconds.
+		Weight::from_parts(333_524_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(18_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -601,8 +637,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_769_000 picoseconds.
-		Weight::from_parts(7_311_000, 0)
+		// Minimum execution time: 5_538_000 picoseconds.
+		Weight::from_parts(8_443_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -615,60 +651,60 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `31`
 		//  Estimated: `1489 + s * (2616 ±0)`
-		// Minimum execution time: 5_629_000 picoseconds.
-		Weight::from_parts(5_387_453, 0)
+		// Minimum execution time: 5_698_000 picoseconds.
+		Weight::from_parts(5_961_517, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
-			// Standard Error: 1_318
-			.saturating_add(Weight::from_parts(1_770_744, 0).saturating_mul(s.into()))
+			// Standard Error: 4_925
+			.saturating_add(Weight::from_parts(1_954_352, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2616).saturating_mul(s.into()))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	fn timer_stale() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
-		//  Estimated: `3800`
-		// Minimum execution time: 2_664_000 picoseconds.
-		Weight::from_parts(3_075_000, 0)
-			.saturating_add(Weight::from_parts(0, 3800))
+		//  Estimated: `3805`
+		// Minimum execution time: 2_674_000 picoseconds.
+		Weight::from_parts(3_585_000, 0)
+			.saturating_add(Weight::from_parts(0, 3805))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:32 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn timer_reschedule() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2251`
+		//  Measured:  `2284`
 		//  Estimated: `84702`
-		// Minimum execution time: 127_550_000 picoseconds.
-		Weight::from_parts(132_146_000, 0)
+		// Minimum execution time: 126_788_000 picoseconds.
+		Weight::from_parts(151_565_000, 0)
 			.saturating_add(Weight::from_parts(0, 84702))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	fn job_call_refused() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `479`
-		//  Estimated: `3800`
-		// Minimum execution time: 7_331_000 picoseconds.
-		Weight::from_parts(8_252_000, 0)
-			.saturating_add(Weight::from_parts(0, 3800))
+		//  Measured:  `480`
+		//  Estimated: `3805`
+		// Minimum execution time: 7_631_000 picoseconds.
+		Weight::from_parts(12_829_000, 0)
+			.saturating_add(Weight::from_parts(0, 3805))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -679,30 +715,32 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1695`
-		//  Estimated: `8799`
-		// Minimum execution time: 217_042_000 picoseconds.
-		Weight::from_parts(226_206_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		//  Measured:  `1728`
+		//  Estimated: `10041`
+		// Minimum execution time: 224_603_000 picoseconds.
+		Weight::from_parts(334_106_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -715,38 +753,259 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Eras` (r:1 w:1)
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1454`
-		//  Estimated: `8799`
-		// Minimum execution time: 176_231_000 picoseconds.
-		Weight::from_parts(184_774_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().writes(14_u64))
+		//  Measured:  `1487`
+		//  Estimated: `10041`
+		// Minimum execution time: 191_144_000 picoseconds.
+		Weight::from_parts(246_866_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
-	// TEMPORARY until the benchmarks are run.
-	fn audit_answer() -> Weight { Weight::from_parts(1, 0) }
-	fn audit_open() -> Weight { Weight::from_parts(1, 0) }
-	fn authorize_audit() -> Weight { Weight::from_parts(1, 0) }
-	fn set_audit_params() -> Weight { Weight::from_parts(1, 0) }
-	fn timer_draw(_c: u32, ) -> Weight { Weight::from_parts(1, 0) }
-	fn timer_auditor_missed() -> Weight { Weight::from_parts(1, 0) }
-	fn timer_conclude() -> Weight { Weight::from_parts(1, 0) }
-	fn post_job_audited() -> Weight { Weight::from_parts(1, 0) }
-	fn attest_completed_audited() -> Weight { Weight::from_parts(1, 0) }
+	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
+	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::AuditBounds` (r:1 w:0)
+	/// Proof: `Marketplace::AuditBounds` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:1)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:15 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
+	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
+	fn post_job_audited() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1008`
+		//  Estimated: `40230`
+		// Minimum execution time: 146_517_000 picoseconds.
+		Weight::from_parts(196_912_000, 0)
+			.saturating_add(Weight::from_parts(0, 40230))
+			.saturating_add(T::DbWeight::get().reads(22_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:17 w:2)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	fn audit_answer() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1546`
+		//  Estimated: `45462`
+		// Minimum execution time: 94_260_000 picoseconds.
+		Weight::from_parts(158_194_000, 0)
+			.saturating_add(Weight::from_parts(0, 45462))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:3 w:3)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:5 w:5)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::Params` (r:1 w:0)
+	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
+	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::OldestEra` (r:1 w:0)
+	/// Proof: `Emissions::OldestEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::ProviderWork` (r:1 w:1)
+	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::Eras` (r:1 w:1)
+	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:3 w:3)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
+	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:1 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:2 w:2)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
+	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Access` (r:0 w:1)
+	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	fn audit_open() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `7101`
+		//  Estimated: `14005`
+		// Minimum execution time: 410_569_000 picoseconds.
+		Weight::from_parts(466_562_000, 0)
+			.saturating_add(Weight::from_parts(0, 14005))
+			.saturating_add(T::DbWeight::get().reads(26_u64))
+			.saturating_add(T::DbWeight::get().writes(26_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:0)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Origins::DevTimings` (r:1 w:0)
+	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	fn authorize_audit() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1429`
+		//  Estimated: `10041`
+		// Minimum execution time: 122_091_000 picoseconds.
+		Weight::from_parts(152_897_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+	}
+	/// Storage: `Marketplace::AuditBounds` (r:0 w:1)
+	/// Proof: `Marketplace::AuditBounds` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	fn set_audit_params() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 5_718_000 picoseconds.
+		Weight::from_parts(11_968_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::RecentRandomness` (r:1 w:0)
+	/// Proof: `ProofOfCompute::RecentRandomness` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:0)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:18 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:15 w:1)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:15 w:1)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Origins::DevTimings` (r:1 w:0)
+	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:1 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 16]`.
+	fn timer_draw(c: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1340 + c * (257 ±0)`
+		//  Estimated: `16165 + c * (4749 ±23)`
+		// Minimum execution time: 105_837_000 picoseconds.
+		Weight::from_parts(130_353_501, 0)
+			.saturating_add(Weight::from_parts(0, 16165))
+			// Standard Error: 593_614
+			.saturating_add(Weight::from_parts(18_910_421, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 4749).saturating_mul(c.into()))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:1 w:1)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:16 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	fn timer_auditor_missed() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2452`
+		//  Estimated: `42846`
+		// Minimum execution time: 162_822_000 picoseconds.
+		Weight::from_parts(191_845_000, 0)
+			.saturating_add(Weight::from_parts(0, 42846))
+			.saturating_add(T::DbWeight::get().reads(24_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:4 w:4)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:3 w:3)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
+	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:2 w:2)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
+	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Access` (r:0 w:1)
+	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	fn timer_conclude() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `6286`
+		//  Estimated: `11402`
+		// Minimum execution time: 274_968_000 picoseconds.
+		Weight::from_parts(314_216_000, 0)
+			.saturating_add(Weight::from_parts(0, 11402))
+			.saturating_add(T::DbWeight::get().reads(17_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
+	}
 }
 
 /// The same weights with RocksDB's database weights (as the runtime uses), for tests and mocks.
@@ -756,25 +1015,25 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::NextJobId` (r:1 w:1)
 	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:15 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		Weight::from_parts(201_519_000, 0)
+		Weight::from_parts(236_120_000, 0)
 			.saturating_add(Weight::from_parts(0, 40230))
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
@@ -784,34 +1043,34 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 32]`.
 	fn place_bid(b: u32, ) -> Weight {
-		Weight::from_parts(122_834_275, 0)
+		Weight::from_parts(134_810_576, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
-			.saturating_add(Weight::from_parts(1_760_195, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(2_012_096, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(b.into()))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn lower_bid() -> Weight {
-		Weight::from_parts(49_393_000, 0)
+		Weight::from_parts(61_781_000, 0)
 			.saturating_add(Weight::from_parts(0, 5786))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:1 w:0)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -819,13 +1078,13 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::BidWithdrawals` (r:1 w:1)
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_bid() -> Weight {
-		Weight::from_parts(120_639_000, 0)
+		Weight::from_parts(179_376_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:1 w:1)
@@ -833,15 +1092,15 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn commit_bid() -> Weight {
-		Weight::from_parts(145_576_000, 0)
+		Weight::from_parts(193_387_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:1 w:1)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
@@ -851,13 +1110,13 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	fn reveal_bid() -> Weight {
-		Weight::from_parts(100_830_000, 0)
+		Weight::from_parts(119_517_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:1)
@@ -871,25 +1130,25 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::RecentPrices` (r:1 w:1)
 	/// Proof: `Marketplace::RecentPrices` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:0 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
-		Weight::from_parts(2_275_056_000, 0)
+		Weight::from_parts(2_596_913_000, 0)
 			.saturating_add(Weight::from_parts(0, 156382))
 			.saturating_add(RocksDbWeight::get().reads(105_u64))
 			.saturating_add(RocksDbWeight::get().writes(74_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:33 w:32)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -897,55 +1156,59 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Bids` (r:1 w:0)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn close_unrevealed() -> Weight {
-		Weight::from_parts(1_999_497_000, 0)
+		Weight::from_parts(2_447_541_000, 0)
 			.saturating_add(Weight::from_parts(0, 89492))
-			.saturating_add(RocksDbWeight::get().reads(106_u64))
+			.saturating_add(RocksDbWeight::get().reads(107_u64))
 			.saturating_add(RocksDbWeight::get().writes(105_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::SealedBids` (r:33 w:32)
 	/// Proof: `Marketplace::SealedBids` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Bids` (r:1 w:0)
 	/// Proof: `Marketplace::Bids` (`max_values`: None, `max_size`: Some(2321), added: 4796, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_bidding() -> Weight {
-		Weight::from_parts(2_084_603_000, 0)
-			.saturating_add(Weight::from_parts(0, 87846))
-			.saturating_add(RocksDbWeight::get().reads(104_u64))
+		Weight::from_parts(2_391_079_000, 0)
+			.saturating_add(Weight::from_parts(0, 88440))
+			.saturating_add(RocksDbWeight::get().reads(105_u64))
 			.saturating_add(RocksDbWeight::get().writes(104_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -956,38 +1219,40 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn cancel_job_running() -> Weight {
-		Weight::from_parts(216_231_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		Weight::from_parts(261_027_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:1 w:0)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:1 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn provide_secrets() -> Weight {
-		Weight::from_parts(103_173_000, 0)
-			.saturating_add(Weight::from_parts(0, 8589))
+		Weight::from_parts(95_762_000, 0)
+			.saturating_add(Weight::from_parts(0, 8590))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:16 w:1)
@@ -995,70 +1260,88 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	fn attest_running() -> Weight {
-		Weight::from_parts(105_676_000, 0)
+		Weight::from_parts(114_180_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:16 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest_completed() -> Weight {
-		Weight::from_parts(98_075_000, 0)
+		Weight::from_parts(111_155_000, 0)
 			.saturating_add(Weight::from_parts(0, 42846))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:17 w:2)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:0 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	fn attest_completed_audited() -> Weight {
+		Weight::from_parts(150_613_000, 0)
+			.saturating_add(Weight::from_parts(0, 45462))
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn attest_refused() -> Weight {
-		Weight::from_parts(98_486_000, 0)
-			.saturating_add(Weight::from_parts(0, 3800))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(109_372_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_attest() -> Weight {
-		Weight::from_parts(82_413_000, 0)
+		Weight::from_parts(109_623_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Marketplace::BidWithdrawals` (r:1 w:0)
 	/// Proof: `Marketplace::BidWithdrawals` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
@@ -1068,36 +1351,36 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:0)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:0)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_node_bid() -> Weight {
-		Weight::from_parts(128_811_000, 0)
+		Weight::from_parts(176_462_000, 0)
 			.saturating_add(Weight::from_parts(0, 5846))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
 	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
-		Weight::from_parts(126_197_000, 0)
+		Weight::from_parts(186_376_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Origins::DevTimings` (r:1 w:0)
 	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:2 w:2)
@@ -1105,21 +1388,21 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::Disputes` (r:0 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		Weight::from_parts(106_127_000, 0)
+		Weight::from_parts(153_588_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Disputes` (r:1 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
@@ -1128,28 +1411,30 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:1 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_developer() -> Weight {
-		Weight::from_parts(211_193_000, 0)
-			.saturating_add(Weight::from_parts(0, 6254))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		Weight::from_parts(308_387_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Disputes` (r:1 w:1)
 	/// Proof: `Marketplace::Disputes` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -1162,6 +1447,10 @@ impl WeightInfo for () {
 	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Eras` (r:1 w:1)
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
@@ -1171,21 +1460,23 @@ impl WeightInfo for () {
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn resolve_dispute_provider() -> Weight {
-		Weight::from_parts(263_681_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
-			.saturating_add(RocksDbWeight::get().writes(16_u64))
+		Weight::from_parts(333_524_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(18_u64))
+			.saturating_add(RocksDbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Marketplace::MinPrice` (r:0 w:1)
 	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn set_min_price() -> Weight {
-		Weight::from_parts(7_311_000, 0)
+		Weight::from_parts(8_443_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1195,46 +1486,46 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 34]`.
 	fn timers_catch_up(s: u32, ) -> Weight {
-		Weight::from_parts(5_387_453, 0)
+		Weight::from_parts(5_961_517, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
-			.saturating_add(Weight::from_parts(1_770_744, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(1_954_352, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2616).saturating_mul(s.into()))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	fn timer_stale() -> Weight {
-		Weight::from_parts(3_075_000, 0)
-			.saturating_add(Weight::from_parts(0, 3800))
+		Weight::from_parts(3_585_000, 0)
+			.saturating_add(Weight::from_parts(0, 3805))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:0)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Timers` (r:32 w:1)
 	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn timer_reschedule() -> Weight {
-		Weight::from_parts(132_146_000, 0)
+		Weight::from_parts(151_565_000, 0)
 			.saturating_add(Weight::from_parts(0, 84702))
 			.saturating_add(RocksDbWeight::get().reads(34_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:0)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	fn job_call_refused() -> Weight {
-		Weight::from_parts(8_252_000, 0)
-			.saturating_add(Weight::from_parts(0, 3800))
+		Weight::from_parts(12_829_000, 0)
+			.saturating_add(Weight::from_parts(0, 3805))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -1245,26 +1536,28 @@ impl WeightInfo for () {
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_abandon() -> Weight {
-		Weight::from_parts(226_206_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		Weight::from_parts(334_106_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Marketplace::Jobs` (r:1 w:1)
-	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Leases` (r:1 w:1)
-	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Params` (r:1 w:0)
@@ -1277,32 +1570,220 @@ impl WeightInfo for () {
 	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
 	/// Storage: `Emissions::Eras` (r:1 w:1)
 	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
 	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
 	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
 	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Manifests` (r:0 w:1)
-	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5124), added: 7599, mode: `MaxEncodedLen`)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Access` (r:0 w:1)
 	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
 	/// Storage: `Marketplace::Secrets` (r:0 w:1)
 	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	fn timer_settle() -> Weight {
-		Weight::from_parts(184_774_000, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().writes(14_u64))
+		Weight::from_parts(246_866_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
+			.saturating_add(RocksDbWeight::get().writes(15_u64))
 	}
-	// TEMPORARY until the benchmarks are run.
-	fn audit_answer() -> Weight { Weight::from_parts(1, 0) }
-	fn audit_open() -> Weight { Weight::from_parts(1, 0) }
-	fn authorize_audit() -> Weight { Weight::from_parts(1, 0) }
-	fn set_audit_params() -> Weight { Weight::from_parts(1, 0) }
-	fn timer_draw(_c: u32, ) -> Weight { Weight::from_parts(1, 0) }
-	fn timer_auditor_missed() -> Weight { Weight::from_parts(1, 0) }
-	fn timer_conclude() -> Weight { Weight::from_parts(1, 0) }
-	fn post_job_audited() -> Weight { Weight::from_parts(1, 0) }
-	fn attest_completed_audited() -> Weight { Weight::from_parts(1, 0) }
+	/// Storage: `Marketplace::MinPrice` (r:1 w:0)
+	/// Proof: `Marketplace::MinPrice` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::AuditBounds` (r:1 w:0)
+	/// Proof: `Marketplace::AuditBounds` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:1)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:15 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
+	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
+	fn post_job_audited() -> Weight {
+		Weight::from_parts(196_912_000, 0)
+			.saturating_add(Weight::from_parts(0, 40230))
+			.saturating_add(RocksDbWeight::get().reads(22_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:17 w:2)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	fn audit_answer() -> Weight {
+		Weight::from_parts(158_194_000, 0)
+			.saturating_add(Weight::from_parts(0, 45462))
+			.saturating_add(RocksDbWeight::get().reads(19_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:3 w:3)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:5 w:5)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::Params` (r:1 w:0)
+	/// Proof: `Emissions::Params` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::CurrentEra` (r:1 w:0)
+	/// Proof: `Emissions::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::OldestEra` (r:1 w:0)
+	/// Proof: `Emissions::OldestEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::ProviderWork` (r:1 w:1)
+	/// Proof: `Emissions::ProviderWork` (`max_values`: None, `max_size`: Some(3362), added: 5837, mode: `MaxEncodedLen`)
+	/// Storage: `Emissions::Eras` (r:1 w:1)
+	/// Proof: `Emissions::Eras` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:3 w:3)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
+	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:1 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:2 w:2)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
+	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Access` (r:0 w:1)
+	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	fn audit_open() -> Weight {
+		Weight::from_parts(466_562_000, 0)
+			.saturating_add(Weight::from_parts(0, 14005))
+			.saturating_add(RocksDbWeight::get().reads(26_u64))
+			.saturating_add(RocksDbWeight::get().writes(26_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:0)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:0)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:0)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Origins::DevTimings` (r:1 w:0)
+	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	fn authorize_audit() -> Weight {
+		Weight::from_parts(152_897_000, 0)
+			.saturating_add(Weight::from_parts(0, 10041))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+	}
+	/// Storage: `Marketplace::AuditBounds` (r:0 w:1)
+	/// Proof: `Marketplace::AuditBounds` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	fn set_audit_params() -> Weight {
+		Weight::from_parts(11_968_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::RecentRandomness` (r:1 w:0)
+	/// Proof: `ProofOfCompute::RecentRandomness` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:0)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:18 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:15 w:1)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:15 w:1)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Origins::DevTimings` (r:1 w:0)
+	/// Proof: `Origins::DevTimings` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:1 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 16]`.
+	fn timer_draw(c: u32, ) -> Weight {
+		Weight::from_parts(130_353_501, 0)
+			.saturating_add(Weight::from_parts(0, 16165))
+			.saturating_add(Weight::from_parts(18_910_421, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 4749).saturating_mul(c.into()))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:1 w:1)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:1 w:1)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(2381), added: 4856, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Timers` (r:16 w:1)
+	/// Proof: `Marketplace::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	fn timer_auditor_missed() -> Weight {
+		Weight::from_parts(191_845_000, 0)
+			.saturating_add(Weight::from_parts(0, 42846))
+			.saturating_add(RocksDbWeight::get().reads(24_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
+	}
+	/// Storage: `Marketplace::Jobs` (r:1 w:1)
+	/// Proof: `Marketplace::Jobs` (`max_values`: None, `max_size`: Some(340), added: 2815, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Audits` (r:1 w:1)
+	/// Proof: `Marketplace::Audits` (`max_values`: None, `max_size`: Some(6576), added: 9051, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Leases` (r:1 w:1)
+	/// Proof: `Marketplace::Leases` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:4 w:4)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::NextJobId` (r:1 w:0)
+	/// Proof: `Marketplace::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::LeasedGpus` (r:3 w:3)
+	/// Proof: `Marketplace::LeasedGpus` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::ProviderLeases` (r:1 w:1)
+	/// Proof: `Marketplace::ProviderLeases` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Assignments` (r:2 w:2)
+	/// Proof: `Marketplace::Assignments` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::CounterForJobs` (r:1 w:1)
+	/// Proof: `Marketplace::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Manifests` (r:0 w:1)
+	/// Proof: `Marketplace::Manifests` (`max_values`: None, `max_size`: Some(5125), added: 7600, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Access` (r:0 w:1)
+	/// Proof: `Marketplace::Access` (`max_values`: None, `max_size`: Some(530), added: 3005, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Receipts` (r:0 w:1)
+	/// Proof: `Marketplace::Receipts` (`max_values`: None, `max_size`: Some(449), added: 2924, mode: `MaxEncodedLen`)
+	/// Storage: `Marketplace::Secrets` (r:0 w:1)
+	/// Proof: `Marketplace::Secrets` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	fn timer_conclude() -> Weight {
+		Weight::from_parts(314_216_000, 0)
+			.saturating_add(Weight::from_parts(0, 11402))
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
+			.saturating_add(RocksDbWeight::get().writes(20_u64))
+	}
 }

@@ -139,7 +139,10 @@ fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job
 			AUDIT_ADMITTED.with(|n| n.set(n.get() + 1));
 			let result =
 				call.clone().dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into());
-			assert!(result.is_ok(), "an authorized audit call failed in the block: {call:?}: {result:?}");
+			assert!(
+				result.is_ok(),
+				"an authorized audit call failed in the block: {call:?}: {result:?}"
+			);
 			return;
 		}
 	}
@@ -196,7 +199,9 @@ fn audit_transaction(
 	key_of: &dyn Fn(&AccountId) -> polkadot_sdk::sp_core::sr25519::Pair,
 ) -> Option<pallet_marketplace::Call<Runtime>> {
 	use crucible_primitives::{
-		audit::{audit_commitment, audit_payload, opening_of, result_digest, AuditReport, AuditStep},
+		audit::{
+			audit_commitment, audit_payload, opening_of, result_digest, AuditReport, AuditStep,
+		},
 		marketplace::{signing_payload, JobPhase, Usage, WorkAttestation, WorkReport},
 	};
 	use polkadot_sdk::{sp_core::Pair, sp_io::hashing::blake2_256};
@@ -232,20 +237,26 @@ fn audit_transaction(
 					result: result_digest(job, &root),
 				},
 			};
-			let signature =
-				key_of(&lease.provider).sign(&signing_payload(genesis.as_ref(), &attestation)).into();
+			let signature = key_of(&lease.provider)
+				.sign(&signing_payload(genesis.as_ref(), &attestation))
+				.into();
 			Some(pallet_marketplace::Call::attest { attestation, signature })
 		},
 		JobPhase::Verifying { .. } => {
 			let audit = pallet_marketplace::Audits::<Runtime>::get(job)?;
-			let mut parties: Vec<AccountId> = audit.auditors.iter().map(|a| a.who.clone()).collect();
+			let mut parties: Vec<AccountId> =
+				audit.auditors.iter().map(|a| a.who.clone()).collect();
 			parties.push(lease.provider.clone());
 			let who = rng.pick(&parties)?.clone();
 			let lies = rng.chance(15);
 			let opening = output(&who, lies);
 			let step = if rng.chance(50) {
 				AuditStep::Submit {
-					digest: if rng.chance(10) { audit.digest } else { result_digest(job, &opening.root) },
+					digest: if rng.chance(10) {
+						audit.digest
+					} else {
+						result_digest(job, &opening.root)
+					},
 					commitment: audit_commitment(job, &who, &opening.root),
 				}
 			} else {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex, u8aConcat } from '@polkadot/util';
+import { compactAddLength, u8aToHex, u8aConcat } from '@polkadot/util';
 import { blake2AsHex, blake2AsU8a } from '@polkadot/util-crypto';
 import { withNodes, freePort, submit } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
@@ -103,7 +103,7 @@ function resultRoot(data) {
 function outputsOf(text) {
   const name = new TextEncoder().encode('result');
   const body = new TextEncoder().encode(`${text}\n`);
-  const nameType = api.createType('Bytes', name).toU8a();
+  const nameType = compactAddLength(name);
   const length = api.createType('u64', body.length).toU8a();
   return u8aConcat(nameType, length, body);
 }

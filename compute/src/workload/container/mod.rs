@@ -14,10 +14,10 @@
 //!   disk and ports; anything past it is `PolicyDenied` before a byte is pulled.
 //! - **One container per lease, never two.** Each is named `crucible-<runner>-job-<id>` and
 //!   labelled with its runner (8 hex digits of the hash of the node's state directory: nodes
-//!   sharing an engine, such as a job's provider and its auditor on one test machine, keep
-//!   apart), job, owner and GPUs; a restarted node lists its runner's containers and re-adopts them
-//!   (the running ones keep running, their GPUs stay theirs), and the engine refuses a second
-//!   container of the same name.
+//!   sharing an engine, such as a job's provider and its auditor on one test machine, keep apart),
+//!   job, owner and GPUs; a restarted node lists its runner's containers and re-adopts them (the
+//!   running ones keep running, their GPUs stay theirs), and the engine refuses a second container
+//!   of the same name.
 //! - **Own GPUs.** A lease gets the count it leased from the [`GpuPool`], as CDI devices
 //!   (`nvidia.com/gpu=<uuid>`) or Docker device requests; a host without NVIDIA GPUs runs CPU-only
 //!   jobs and refuses GPU jobs (`OutOfResources`, with the reason in the log).

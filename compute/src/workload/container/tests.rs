@@ -294,7 +294,8 @@ fn an_audit_rerun_finishes_when_its_container_exits_and_a_lying_runner_is_told_a
 	)
 	.unwrap()
 	.lying(true);
-	let audit = |job| WorkloadRequest { audit: true, ..request(job, &digest, Some(m.clone()), 0, false) };
+	let audit =
+		|job| WorkloadRequest { audit: true, ..request(job, &digest, Some(m.clone()), 0, false) };
 	let finished = |runner: &ContainerRunner, job| {
 		for _ in 0..120 {
 			if let WorkloadReply::Finished { result, opening, .. } = runner.workload(&audit(job)) {
@@ -320,7 +321,9 @@ fn an_audit_rerun_finishes_when_its_container_exits_and_a_lying_runner_is_told_a
 		Some((1, vec![0]))
 	);
 	// Asked again, the same answer.
-	assert!(matches!(honest.workload(&audit(5)), WorkloadReply::Finished { result, .. } if result == root));
+	assert!(
+		matches!(honest.workload(&audit(5)), WorkloadReply::Finished { result, .. } if result == root)
+	);
 }
 
 #[test]

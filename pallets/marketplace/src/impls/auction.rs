@@ -384,8 +384,12 @@ impl<T: Config> Pallet<T> {
 		for (at, bid) in bids.iter().enumerate() {
 			let fits = Self::has_room(&bid.provider, &job) &&
 				!ProviderLeases::<T>::get(&bid.provider).is_full() &&
-				Self::check_collateral(&bid.provider, &job, Self::collateral_basis(&job, bid.price))
-					.is_ok();
+				Self::check_collateral(
+					&bid.provider,
+					&job,
+					Self::collateral_basis(&job, bid.price),
+				)
+				.is_ok();
 			if !fits {
 				if winner.is_none() && Self::stepped_out(&bid.provider, &job) {
 					walked_away.push(at);

@@ -6,27 +6,27 @@
 //!
 //! From the completion attestation (which carries the digest of the provider's root):
 //! 1. `Draw` — `AuditDrawDelay` blocks later, the randomness of the blocks in between decides
-//!    whether the job is audited (probability `rate`) and picks an auditor: an `Active`
-//!    provider meeting the requirement with the job's GPUs free, not the provider, not the
-//!    developer, sharing no GPU with the provider, weighted by reputation, among
-//!    `MaxAuditCandidates` read from a random place in the registry;
-//! 2. `Run` — the auditor's node re-runs the manifest and answers (digest and commitment)
-//!    within the job's duration and `AuditSlack`; a silent auditor is slashed
-//!    `AuditorMissSlash` and replaced (at most `MAX_REPLACED` times). An answer that disagrees
-//!    draws a second auditor, who breaks the tie;
+//!    whether the job is audited (probability `rate`) and picks an auditor: an `Active` provider
+//!    meeting the requirement with the job's GPUs free, not the provider, not the developer,
+//!    sharing no GPU with the provider, weighted by reputation, among `MaxAuditCandidates` read
+//!    from a random place in the registry;
+//! 2. `Run` — the auditor's node re-runs the manifest and answers (digest and commitment) within
+//!    the job's duration and `AuditSlack`; a silent auditor is slashed `AuditorMissSlash` and
+//!    replaced (at most `MAX_REPLACED` times). An answer that disagrees draws a second auditor, who
+//!    breaks the tie;
 //! 3. `Open` — every party that gave a digest opens its root within `OpenWindow`;
-//! 4. the conclusion: the root with two votes wins. The provider's: it is paid, the auditors
-//!    that agreed earn the fee, one that disagreed is slashed `AuditorSlash` to the one that
-//!    confirmed. Another: the provider is paid nothing, its collateral pays the auditors that
-//!    won and the rest goes to the developer, who gets the escrow back. No majority: the
-//!    dispute origin decides (as a dispute without deposit). A job not drawn (or with nobody
-//!    to audit it) is opened by its provider alone and goes on as any completed job.
+//! 4. the conclusion: the root with two votes wins. The provider's: it is paid, the auditors that
+//!    agreed earn the fee, one that disagreed is slashed `AuditorSlash` to the one that confirmed.
+//!    Another: the provider is paid nothing, its collateral pays the auditors that won and the rest
+//!    goes to the developer, who gets the escrow back. No majority: the dispute origin decides (as
+//!    a dispute without deposit). A job not drawn (or with nobody to audit it) is opened by its
+//!    provider alone and goes on as any completed job.
 
 use super::*;
 use crucible_primitives::{
 	audit::{
-		audit_commitment, audit_payload, differing_chunks, result_digest, AuditOutcome,
-		AuditStep, Receipt, ResultOpening, Verification,
+		audit_commitment, audit_payload, differing_chunks, result_digest, AuditOutcome, AuditStep,
+		Receipt, ResultOpening, Verification,
 	},
 	marketplace::{DisputeReason, JobPhase},
 	providers::AttestationSignature,
@@ -43,7 +43,9 @@ use polkadot_sdk::{
 	sp_io::hashing::blake2_256,
 	sp_runtime::{
 		traits::{One, SaturatedConversion, TrailingZeroInput},
-		transaction_validity::{InvalidTransaction, TransactionValidityWithRefund, ValidTransaction},
+		transaction_validity::{
+			InvalidTransaction, TransactionValidityWithRefund, ValidTransaction,
+		},
 		BoundedVec, Permill, RuntimeAppPublic,
 	},
 };
@@ -223,7 +225,8 @@ impl<T: Config> Pallet<T> {
 				return;
 			}
 		}
-		let picked = Leases::<T>::get(id).and_then(|lease| Self::pick_auditor(job, &lease, audit, &seed));
+		let picked =
+			Leases::<T>::get(id).and_then(|lease| Self::pick_auditor(job, &lease, audit, &seed));
 		let Some(auditor) = picked else {
 			Self::deposit_event(Event::AuditUnavailable { job: id });
 			// Without a tie-breaker, the answers so far decide what they can at the opening.
@@ -306,9 +309,8 @@ impl<T: Config> Pallet<T> {
 		let free = LeasedGpus::<T>::get(who).saturating_add(job.spec.requirement.min_gpu_count) <=
 			declared;
 		let shares_gpu = !provider_gpus.is_empty() &&
-			T::Providers::profile(who).is_some_and(|(p, _)| {
-				p.gpu_uuids.iter().any(|u| provider_gpus.contains(u))
-			});
+			T::Providers::profile(who)
+				.is_some_and(|(p, _)| p.gpu_uuids.iter().any(|u| provider_gpus.contains(u)));
 		reputation >= job.spec.min_reputation &&
 			free && !Assignments::<T>::get(who).is_full() &&
 			!shares_gpu
@@ -374,7 +376,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every auditor answered (or none will): the parties open their roots.
-	fn start_opening(id: JobId, job: &mut JobOf<T>, audit: &mut AuditOf<T>, now: BlockNumberFor<T>) {
+	fn start_opening(
+		id: JobId,
+		job: &mut JobOf<T>,
+		audit: &mut AuditOf<T>,
+		now: BlockNumberFor<T>,
+	) {
 		let until = now.saturating_add(T::OpenWindow::get());
 		audit.stage = AuditStage::Open { until };
 		Self::move_timer(id, job, until);
@@ -557,8 +564,7 @@ impl<T: Config> Pallet<T> {
 						Self::pay_auditor_from_escrow(id, &mut job, &lease, &a.who);
 					}
 				}
-				let outcome =
-					AuditOutcome::Matched { auditors: agreeing.len().saturated_into() };
+				let outcome = AuditOutcome::Matched { auditors: agreeing.len().saturated_into() };
 				Self::deposit_event(Event::AuditConcluded { job: id, outcome: outcome.clone() });
 				let (paid, fee) = Self::pay(id, &mut job, &lease, lease.accrued);
 				Self::credit_served(&lease, paid.saturating_add(fee));
@@ -567,13 +573,23 @@ impl<T: Config> Pallet<T> {
 				Self::end_job(id, job, JobEnd::Settled);
 			},
 			(Tally::Auditors { winners }, provider_opening) => {
-				let winning: Option<ResultOpening> =
-					winners.first().and_then(|i| audit.auditors.get(*i)).and_then(|a| a.opened.clone());
+				let winning: Option<ResultOpening> = winners
+					.first()
+					.and_then(|i| audit.auditors.get(*i))
+					.and_then(|a| a.opened.clone());
 				let winners: alloc::vec::Vec<T::AccountId> = winners
 					.iter()
 					.filter_map(|i| audit.auditors.get(*i).map(|a| a.who.clone()))
 					.collect();
-				Self::fail_provider(id, &mut job, &mut lease, &audit, &winners, provider_opening, winning);
+				Self::fail_provider(
+					id,
+					&mut job,
+					&mut lease,
+					&audit,
+					&winners,
+					provider_opening,
+					winning,
+				);
 			},
 			(_, None) => {
 				// The provider never opened its root: its result is void. Auditors that opened
@@ -597,7 +613,10 @@ impl<T: Config> Pallet<T> {
 				Self::release_auditors(id, &job, &audit);
 				let reason: DisputeReason =
 					BoundedVec::truncate_from(b"audit: no majority".to_vec());
-				Disputes::<T>::insert(id, Dispute { reason: reason.clone(), deposit: Zero::zero() });
+				Disputes::<T>::insert(
+					id,
+					Dispute { reason: reason.clone(), deposit: Zero::zero() },
+				);
 				job.phase = JobPhase::Disputed { result: audit.digest };
 				let timeout = Self::now().saturating_add(T::DisputeTimeout::get());
 				Self::move_timer(id, &mut job, timeout);
@@ -640,7 +659,11 @@ impl<T: Config> Pallet<T> {
 		let amount = lease.audit_fee.min(job.escrow.saturating_sub(lease_part));
 		let moved = Self::transfer_held(HoldReason::JobEscrow, &job.owner, auditor, amount);
 		job.escrow = job.escrow.saturating_sub(moved);
-		Self::deposit_event(Event::AuditorPaid { job: id, auditor: auditor.clone(), amount: moved });
+		Self::deposit_event(Event::AuditorPaid {
+			job: id,
+			auditor: auditor.clone(),
+			amount: moved,
+		});
 	}
 
 	/// The provider's result lost (or was never opened): nothing paid to it; its collateral

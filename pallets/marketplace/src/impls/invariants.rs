@@ -121,10 +121,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		check(
-			Audits::<T>::iter_keys().all(Jobs::<T>::contains_key),
-			"audits: of no live job",
-		)?;
+		check(Audits::<T>::iter_keys().all(Jobs::<T>::contains_key), "audits: of no live job")?;
 		for (who, jobs) in Assignments::<T>::iter() {
 			let mut jobs = jobs.into_inner();
 			jobs.sort();

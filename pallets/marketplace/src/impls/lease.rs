@@ -376,7 +376,11 @@ impl<T: Config> Pallet<T> {
 		match Audits::<T>::get(id) {
 			Some(audit) => (
 				audit.opened.map_or(result, |o| o.root),
-				if audit.auditors.is_empty() { AuditOutcome::None } else { AuditOutcome::Unresolved },
+				if audit.auditors.is_empty() {
+					AuditOutcome::None
+				} else {
+					AuditOutcome::Unresolved
+				},
 			),
 			None => (result, AuditOutcome::None),
 		}

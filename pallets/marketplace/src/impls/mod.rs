@@ -10,8 +10,8 @@
 //! Money helpers live here: every movement is a hold, a release, a transfer on hold or a slash
 //! of a hold, through `fungible`, and each uses what the currency reports it did.
 
-mod audit;
 mod auction;
+mod audit;
 mod invariants;
 mod lease;
 mod node_bid;
