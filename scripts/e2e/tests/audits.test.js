@@ -201,6 +201,8 @@ test('a lying provider is caught: mismatch, tie-break, its collateral pays the a
   const evs = (await eventsSince(from)).filter((e) => e.event.section === 'marketplace' && e.event.data.job?.toString() === String(id));
   const names = evs.map((e) => e.event.method);
   console.log(`Dave's job ${id}: ${names.join(', ')}`);
+  const completedAt = evs.filter((e) => e.event.method === 'WorkAttested').pop().block;
+  console.log(`audit overhead (mismatch and tie-break): concluded ${concluded.block - completedAt} blocks after the completion attestation`);
   const assigned = evs.filter((e) => e.event.method === 'AuditorAssigned').map((e) => nameOf(e.event.data.auditor.toString()));
   assert.deepEqual([...assigned].sort(), ['eve', 'ferdie'], 'both honest hosts audited it');
   const answers = evs.filter((e) => e.event.method === 'AuditAnswered');
@@ -232,6 +234,9 @@ test('an honest provider\'s audited job matches and settles; the receipt checks 
   const concluded = await waitForEvents(from, (evs) => evs.find(mk('AuditConcluded', id)), 'the audit of Eve\'s job', 400_000);
   const evs = (await eventsSince(from)).filter((e) => e.event.section === 'marketplace' && e.event.data.job?.toString() === String(id));
   console.log(`Eve's job ${id}: ${evs.map((e) => e.event.method).join(', ')}`);
+  const completedAt = evs.filter((e) => e.event.method === 'WorkAttested').pop().block;
+  console.log(`audit overhead (${evs.filter((e) => e.event.method === 'AuditorAssigned').length} auditor(s)): ` +
+    `settled ${concluded.block - completedAt} blocks after the completion attestation (the lease: ${DURATION} blocks)`);
   assert.ok(concluded.event.data.outcome.isMatched, concluded.event.data.outcome.toString());
   const ended = evs.find((e) => e.event.method === 'JobEnded');
   assert.equal(ended.event.data.end.toString(), 'Settled');
