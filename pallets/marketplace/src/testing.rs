@@ -16,6 +16,23 @@ use polkadot_sdk::{
 
 /// A random job's manifest (a third of the jobs have one): a small container of 0–2 ports;
 /// half of them deterministic, a quarter waiting for a secret.
+/// A small deterministic manifest (what an audited job needs).
+pub fn deterministic_manifest() -> Manifest {
+	Manifest {
+		repository: b"127.0.0.1:5000/app".to_vec().try_into().unwrap_or_default(),
+		command: Default::default(),
+		env: Default::default(),
+		ports: Default::default(),
+		memory_mib: 64,
+		shm_mib: 0,
+		disk_mib: 16,
+		egress: false,
+		secrets: Default::default(),
+		private_registry: false,
+		deterministic: true,
+	}
+}
+
 pub fn random_manifest(rng: &mut Rng) -> Option<Manifest> {
 	if !rng.chance(33) {
 		return None;

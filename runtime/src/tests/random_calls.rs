@@ -95,6 +95,8 @@ struct Stats {
 	/// Free transactions the spammer sent, and how many the pool would have admitted.
 	free_sent: u64,
 	free_admitted: u64,
+	/// Audited jobs posted with a bid from an `Active` provider (the audited-lease scenario).
+	audited_posts: u64,
 }
 
 thread_local! {
@@ -450,6 +452,63 @@ fn random_calls_keep_every_invariant() {
 								})
 							},
 						)
+					},
+					94 => {
+						// The audited lease: a deterministic job audited at 50–100%, and a bid on
+						// it from an `Active` provider, so that the audits' parties (driven by
+						// `audit_transaction`) and their invariants are reached in the runtime too.
+						let active: Vec<AccountId> = accounts
+							.iter()
+							.filter(|a| {
+								pallet_providers::Providers::<Runtime>::get(a).is_some_and(|r| {
+									r.status == pallet_providers::ProviderStatus::Active
+								})
+							})
+							.cloned()
+							.collect();
+						if let Some(bidder) = rng.pick(&active).cloned() {
+							let manifest = crucible_primitives::marketplace::Manifest {
+								deterministic: true,
+								egress: false,
+								secrets: Default::default(),
+								..pallet_marketplace::testing::random_manifest(&mut rng)
+									.unwrap_or_else(|| {
+										pallet_marketplace::testing::deterministic_manifest()
+									})
+							};
+							let mut spec =
+								pallet_marketplace::testing::random_job_spec::<Runtime>(&mut rng);
+							spec.requirement.min_gpu_count = 0;
+							spec.workload.manifest =
+								crucible_primitives::marketplace::manifest_hash(&manifest);
+							spec.max_price_per_block = spec.max_price_per_block.max(UNITS / 1_000);
+							spec.verification = crucible_primitives::audit::Verification::Audited {
+								rate: polkadot_sdk::sp_runtime::Permill::from_percent(
+									50 + rng.below(51) as u32,
+								),
+							};
+							let id = pallet_marketplace::NextJobId::<Runtime>::get();
+							let post =
+								RuntimeCall::Marketplace(pallet_marketplace::Call::post_job {
+									spec: spec.clone(),
+									manifest: Some(manifest),
+								});
+							stats.calls += 1;
+							if post.dispatch(origin.clone()).is_ok() {
+								stats.ok += 1;
+								let bid =
+									RuntimeCall::Marketplace(pallet_marketplace::Call::place_bid {
+										job: id,
+										price: spec.max_price_per_block / 2,
+									});
+								stats.calls += 1;
+								if bid.dispatch(RuntimeOrigin::signed(bidder)).is_ok() {
+									stats.ok += 1;
+									stats.audited_posts += 1;
+								}
+							}
+						}
+						None
 					},
 					93 => {
 						// The timer flooder: a burst of cheap jobs whose auctions all close in
