@@ -348,9 +348,7 @@ fn draw<T: Config>(id: JobId) -> Result<T::AccountId, BenchmarkError> {
 		_ => return Err(BenchmarkError::Stop("not drawing")),
 	};
 	to_block::<T>(at);
-	if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
-		Marketplace::<T>::unschedule(id, t);
-	}
+	drop_timer::<T>(id);
 	Marketplace::<T>::fire(id, at);
 	Audits::<T>::get(id)
 		.and_then(|a| a.auditors.last().map(|r| r.who.clone()))
@@ -1018,9 +1016,7 @@ mod benchmarks {
 			_ => return Err(BenchmarkError::Stop("not drawing")),
 		};
 		to_block::<T>(at);
-		if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
-			Marketplace::<T>::unschedule(id, t);
-		}
+		drop_timer::<T>(id);
 
 		#[block]
 		{
@@ -1043,9 +1039,7 @@ mod benchmarks {
 			_ => return Err(BenchmarkError::Stop("not running")),
 		};
 		to_block::<T>(until);
-		if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
-			Marketplace::<T>::unschedule(id, t);
-		}
+		drop_timer::<T>(id);
 		let at = until.saturating_add(T::AuditDrawDelay::get());
 		fill_timers::<T>(at);
 
@@ -1076,9 +1070,7 @@ mod benchmarks {
 			_ => return Err(BenchmarkError::Stop("not opening")),
 		};
 		to_block::<T>(until);
-		if let Some(t) = Jobs::<T>::get(id).and_then(|j| j.timer) {
-			Marketplace::<T>::unschedule(id, t);
-		}
+		drop_timer::<T>(id);
 
 		#[block]
 		{

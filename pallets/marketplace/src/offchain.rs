@@ -101,6 +101,24 @@ fn bidding_record(provider: &impl Encode) -> LocalRecord<Vec<JobId>> {
 	LocalRecord::of(keys::BIDDING, provider, ())
 }
 
+/// An account id as the compute service takes it: 32 bytes (the runtime's; a shorter test id
+/// is zero-padded).
+fn owner_bytes(owner: &impl Encode) -> [u8; 32] {
+	let mut bytes = [0u8; 32];
+	for (to, from) in bytes.iter_mut().zip(owner.encode()) {
+		*to = from;
+	}
+	bytes
+}
+
+/// Asks the node's compute service about a workload (`POST /v1/workload`).
+fn ask(url: &str, request: &WorkloadRequest) -> Result<WorkloadReply, alloc::string::String> {
+	let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
+	post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
+		WorkloadReply::decode(&mut &body[..]).map_err(|_| "a malformed answer".into())
+	})
+}
+
 /// The operator's bid policy, if the node was given one.
 fn policy() -> Option<BidPolicy> {
 	let raw = offchain::local_storage_get(StorageKind::PERSISTENT, keys::BID_POLICY)?;
@@ -189,11 +207,7 @@ impl<T: Config> Worker<T> {
 		let finish = self.now >= lease.end;
 		let interval = T::AttestationInterval::get();
 		let due = finish || self.now.saturating_sub(lease.attested_through) >= interval;
-		// The owner's account id (32 bytes in the runtime; a shorter test id is zero-padded).
-		let mut owner = [0u8; 32];
-		for (to, from) in owner.iter_mut().zip(job.owner.encode()) {
-			*to = from;
-		}
+		let owner = owner_bytes(&job.owner);
 		let request = WorkloadRequest {
 			job: id,
 			workload: job.spec.workload.clone(),
@@ -204,10 +218,7 @@ impl<T: Config> Worker<T> {
 			finish,
 			audit: false,
 		};
-		let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
-		let reply = match post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
-			WorkloadReply::decode(&mut &body[..]).map_err(|_| "a malformed answer".into())
-		}) {
+		let reply = match ask(url, &request) {
 			Ok(reply) => reply,
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "job {id}: the compute service did not answer: {e}");
@@ -318,10 +329,7 @@ impl<T: Config> Worker<T> {
 		let opening = match known {
 			Some(opening) => opening,
 			None => {
-				let mut owner = [0u8; 32];
-				for (to, from) in owner.iter_mut().zip(job.owner.encode()) {
-					*to = from;
-				}
+				let owner = owner_bytes(&job.owner);
 				// Stopped a few blocks before the deadline, so that the answer is on time.
 				let margin: BlockNumberFor<T> = (2 * RESEND_AFTER).into();
 				let request = WorkloadRequest {
@@ -334,11 +342,7 @@ impl<T: Config> Worker<T> {
 					finish: self.now.saturating_add(margin) >= until,
 					audit: true,
 				};
-				let deadline = offchain::timestamp().add(Duration::from_millis(SERVICE_MILLIS));
-				let reply = post(url, WORKLOAD_PATH, request.encode(), deadline).and_then(|body| {
-					WorkloadReply::decode(&mut &body[..]).map_err(|_| "a malformed answer".into())
-				});
-				match reply {
+				match ask(url, &request) {
 					Ok(WorkloadReply::Finished { result, opening, .. }) => {
 						let opening = opening.unwrap_or_else(|| opening_of(&[result.0]));
 						log::info!(target: LOG_TARGET, "job {id}: audit re-run finished, result root {:?}", opening.root);

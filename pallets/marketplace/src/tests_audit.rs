@@ -138,10 +138,6 @@ fn to_draw(id: JobId) {
 	run_to_block(at);
 }
 
-fn bond_of(who: AccountId) -> Balance {
-	provider_bond(who)
-}
-
 #[test]
 fn an_audited_job_needs_a_deterministic_public_manifest_and_a_rate_within_bounds() {
 	build_and_execute(|| {
@@ -407,13 +403,14 @@ fn a_lying_auditor_is_outvoted_and_slashed_to_the_tie_breaker() {
 		to_draw(id);
 		let breaker = current_auditor(id);
 		ok(answer(breaker, id, truth.root));
-		let (liar_bond, breaker_before, liar_free) = (bond_of(liar), free(breaker), free(liar));
+		let (liar_bond, breaker_before, liar_free) =
+			(provider_bond(liar), free(breaker), free(liar));
 		ok(open(P1, id, &truth));
 		ok(open(liar, id, &output(1)));
 		ok(open(breaker, id, &truth));
 		let slashed = AuditorSlash::get().mul_floor(liar_bond);
 		assert!(slashed > 0);
-		assert_eq!(bond_of(liar), liar_bond - slashed);
+		assert_eq!(provider_bond(liar), liar_bond - slashed);
 		assert_eq!(free(liar), liar_free);
 		// The tie-breaker earns the fee (the developer's escrowed one) and the liar's slash.
 		assert_eq!(free(breaker), breaker_before + GAIN + slashed);
@@ -435,11 +432,11 @@ fn a_silent_auditor_is_slashed_lightly_and_replaced() {
 		let silent = current_auditor(id);
 		let AuditStage::Run { until } = audit(id).stage else { panic!("not running") };
 		assert_eq!(until, now() + DURATION + AUDIT_SLACK);
-		let bond = bond_of(silent);
+		let bond = provider_bond(silent);
 		run_to_block(until);
 		let slashed = AuditorMissSlash::get().mul_floor(bond);
 		assert!(events().contains(&Event::AuditorMissed { job: id, auditor: silent, slashed }));
-		assert_eq!(bond_of(silent), bond - slashed);
+		assert_eq!(provider_bond(silent), bond - slashed);
 		assert!(Assignments::<Test>::get(silent).is_empty());
 		assert_eq!(audit(id).replaced.into_inner(), vec![silent]);
 		to_draw(id);
@@ -544,10 +541,10 @@ fn an_answer_copied_without_its_root_cannot_be_opened_and_is_slashed() {
 			submit(open(lazy, id, &truth)),
 			Err(invalid::refusal::<Test>(Error::<Test>::BadOpening))
 		);
-		let bond = bond_of(lazy);
+		let bond = provider_bond(lazy);
 		let AuditStage::Open { until } = audit(id).stage else { panic!() };
 		run_to_block(until);
-		assert_eq!(bond_of(lazy), bond - AuditorSlash::get().mul_floor(bond));
+		assert_eq!(provider_bond(lazy), bond - AuditorSlash::get().mul_floor(bond));
 		assert!(System::events().iter().any(|r| matches!(
 			&r.event,
 			RuntimeEvent::Providers(pallet_providers::Event::Slashed { provider, reason: SlashReason::WrongAudit, .. })
@@ -798,4 +795,34 @@ fn every_audit_ends_and_an_honest_majority_is_never_overruled() {
 			}
 		});
 	}
+}
+
+#[test]
+fn a_dropped_draw_run_by_anyone_is_put_off_so_that_nobody_picks_its_randomness() {
+	build_and_execute(|| {
+		let id = leased(Permill::from_percent(50));
+		complete(id, output(9).root);
+		// Every queue ahead was full: the draw's timer was dropped.
+		let mut j = job(id);
+		let at = j.timer.take().unwrap();
+		Marketplace::unschedule(id, at);
+		Jobs::<Test>::insert(id, j);
+		run_to_block(at + 3);
+		// Whoever runs the due check does not draw now (with randomness it already knows): the
+		// draw moves `DRAW_DELAY` blocks ahead, to randomness not built yet.
+		assert_ok!(Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), id));
+		assert!(!events().iter().any(|e| matches!(e, Event::AuditDrawn { .. })));
+		assert_eq!(audit(id).stage, AuditStage::Draw { at: now() + DRAW_DELAY });
+		assert_eq!(job(id).timer, Some(now() + DRAW_DELAY));
+		// Its timer is back: calling again is refused, and draws nothing.
+		assert_eq!(
+			Marketplace::close_auction(RuntimeOrigin::signed(STRANGER), id).map_err(|e| e.error),
+			Err(Error::<Test>::JobNotOpen.into())
+		);
+		assert!(!events().iter().any(|e| matches!(e, Event::AuditDrawn { .. })));
+		to_draw(id);
+		assert!(events()
+			.iter()
+			.any(|e| matches!(e, Event::AuditDrawn { job, .. } if *job == id)));
+	});
 }

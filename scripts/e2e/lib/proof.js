@@ -6,7 +6,7 @@
 // Trust the state root only from a header you verified (a finalized block from your own node or
 // a light client); then `readProven` is the value, or `null` if the proof shows it absent.
 import { blake2AsU8a } from '@polkadot/util-crypto';
-import { hexToU8a, u8aToHex, u8aEq } from '@polkadot/util';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
 
 /** A SCALE compact integer at `at`: [value, bytes read]. */
 function compact(bytes, at) {
@@ -123,6 +123,3 @@ export function readProven(stateRoot, proof, key) {
     node = decodeNode(child.inline ?? lookup(child.hash));
   }
 }
-
-/** Whether two byte arrays are equal (re-exported for the tests). */
-export const same = (a, b) => u8aEq(a, b);

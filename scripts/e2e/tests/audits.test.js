@@ -19,11 +19,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
-import { compactAddLength, u8aToHex, u8aConcat } from '@polkadot/util';
-import { blake2AsHex, blake2AsU8a } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsHex } from '@polkadot/util-crypto';
 import { withNodes, freePort, submit } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
 import { readProven } from '../lib/proof.js';
+import { outputsStream, resultRoot } from '../lib/outputs.js';
 import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,32 +82,8 @@ async function post(job) {
   return events.find(({ event }) => api.events.marketplace.JobPosted.is(event)).event.data.job.toNumber();
 }
 
-/** The result root of bytes: a Merkle tree over 64 KiB chunks (primitives' `result_root`). */
-function resultRoot(data) {
-  const CHUNK = 64 * 1024;
-  let level = [];
-  if (data.length === 0) level.push(blake2AsU8a(new Uint8Array([0]), 256));
-  for (let i = 0; i < data.length; i += CHUNK) {
-    level.push(blake2AsU8a(u8aConcat(new Uint8Array([0]), data.subarray(i, i + CHUNK)), 256));
-  }
-  while (level.length > 1) {
-    const next = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256) : level[i]);
-    }
-    level = next;
-  }
-  return u8aToHex(level[0]);
-}
-
-/** The canonical outputs stream of one file `result` holding `text\n` (the runner's). */
-function outputsOf(text) {
-  const name = new TextEncoder().encode('result');
-  const body = new TextEncoder().encode(`${text}\n`);
-  const nameType = compactAddLength(name);
-  const length = api.createType('u64', body.length).toU8a();
-  return u8aConcat(nameType, length, body);
-}
+/** The outputs of the audited jobs' container: one file `result` holding `text\n`. */
+const outputsOf = (text) => outputsStream([['result', `${text}\n`]]);
 
 const nameOf = (address) => Object.keys(who).find((n) => who[n].address === address);
 

@@ -19,11 +19,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, blake2AsHex } from '@polkadot/util-crypto';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { blake2AsHex } from '@polkadot/util-crypto';
 import { withNodes, freePort, submit, sleep } from '../lib/node.js';
 import { eventLog } from '../lib/events.js';
 import { accessKeyPair, openSealed, sealTo } from '../lib/access.js';
+import { resultRoot } from '../lib/outputs.js';
 import { h100Host, nodeAttestationKey } from '../lib/providers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -102,25 +103,6 @@ async function signedGet(path, signer) {
   }
   const response = await fetch(`http://127.0.0.1:${endpointPort}${path}`, { headers });
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
-}
-
-/** The result root of an outputs stream: a Merkle tree over 64 KiB chunks (primitives). */
-function resultRoot(data) {
-  const CHUNK = 64 * 1024;
-  let level = [];
-  if (data.length === 0) level.push(blake2AsU8a(new Uint8Array([0]), 256));
-  for (let i = 0; i < data.length; i += CHUNK) {
-    level.push(blake2AsU8a(u8aConcat(new Uint8Array([0]), data.subarray(i, i + CHUNK)), 256));
-  }
-  while (level.length > 1) {
-    const next = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length
-        ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256) : level[i]);
-    }
-    level = next;
-  }
-  return u8aToHex(level[0]);
 }
 
 const mk = (method, id) => (e) => e.event.section === 'marketplace' && e.event.method === method &&

@@ -22,7 +22,7 @@ use polkadot_sdk::{
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
 	sp_runtime::{
-		traits::{CheckedDiv, CheckedMul, One, SaturatedConversion},
+		traits::{CheckedDiv, CheckedMul, SaturatedConversion},
 		DispatchError, Permill,
 	},
 };
@@ -59,9 +59,9 @@ impl<T: Config> Pallet<T> {
 			.max_price_per_block
 			.checked_mul(&duration)
 			.ok_or(DispatchError::from(Error::<T>::CostOverflow))?;
-		// An audited job escrows one audit fee (the lease's price) beside the lease.
-		let copies: BalanceOf<T> = if Self::audit_rate(spec).is_some() { 2u32 } else { 1 }.into();
-		price.checked_mul(&copies).ok_or(Error::<T>::CostOverflow.into())
+		price
+			.checked_mul(&Self::escrow_copies(spec))
+			.ok_or(Error::<T>::CostOverflow.into())
 	}
 
 	pub(crate) fn do_post_job(
@@ -329,9 +329,12 @@ impl<T: Config> Pallet<T> {
 		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		let closes_at = match job.phase {
 			JobPhase::Bidding { closes_at } | JobPhase::Revealing { closes_at } => closes_at,
-			// A job whose timer was dropped: its due check, as the queue would have run it.
+			// A job whose timer was dropped: its due check, as the queue would have run it (an
+			// audit's draw is put off instead: its caller must not pick the draw's block).
 			_ if job.timer.is_none() => {
-				Self::fire(id, Self::now());
+				if !Self::defer_draw(id) {
+					Self::fire(id, Self::now());
+				}
 				return Ok(());
 			},
 			_ => return Err(Error::<T>::JobNotOpen.into()),
@@ -469,21 +472,17 @@ impl<T: Config> Pallet<T> {
 	fn award(id: JobId, mut job: JobOf<T>, provider: T::AccountId, price: BalanceOf<T>) {
 		let now = Self::now();
 		let duration: BalanceOf<T> = job.spec.duration.saturated_into::<u32>().into();
-		let copies: BalanceOf<T> =
-			if Self::audit_rate(&job.spec).is_some() { 2u32 } else { 1 }.into();
-		let escrow = price.saturating_mul(duration).saturating_mul(copies).min(job.escrow);
+		let escrow = price
+			.saturating_mul(duration)
+			.saturating_mul(Self::escrow_copies(&job.spec))
+			.min(job.escrow);
 		let released =
 			Self::release(HoldReason::JobEscrow, &job.owner, job.escrow.saturating_sub(escrow));
 		job.escrow = job.escrow.saturating_sub(released);
 		// The lease's grace check, else an earlier one (it only moves on); with every queue
 		// ahead full the lease still starts — the winner is not robbed by congestion — with
 		// its timer dropped, re-armed by its first attestation.
-		let timer = Self::schedule(id, now.saturating_add(T::GraceBlocks::get()))
-			.or_else(|_| Self::schedule(id, now.saturating_add(One::one())))
-			.ok();
-		if timer.is_none() {
-			Self::deposit_event(Event::TimerDropped { job: id });
-		}
+		Self::move_timer(id, &mut job, now.saturating_add(T::GraceBlocks::get()));
 		let end = now.saturating_add(job.spec.duration);
 		// An audited lease: the collateral is held (checked at the close), one audit fee
 		// stays in escrow.
@@ -535,7 +534,6 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::note_price(&provider, &job, price);
 		job.phase = JobPhase::Running;
-		job.timer = timer;
 		let escrow = job.escrow;
 		Jobs::<T>::insert(id, job);
 		Self::deposit_event(Event::LeaseStarted {

@@ -135,8 +135,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Moves the job's timer to block `at` (else the next block with room; none: dropped).
-	fn move_timer(id: JobId, job: &mut JobOf<T>, at: BlockNumberFor<T>) {
+	/// The copies of the lease's maximum price a job escrows: 2 for an audited job (the lease
+	/// and one audit fee), else 1.
+	pub(crate) fn escrow_copies(spec: &JobSpecOf<T>) -> BalanceOf<T> {
+		if Self::audit_rate(spec).is_some() { 2u32 } else { 1 }.into()
+	}
+
+	/// Moves the job's timer to the first queue with room from block `at` (at least the next
+	/// block), else from the next block; none: dropped (`TimerDropped`).
+	pub(crate) fn move_timer(id: JobId, job: &mut JobOf<T>, at: BlockNumberFor<T>) {
 		if let Some(old) = job.timer.take() {
 			Self::unschedule(id, old);
 		}
@@ -164,6 +171,26 @@ impl<T: Config> Pallet<T> {
 				stage: AuditStage::Draw { at },
 			},
 		);
+	}
+
+	/// A dropped draw's due check asked for by anyone (`close_auction`): the draw is put off to
+	/// `AuditDrawDelay` blocks from now, never run at once — whoever calls it would pick the
+	/// block, and with it the randomness (calling again until a draw says "not audited").
+	/// Returns whether `id` was such a job.
+	pub(crate) fn defer_draw(id: JobId) -> bool {
+		let (Some(mut job), Some(mut audit)) = (Jobs::<T>::get(id), Audits::<T>::get(id)) else {
+			return false;
+		};
+		if !matches!(job.phase, JobPhase::Verifying { .. }) ||
+			!matches!(audit.stage, AuditStage::Draw { .. })
+		{
+			return false;
+		}
+		let at = Self::now().saturating_add(T::AuditDrawDelay::get());
+		audit.stage = AuditStage::Draw { at };
+		Self::move_timer(id, &mut job, at);
+		Self::store_audit(id, job, audit);
+		true
 	}
 
 	/// An audit's due timer (the job is out of its queue).
@@ -388,14 +415,17 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::OpeningStarted { job: id, until });
 	}
 
-	/// Every check of an audit report, writing nothing: the job and its audit.
+	/// Every check of an audit report, writing nothing: the job, its audit, and whether the
+	/// reporter is the job's provider (else one of its auditors). Who may speak is checked before
+	/// an opening is hashed.
 	pub(crate) fn check_audit(
 		report: &AuditReportOf<T>,
-	) -> Result<(JobOf<T>, AuditOf<T>), Error<T>> {
+	) -> Result<(JobOf<T>, AuditOf<T>, bool), Error<T>> {
 		let id = report.job;
 		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(matches!(job.phase, JobPhase::Verifying { .. }), Error::<T>::WrongPhase);
 		let audit = Audits::<T>::get(id).ok_or(Error::<T>::WrongPhase)?;
+		let is_provider = Leases::<T>::get(id).is_some_and(|l| l.provider == report.who);
 		match &report.step {
 			AuditStep::Submit { .. } => {
 				ensure!(matches!(audit.stage, AuditStage::Run { .. }), Error::<T>::WrongAuditStage);
@@ -407,27 +437,30 @@ impl<T: Config> Pallet<T> {
 					matches!(audit.stage, AuditStage::Open { .. }),
 					Error::<T>::WrongAuditStage
 				);
-				ensure!(opening.is_consistent(), Error::<T>::BadOpening);
-				let digest = result_digest(id, &opening.root);
-				let provider = Leases::<T>::get(id).map(|l| l.provider);
-				if provider.as_ref() == Some(&report.who) {
+				// The party's digest (and, for an auditor, its commitment) to open.
+				let committed = if is_provider {
 					ensure!(audit.opened.is_none(), Error::<T>::NotAuditParty);
-					ensure!(digest == audit.digest, Error::<T>::BadOpening);
+					(audit.digest, None)
 				} else {
 					let auditor = audit
 						.auditors
 						.iter()
 						.find(|a| a.who == report.who && a.opened.is_none())
 						.ok_or(Error::<T>::NotAuditParty)?;
-					let (d, c) = auditor.answer.ok_or(Error::<T>::NotAuditParty)?;
-					ensure!(
-						d == digest && c == audit_commitment(id, &report.who, &opening.root),
-						Error::<T>::BadOpening
-					);
-				}
+					let (digest, commitment) = auditor.answer.ok_or(Error::<T>::NotAuditParty)?;
+					(digest, Some(commitment))
+				};
+				ensure!(opening.is_consistent(), Error::<T>::BadOpening);
+				ensure!(result_digest(id, &opening.root) == committed.0, Error::<T>::BadOpening);
+				ensure!(
+					committed
+						.1
+						.is_none_or(|c| c == audit_commitment(id, &report.who, &opening.root)),
+					Error::<T>::BadOpening
+				);
 			},
 		}
-		Ok((job, audit))
+		Ok((job, audit, is_provider))
 	}
 
 	pub(crate) fn authorize_audit(
@@ -457,7 +490,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_audit(report: AuditReportOf<T>) -> DispatchResult {
-		let (mut job, mut audit) = Self::check_audit(&report)?;
+		let (mut job, mut audit, is_provider) = Self::check_audit(&report)?;
 		let id = report.job;
 		let now = Self::now();
 		match report.step {
@@ -480,7 +513,7 @@ impl<T: Config> Pallet<T> {
 			},
 			AuditStep::Open { opening } => {
 				let root = opening.root;
-				if Leases::<T>::get(id).is_some_and(|l| l.provider == report.who) {
+				if is_provider {
 					audit.opened = Some(opening);
 				} else if let Some(a) = audit.auditors.iter_mut().find(|a| a.who == report.who) {
 					a.opened = Some(opening);
@@ -581,15 +614,7 @@ impl<T: Config> Pallet<T> {
 					.iter()
 					.filter_map(|i| audit.auditors.get(*i).map(|a| a.who.clone()))
 					.collect();
-				Self::fail_provider(
-					id,
-					&mut job,
-					&mut lease,
-					&audit,
-					&winners,
-					provider_opening,
-					winning,
-				);
+				Self::fail_provider(id, &mut job, &mut lease, &winners, provider_opening, winning);
 			},
 			(_, None) => {
 				// The provider never opened its root: its result is void. Auditors that opened
@@ -601,7 +626,7 @@ impl<T: Config> Pallet<T> {
 					.map(|a| a.who.clone())
 					.collect();
 				let winning = audit.auditors.iter().find_map(|a| a.opened.clone());
-				Self::fail_provider(id, &mut job, &mut lease, &audit, &winners, None, winning);
+				Self::fail_provider(id, &mut job, &mut lease, &winners, None, winning);
 			},
 			(Tally::None, Some(_)) => {
 				// No majority: the dispute origin decides, as for a dispute without deposit,
@@ -672,7 +697,6 @@ impl<T: Config> Pallet<T> {
 		id: JobId,
 		job: &mut JobOf<T>,
 		lease: &mut LeaseOf<T>,
-		audit: &AuditOf<T>,
 		winners: &[T::AccountId],
 		provider: Option<ResultOpening>,
 		winning: Option<ResultOpening>,
@@ -712,7 +736,6 @@ impl<T: Config> Pallet<T> {
 		let result = winning.map(|w| w.root).unwrap_or_default();
 		Self::write_receipt(id, job, lease, result, outcome);
 		// `end_job` frees the auditors (the job is still being verified).
-		let _ = audit;
 		Self::end_job(id, job.clone(), JobEnd::AuditFailed);
 	}
 

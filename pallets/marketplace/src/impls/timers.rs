@@ -162,12 +162,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// From the next deadline on, else from the next block: a check before its deadline
 		// only moves on again.
-		let placed = Self::schedule(id, next)
-			.or_else(|_| Self::schedule(id, now.saturating_add(One::one())));
-		job.timer = placed.ok();
-		if job.timer.is_none() {
-			Self::deposit_event(Event::TimerDropped { job: id });
-		}
+		Self::move_timer(id, &mut job, next);
 		Jobs::<T>::insert(id, job);
 		TimerWork::Reschedule
 	}
