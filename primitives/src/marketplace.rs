@@ -512,6 +512,74 @@ pub fn bid_commitment<AccountId: Encode, Balance: Encode>(
 	H256(polkadot_sdk::sp_io::hashing::blake2_256(&(job, provider, price, salt).encode()))
 }
 
+/// The context of a provider node's standing offer signature.
+pub const NODE_OFFER_CONTEXT: &[u8] = b"crucible:market:offer:v1";
+
+/// A provider's standing offer: what its node bids on the jobs its host can serve, published on
+/// chain so that a developer knows before posting who would bid and at what price.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Offer<Balance, BlockNumber> {
+	/// The price per block and per GPU asked for (a CPU-only job counts as one GPU) its node
+	/// bids, for its host's GPU class; its node's open bids are refused above it.
+	pub price_per_gpu: Balance,
+	/// The most leases it holds (and bids for) at once.
+	pub max_leases: u32,
+	/// The longest lease it bids for, in blocks (`None`: any).
+	pub max_duration: Option<BlockNumber>,
+}
+
+/// A standing offer on chain, with the block it was published in.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct StandingOffer<Balance, BlockNumber> {
+	/// The offer.
+	pub offer: Offer<Balance, BlockNumber>,
+	/// The block it was published in (the next may come `OfferPeriod` blocks later).
+	pub updated_at: BlockNumber,
+}
+
+/// A provider node's signed standing offer (or its withdrawal: `offer: None`).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct NodeOffer<AccountId, Balance, BlockNumber> {
+	/// The provider (its attestation key signs).
+	pub provider: AccountId,
+	/// The offer, or `None` to withdraw it.
+	pub offer: Option<Offer<Balance, BlockNumber>>,
+	/// The last block it may be included in (at most `NODE_BID_LIFETIME` ahead).
+	pub valid_until: BlockNumber,
+}
+
+/// What the attestation key signs for a standing offer:
+/// `SCALE(NODE_OFFER_CONTEXT, genesis hash, offer)`.
+pub fn node_offer_payload<O: Encode>(genesis: &[u8], offer: &O) -> Vec<u8> {
+	(NODE_OFFER_CONTEXT, genesis, offer).encode()
+}
+
+/// A provider that would bid on a job, as `estimate` shows it: its standing offer meets the
+/// requirement's GPUs and the duration, and it holds fewer leases than its offer's maximum.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct OfferQuote<AccountId, Balance, BlockNumber> {
+	/// The provider.
+	pub provider: AccountId,
+	/// Its host's GPU class.
+	pub class: GpuClass,
+	/// Its price per block and per GPU.
+	pub price_per_gpu: Balance,
+	/// What it would bid per block for the GPUs asked for.
+	pub price_per_block: Balance,
+	/// Its GPUs not leased out now.
+	pub free_gpus: u32,
+	/// The longest lease it bids for (`None`: any).
+	pub max_duration: Option<BlockNumber>,
+	/// Its reputation now.
+	pub reputation: Permill,
+}
+
 /// A job as the runtime API shows it.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
 pub struct JobView<AccountId, Balance, BlockNumber> {
@@ -554,7 +622,7 @@ pub struct ClassPrices<Balance> {
 
 /// What a developer should expect before posting.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
-pub struct Estimate<Balance> {
+pub struct Estimate<AccountId, Balance, BlockNumber> {
 	/// `Active` providers that meet the requirement (among those scanned).
 	pub matching: u32,
 	/// Providers looked at.
@@ -566,7 +634,13 @@ pub struct Estimate<Balance> {
 	/// At the highest recent price of those classes, what `duration` blocks would cost per
 	/// GPU asked for (`None` without recent leases).
 	pub cost_at_max: Option<Balance>,
+	/// The matching providers whose standing offers would bid, cheapest first (at most
+	/// `MAX_QUOTES`).
+	pub offers: Vec<OfferQuote<AccountId, Balance, BlockNumber>>,
 }
+
+/// Most offers `estimate` returns.
+pub const MAX_QUOTES: u32 = 64;
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Jobs, bids, leases and prices; for polkadot.js (`api.call.marketplaceApi`) and for
@@ -581,9 +655,10 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn open_jobs(after: Option<JobId>, limit: u32) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 		/// A job with its bids, lease and accrued payment.
 		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
-		/// How many `Active` providers meet `requirement`, and the recent prices of their
-		/// classes, so that a developer knows what to offer for `duration` blocks.
-		fn estimate(requirement: HardwareRequirement, duration: BlockNumber) -> Estimate<Balance>;
+		/// How many `Active` providers meet `requirement`, the recent prices of their classes,
+		/// and those whose standing offers would bid on a job of `duration` blocks, with the
+		/// price each would bid: what a developer needs to know before posting.
+		fn estimate(requirement: HardwareRequirement, duration: BlockNumber) -> Estimate<AccountId, Balance, BlockNumber>;
 		/// The jobs leased to `provider` (what its node runs and attests).
 		fn leases_of(provider: AccountId) -> Vec<JobId>;
 		/// The receipt of a finished job (of the last `MaxReceipts` job ids): its spec, image
@@ -689,6 +764,8 @@ pub mod service {
 		pub min_price_per_gpu: Vec<(GpuClass, u128)>,
 		/// The most leases (held and bid for) at once.
 		pub max_leases: u32,
+		/// The longest lease bid for, in blocks (`None`: any).
+		pub max_duration: Option<u32>,
 	}
 
 	impl BidPolicy {

@@ -35,6 +35,8 @@ pub mod keys {
 	/// Prefix of the marketplace worker's list, per provider, of the jobs it has a live bid or
 	/// commitment on (so that it finds them to reveal however many jobs are posted after).
 	pub const BIDDING: &[u8] = b"crucible::market::bidding";
+	/// Per provider: what the marketplace worker sent of its standing offer.
+	pub const OFFER_RECORD: &[u8] = b"crucible::market::offer";
 	/// How many local provers the registry's iterator left out last time (it warns once per
 	/// change).
 	pub const LOCAL_PROVERS_LEFT_OUT: &[u8] = b"crucible::providers::left-out";

@@ -265,7 +265,7 @@ impl_runtime_apis! {
 		fn estimate(
 			requirement: crucible_primitives::providers::HardwareRequirement,
 			duration: crate::BlockNumber,
-		) -> crucible_primitives::marketplace::Estimate<Balance> {
+		) -> crucible_primitives::marketplace::Estimate<AccountId, Balance, crate::BlockNumber> {
 			pallet_marketplace::Pallet::<Runtime>::estimate(requirement, duration)
 		}
 

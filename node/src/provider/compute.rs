@@ -96,9 +96,11 @@ pub struct ComputeParams {
 	#[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9960")]
 	pub workload_listen: SocketAddr,
 
-	/// Bid automatically on the marketplace's open jobs this host serves (JSON:
-	/// `{"minPricePerGpu": {"H100": "2000000000"}, "maxLeases": 2}`: the least price per block
-	/// per GPU of each class, in plancks, and the most leases held and bid for at once).
+	/// Publish this host's standing offer and bid automatically on the marketplace's open jobs
+	/// it serves (JSON: `{"minPricePerGpu": {"H100": "2000000000"}, "maxLeases": 2,
+	/// "maxLeaseBlocks": 14400}`: the price per block per GPU of each class, in plancks — the
+	/// host's class's is published and bid —, the most leases held and bid for at once, and
+	/// optionally the longest lease bid for).
 	#[arg(long, value_name = "FILE")]
 	pub bid_policy: Option<PathBuf>,
 }
@@ -132,8 +134,10 @@ pub fn parse_policy(text: &str) -> Result<BidPolicy, String> {
 		serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
 	let object = json.as_object().ok_or("expected an object")?;
 	for key in object.keys() {
-		if key != "minPricePerGpu" && key != "maxLeases" {
-			return Err(format!("unknown field {key} (expected minPricePerGpu, maxLeases)"));
+		if key != "minPricePerGpu" && key != "maxLeases" && key != "maxLeaseBlocks" {
+			return Err(format!(
+				"unknown field {key} (expected minPricePerGpu, maxLeases, maxLeaseBlocks)"
+			));
 		}
 	}
 	let max_leases = object
@@ -142,6 +146,15 @@ pub fn parse_policy(text: &str) -> Result<BidPolicy, String> {
 		.and_then(|v| u32::try_from(v).ok())
 		.filter(|v| *v > 0)
 		.ok_or("maxLeases: expected a whole number above 0")?;
+	let max_duration = match object.get("maxLeaseBlocks") {
+		None | Some(serde_json::Value::Null) => None,
+		Some(v) => Some(
+			v.as_u64()
+				.and_then(|v| u32::try_from(v).ok())
+				.filter(|v| *v > 0)
+				.ok_or("maxLeaseBlocks: expected a whole number of blocks above 0")?,
+		),
+	};
 	let prices = object
 		.get("minPricePerGpu")
 		.and_then(|v| v.as_object())
@@ -171,7 +184,7 @@ pub fn parse_policy(text: &str) -> Result<BidPolicy, String> {
 	if min_price_per_gpu.is_empty() {
 		return Err("minPricePerGpu: no GPU class".into());
 	}
-	Ok(BidPolicy { min_price_per_gpu, max_leases })
+	Ok(BidPolicy { min_price_per_gpu, max_leases, max_duration })
 }
 
 /// The container runner of `--workload-policy`: the policy checked, the engine reached, the
@@ -388,6 +401,11 @@ mod tests {
 		assert_eq!(policy.price_of(GpuClass::H100), Some(2_000_000_000));
 		assert_eq!(policy.price_of(GpuClass::L4), Some(5));
 		assert_eq!(policy.price_of(GpuClass::A100), None);
+		assert_eq!(policy.max_duration, None);
+		let longest =
+			parse_policy(r#"{"minPricePerGpu": {"L4": 5}, "maxLeases": 1, "maxLeaseBlocks": 600}"#)
+				.expect("a policy with a longest lease");
+		assert_eq!(longest.max_duration, Some(600));
 		for bad in [
 			"[]",
 			r#"{"minPricePerGpu": {"H100": 1}}"#,
@@ -397,6 +415,8 @@ mod tests {
 			r#"{"minPricePerGpu": {"H100": 0}, "maxLeases": 1}"#,
 			r#"{"minPricePerGpu": {}, "maxLeases": 1}"#,
 			r#"{"minPricePerGpu": {"H100": 1}, "maxLeases": 1, "typo": 1}"#,
+			r#"{"minPricePerGpu": {"H100": 1}, "maxLeases": 1, "maxLeaseBlocks": 0}"#,
+			r#"{"minPricePerGpu": {"H100": 1}, "maxLeases": 1, "maxLeaseBlocks": "long"}"#,
 		] {
 			assert!(parse_policy(bad).is_err(), "{bad} was accepted");
 		}

@@ -15,9 +15,10 @@ use crucible_primitives::{
 		ResultOpening, Verification,
 	},
 	marketplace::{
-		bid_commitment, manifest_hash, node_bid_payload, signing_payload, AuctionKind, JobId,
-		JobPhase, JobSpec, Manifest, NodeBid, NodeBidAction, Refusal, SealedSecrets, Usage,
-		WorkAttestation, WorkReport, Workload, MAX_ACCESS_LEN, MAX_REASON_LEN, MAX_SEALED_SECRETS,
+		bid_commitment, manifest_hash, node_bid_payload, node_offer_payload, signing_payload,
+		AuctionKind, JobId, JobPhase, JobSpec, Manifest, NodeBid, NodeBidAction, NodeOffer, Offer,
+		Refusal, SealedSecrets, StandingOffer, Usage, WorkAttestation, WorkReport, Workload,
+		MAX_ACCESS_LEN, MAX_REASON_LEN, MAX_SEALED_SECRETS,
 	},
 	providers::{AttestationKey, GpuVendor, HardwareRequirement},
 };
@@ -174,6 +175,34 @@ fn commitments<T: Config + pallet_providers::Config>(
 		who.push(p);
 	}
 	Ok(who)
+}
+
+/// A provider with a standing offer old enough to be replaced, and a new offer signed by its
+/// attestation key (the worst case: the old offer is read, compared and overwritten).
+fn offer_to_replace<T: Config + pallet_providers::Config>(
+) -> Result<(NodeOfferOf<T>, crucible_primitives::providers::AttestationSignature), BenchmarkError>
+{
+	let (who, key) = provider::<T>(10_000)?;
+	let old = Offer { price_per_gpu: 200u32.into(), max_leases: 1, max_duration: None };
+	Offers::<T>::insert(
+		&who,
+		StandingOffer { offer: old, updated_at: System::<T>::block_number() },
+	);
+	to_block::<T>(System::<T>::block_number().saturating_add(T::OfferPeriod::get()));
+	let offer = NodeOffer {
+		provider: who,
+		offer: Some(Offer {
+			price_per_gpu: 100u32.into(),
+			max_leases: 8,
+			max_duration: Some(1_000u32.into()),
+		}),
+		valid_until: System::<T>::block_number().saturating_add(5u32.into()),
+	};
+	let genesis = System::<T>::block_hash(BlockNumberFor::<T>::zero());
+	let signature = key
+		.sign(&node_offer_payload(genesis.as_ref(), &offer))
+		.ok_or(BenchmarkError::Stop("no keystore"))?;
+	Ok((offer, signature))
 }
 
 fn to_block<T: Config>(n: BlockNumberFor<T>) {
@@ -975,6 +1004,34 @@ mod benchmarks {
 			.sign(&audit_payload(genesis.as_ref(), &report))
 			.ok_or(BenchmarkError::Stop("no keystore"))?;
 		let call = Call::<T>::audit { report, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or(BenchmarkError::Stop("no authorize"))?
+				.map_err(|_| BenchmarkError::Stop("refused"))?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn publish_offer() -> Result<(), BenchmarkError> {
+		let (offer, signature) = offer_to_replace::<T>()?;
+		let who = offer.provider.clone();
+		let new = offer.offer.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, offer, signature);
+
+		assert_eq!(Offers::<T>::get(&who).map(|o| o.offer), new);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_offer() -> Result<(), BenchmarkError> {
+		let (offer, signature) = offer_to_replace::<T>()?;
+		let call = Call::<T>::publish_offer { offer, signature };
 
 		#[block]
 		{

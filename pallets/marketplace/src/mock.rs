@@ -189,6 +189,7 @@ impl pallet_marketplace::Config for Test {
 	type MaxAuditCandidates = ConstU32<8>;
 	type MaxReceipts = ConstU32<MAX_RECEIPTS>;
 	type DefaultAuditParams = DefaultAuditParams;
+	type OfferPeriod = ConstU64<OFFER_PERIOD>;
 	type WeightInfo = ();
 }
 
@@ -196,6 +197,7 @@ pub const DRAW_DELAY: u64 = 4;
 pub const AUDIT_SLACK: u64 = 5;
 pub const OPEN_WINDOW: u64 = 4;
 pub const MAX_RECEIPTS: u32 = 8;
+pub const OFFER_PERIOD: u64 = 5;
 pub const COLLATERAL_FLOOR: Balance = 500;
 
 polkadot_sdk::frame_support::parameter_types! {

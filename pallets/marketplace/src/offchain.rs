@@ -10,9 +10,11 @@
 //! - every lease of the provider: ask the service (which starts the workload the first time);
 //!   attest `Running` once `AttestationInterval` blocks are uncovered, `Completed` at the end
 //!   (after the service stopped the workload), `Refused` if the service refuses;
-//! - with an operator's bid policy (`--bid-policy`) and an `Active` provider: bid on open jobs it
-//!   can serve at the policy's price (open auctions: a bid; sealed: a commitment, revealed in the
-//!   reveal window), while leases and live bids stay under the policy's maximum.
+//! - with an operator's bid policy (`--bid-policy`): publish the provider's standing offer (its
+//!   class's price, most leases, longest lease) when it differs from the one on chain (at most once
+//!   per `OfferPeriod`; without a policy, withdraw it); and, for an `Active` provider, bid on open
+//!   jobs it can serve at the published price (open auctions: a bid; sealed: a commitment, revealed
+//!   in the reveal window), while leases and live bids stay under the maximum.
 //!
 //! The providers it acts for are the registry's local provers (`ProviderInspect::local_provers`:
 //! at most the runtime's `MaxLocalKeys`, the same bound and order as proof of compute's worker).
@@ -29,10 +31,10 @@ use crucible_primitives::{
 		ResultOpening,
 	},
 	marketplace::{
-		bid_commitment, node_bid_payload,
+		bid_commitment, node_bid_payload, node_offer_payload,
 		service::{BidPolicy, WorkloadReply, WorkloadRequest, WORKLOAD_PATH},
 		signing_payload, AccessDetails, AuctionKind, JobId, JobPhase, NodeBid, NodeBidAction,
-		WorkAttestation, WorkReport, NODE_BID_LIFETIME,
+		NodeOffer, Offer, WorkAttestation, WorkReport, NODE_BID_LIFETIME,
 	},
 	offchain::{endpoint, hex, keys, post},
 	proof_of_compute::GpuClass,
@@ -91,6 +93,18 @@ pub(crate) struct JobRecord {
 	pub(crate) audit_logged: bool,
 }
 
+/// What this node's worker sent of one provider's standing offer (offchain database).
+#[derive(Encode, Decode, Clone, Default, PartialEq, Eq, Debug)]
+pub(crate) struct OfferRecord {
+	/// The block the offer was last sent in.
+	pub(crate) sent: Option<u32>,
+}
+
+/// This node's record of `provider`'s standing offer.
+fn offer_record(provider: &impl Encode) -> LocalRecord<OfferRecord> {
+	LocalRecord::of(keys::OFFER_RECORD, provider, ())
+}
+
 /// This node's record of (`provider`, `job`).
 fn job_record(provider: &impl Encode, job: JobId) -> LocalRecord<JobRecord> {
 	LocalRecord::of(keys::JOB_RECORD, provider, job)
@@ -137,15 +151,16 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let worker = Worker::<T> { now, provider, key };
 		let leases = worker.leases(endpoint.as_deref());
 		worker.audits(endpoint.as_deref());
-		if let Some(policy) = &policy {
-			let class = info
-				.profile
-				.gpus
-				.first()
-				.map(|g| GpuClass::of(g.vendor, &g.model))
-				.unwrap_or(GpuClass::Other);
+		let class = info
+			.profile
+			.gpus
+			.first()
+			.map(|g| GpuClass::of(g.vendor, &g.model))
+			.unwrap_or(GpuClass::Other);
+		let offer = worker.publish_offer(policy.as_ref(), class);
+		if let Some(offer) = offer {
 			if info.status == ProviderStatus::Active {
-				worker.bid(policy, class, leases);
+				worker.bid(&offer, leases);
 			}
 		}
 	}
@@ -403,9 +418,57 @@ impl<T: Config> Worker<T> {
 		self.submit(Call::audit { report, signature }, id, "audit report");
 	}
 
-	/// Bids from `policy` on the open jobs this provider (of `class`, holding `leases`) serves.
-	fn bid(&self, policy: &BidPolicy, class: GpuClass, leases: u32) {
-		let Some(per_gpu) = policy.price_of(class) else { return };
+	/// The standing offer `policy` makes for a host of `class` (none without a price for it).
+	fn offer_of(policy: Option<&BidPolicy>, class: GpuClass) -> Option<OfferOf<T>> {
+		let policy = policy?;
+		Some(Offer {
+			price_per_gpu: policy.price_of(class)?.saturated_into(),
+			max_leases: policy.max_leases,
+			max_duration: policy.max_duration.map(Into::into),
+		})
+	}
+
+	/// Publishes the offer of `policy` if the chain's differs and may be replaced now (or
+	/// withdraws it without a policy); returns the offer to bid by: the one on chain, which
+	/// the chain holds open bids to, or the policy's until one is there; none when the policy
+	/// makes no offer.
+	fn publish_offer(&self, policy: Option<&BidPolicy>, class: GpuClass) -> Option<OfferOf<T>> {
+		let wanted = Self::offer_of(policy, class);
+		let standing = Offers::<T>::get(&self.provider);
+		let current = standing.as_ref().map(|s| s.offer.clone());
+		if current != wanted &&
+			standing
+				.as_ref()
+				.is_none_or(|s| self.now >= s.updated_at.saturating_add(T::OfferPeriod::get())) &&
+			offer_record(&self.provider).claim_send(self.block(), |r| &mut r.sent)
+		{
+			let offer = NodeOffer {
+				provider: self.provider.clone(),
+				offer: wanted.clone(),
+				valid_until: self.now.saturating_add(NODE_BID_LIFETIME.into()),
+			};
+			let payload = node_offer_payload(Pallet::<T>::genesis_hash().as_ref(), &offer);
+			match self.key.sign(&payload) {
+				Some(signature) => {
+					log::info!(target: LOG_TARGET, "publishing the standing offer {wanted:?}");
+					let xt = T::create_authorized_transaction(
+						Call::publish_offer { offer, signature }.into(),
+					);
+					if SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_err() {
+						log::warn!(target: LOG_TARGET, "the pool refused the standing offer of {:?}", self.provider);
+					}
+				},
+				None =>
+					log::error!(target: LOG_TARGET, "the keystore could not sign with {:?}", self.key),
+			}
+		}
+		// A policy without a price for this class bids nothing (its withdrawal is on its way).
+		wanted.map(|w| current.unwrap_or(w))
+	}
+
+	/// Bids `offer` on the open jobs this provider (holding `leases`) serves.
+	fn bid(&self, offer: &OfferOf<T>, leases: u32) {
+		let per_gpu: u128 = offer.price_per_gpu.saturated_into();
 		let next = self.now.saturating_add(1u32.into());
 		let mut live = leases;
 		let mut candidates = Vec::new();
@@ -454,8 +517,11 @@ impl<T: Config> Worker<T> {
 		});
 		candidates.sort_by_key(|(id, _)| *id);
 		for (id, job) in candidates {
-			if live >= policy.max_leases {
+			if live >= offer.max_leases {
 				break;
+			}
+			if offer.max_duration.is_some_and(|d| job.spec.duration > d) {
+				continue;
 			}
 			if T::Providers::eligibility(&self.provider, &job.spec.requirement)
 				.is_none_or(|r| r < job.spec.min_reputation)
@@ -469,7 +535,7 @@ impl<T: Config> Worker<T> {
 				if job_record(&self.provider, id).claim_once(|r| &mut r.priced_out_logged) {
 					log::info!(
 						target: LOG_TARGET,
-						"job {id}: not bidding: the policy's {per_gpu} per GPU × {gpus} is above the job's maximum {:?}",
+						"job {id}: not bidding: the offer's {per_gpu} per GPU × {gpus} is above the job's maximum {:?}",
 						job.spec.max_price_per_block,
 					);
 				}

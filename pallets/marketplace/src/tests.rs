@@ -1803,17 +1803,23 @@ mod worker {
 				insert_attestation_key(*who as u8);
 			}
 			start_compute_service(b"cpu");
-			let policy = BidPolicy { min_price_per_gpu: vec![(GpuClass::H100, 60)], max_leases };
+			let policy = BidPolicy {
+				min_price_per_gpu: vec![(GpuClass::H100, 60)],
+				max_leases,
+				max_duration: None,
+			};
 			set_bid_policy(&policy.encode());
 		});
 		let expect_post = move |body: Vec<u8>, response: Vec<u8>| {
 			service.expect_post(WORKLOAD_PATH, body, response)
 		};
+		// The standing offers the worker publishes are left out (their own tests take them).
 		let submitted = move || {
 			pool.take::<Extrinsic>()
 				.into_iter()
-				.map(|xt| match xt.function {
-					RuntimeCall::Marketplace(call) => call,
+				.filter_map(|xt| match xt.function {
+					RuntimeCall::Marketplace(Call::publish_offer { .. }) => None,
+					RuntimeCall::Marketplace(call) => Some(call),
 					other => panic!("unexpected call {other:?}"),
 				})
 				.collect::<Vec<_>>()

@@ -40,6 +40,22 @@ pub type AttestationOf<T> = marketplace::WorkAttestation<
 	<T as polkadot_sdk::frame_system::Config>::AccountId,
 	BlockNumberFor<T>,
 >;
+/// A standing offer, as the pallet stores it.
+pub type OfferOf<T> = marketplace::Offer<BalanceOf<T>, BlockNumberFor<T>>;
+/// A standing offer with its block.
+pub type StandingOfferOf<T> = marketplace::StandingOffer<BalanceOf<T>, BlockNumberFor<T>>;
+/// A node's signed standing offer.
+pub type NodeOfferOf<T> = marketplace::NodeOffer<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+/// A provider's quote in `estimate`.
+pub type OfferQuoteOf<T> = marketplace::OfferQuote<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
 /// A node bid with the runtime's types.
 pub type NodeBidOf<T> = marketplace::NodeBid<
 	<T as polkadot_sdk::frame_system::Config>::AccountId,

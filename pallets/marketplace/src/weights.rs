@@ -78,6 +78,8 @@ pub trait WeightInfo {
 	fn timer_draw(c: u32, ) -> Weight;
 	fn timer_auditor_missed() -> Weight;
 	fn timer_conclude() -> Weight;
+	fn publish_offer() -> Weight;
+	fn authorize_offer() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -1006,6 +1008,17 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
+	fn publish_offer() -> Weight {
+		Weight::from_parts(60_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4000))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn authorize_offer() -> Weight {
+		Weight::from_parts(90_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4000))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
 }
 
 /// The same weights with RocksDB's database weights (as the runtime uses), for tests and mocks.
@@ -1785,5 +1798,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 11402))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))
+	}
+	fn publish_offer() -> Weight {
+		Weight::from_parts(60_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4000))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn authorize_offer() -> Weight {
+		Weight::from_parts(90_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4000))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }

@@ -172,6 +172,9 @@ impl pallet_marketplace::Config for Runtime {
 	/// The receipts of the last 100,000 jobs (~25 MB at most).
 	type MaxReceipts = ConstU32<100_000>;
 	type DefaultAuditParams = DefaultAuditParams;
+	/// A provider's node may change its standing offer every ten minutes (five blocks with
+	/// development timings).
+	type OfferPeriod = crate::governance::Timed<{ 10 * MINUTES }, 5>;
 	type WeightInfo = pallet_marketplace::weights::SubstrateWeight<Runtime>;
 }
 

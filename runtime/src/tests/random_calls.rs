@@ -102,17 +102,19 @@ struct Stats {
 thread_local! {
 	static FREE_ADMITTED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 	static AUDIT_ADMITTED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+	static OFFERS_ADMITTED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
 /// A free (authorized) marketplace call as a provider's node, or an attacker holding a
-/// provider's attestation key (`seed`), sends it: a node bid at a random price and lifetime, or
-/// a refusal attestation of a random job. `authorize` is run as the pool runs it; whatever it
+/// provider's attestation key (`seed`), sends it: a standing offer (random price, leases,
+/// longest lease, lifetime; sometimes a withdrawal), a node bid at a random price and lifetime,
+/// or a refusal attestation of a random job. `authorize` is run as the pool runs it; whatever it
 /// admits is dispatched with the authorized origin and must succeed (a free call that fails
 /// changes nothing and would be valid again in the next block: free block space).
 fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job: u64) {
 	use crucible_primitives::marketplace::{
-		node_bid_payload, signing_payload, NodeBid, NodeBidAction, Refusal, WorkAttestation,
-		WorkReport,
+		node_bid_payload, node_offer_payload, signing_payload, NodeBid, NodeBidAction, NodeOffer,
+		Offer, Refusal, WorkAttestation, WorkReport,
 	};
 	use polkadot_sdk::{
 		frame_support::{pallet_prelude::TransactionSource, traits::Authorize},
@@ -148,7 +150,23 @@ fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job
 			return;
 		}
 	}
-	let call = if rng.chance(75) {
+	let call = if rng.chance(12) {
+		let who = accounts[who_index].clone();
+		let offer = NodeOffer {
+			provider: who.clone(),
+			offer: (!rng.chance(20)).then(|| Offer {
+				price_per_gpu: match max {
+					Some(max) if rng.chance(50) => max / 2,
+					_ => rng.amount() % (UNITS / 10),
+				},
+				max_leases: rng.below(4) as u32,
+				max_duration: rng.chance(50).then(|| rng.below(200) as u32),
+			}),
+			valid_until: now + rng.below(13) as u32,
+		};
+		let signature = key_of(&who).sign(&node_offer_payload(genesis.as_ref(), &offer)).into();
+		pallet_marketplace::Call::<Runtime>::publish_offer { offer, signature }
+	} else if rng.chance(75) {
 		// Half the time the lease's own provider (a refusal of a completed job is the classic).
 		let who = match &lease {
 			Some(l) if rng.chance(50) => l.provider.clone(),
@@ -183,9 +201,13 @@ fn free_transaction(rng: &mut Rng, accounts: &[AccountId], who_index: usize, job
 		let signature = key_of(&who).sign(&signing_payload(genesis.as_ref(), &attestation)).into();
 		pallet_marketplace::Call::<Runtime>::attest { attestation, signature }
 	};
+	let offer = matches!(call, pallet_marketplace::Call::publish_offer { .. });
 	let call = RuntimeCall::Marketplace(call);
 	let Some(Ok(_)) = call.authorize(TransactionSource::External) else { return };
 	FREE_ADMITTED.with(|n| n.set(n.get() + 1));
+	if offer {
+		OFFERS_ADMITTED.with(|n| n.set(n.get() + 1));
+	}
 	let result = call.clone().dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into());
 	assert!(result.is_ok(), "an authorized free call failed in the block: {call:?}: {result:?}");
 }
@@ -596,10 +618,12 @@ fn random_calls_keep_every_invariant() {
 	stats.free_admitted = FREE_ADMITTED.with(|n| n.get());
 	println!("runtime property test: {stats:?}");
 	println!(
-		"runtime property test: {} audit steps admitted, {} receipts, {} leases now",
+		"runtime property test: {} audit steps admitted, {} receipts, {} leases now, {} standing offers admitted ({} on chain)",
 		AUDIT_ADMITTED.with(|n| n.get()),
 		ext.execute_with(|| pallet_marketplace::Receipts::<Runtime>::iter().count()),
-		ext.execute_with(|| pallet_marketplace::Leases::<Runtime>::iter().count())
+		ext.execute_with(|| pallet_marketplace::Leases::<Runtime>::iter().count()),
+		OFFERS_ADMITTED.with(|n| n.get()),
+		ext.execute_with(|| pallet_marketplace::Offers::<Runtime>::iter().count())
 	);
 	assert!(stats.ok > stats.calls / 10, "most calls cannot all fail: {stats:?}");
 	assert!(stats.eras >= 1, "at least one era closed: {stats:?}");

@@ -46,6 +46,8 @@ impl<T: Config> Pallet<T> {
 	///   hold only live jobs, none behind the cursor (the cursor never passes a job); no job id at
 	///   or above `NextJobId`;
 	/// - `withdrawals`: a withdrawal count only for a provider with a registry record;
+	/// - `offers`: a standing offer only for a provider with a registry record, with a price and at
+	///   least one lease, published no later than now;
 	/// - `manifests`: a manifest only for a live job, hashing to its spec's `workload.manifest`,
 	///   well formed; sealed secrets only for a leased job whose manifest declares them;
 	/// - `leased GPUs`: each provider's `LeasedGpus` is the sum of its leases' and its audits' GPU
@@ -82,6 +84,15 @@ impl<T: Config> Pallet<T> {
 		check(
 			BidWithdrawals::<T>::iter_keys().all(|who| T::Providers::status(&who).is_some()),
 			"withdrawals: a count of a provider with no record",
+		)?;
+		check(
+			Offers::<T>::iter().all(|(who, standing)| {
+				T::Providers::status(&who).is_some() &&
+					!standing.offer.price_per_gpu.is_zero() &&
+					standing.offer.max_leases > 0 &&
+					standing.updated_at <= Self::now()
+			}),
+			"offers: of a provider with no record, malformed, or from the future",
 		)
 	}
 

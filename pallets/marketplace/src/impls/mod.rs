@@ -1,6 +1,7 @@
 //! What the calls and the block hook do. Split by feature:
 //! - `auction`: posting, bids (open and sealed), closing, cancelling;
 //! - `node_bid`: bids made by providers' nodes from their operators' policies (authorized);
+//! - `offer`: providers' standing offers (authorized), their quotes and the bids' ceiling;
 //! - `lease`: attestations (and their authorization), claims, disputes, settlement;
 //! - `audit`: audits by re-execution, from the draw to the receipt;
 //! - `timers`: the per-block timer queue;
@@ -15,6 +16,7 @@ mod audit;
 mod invariants;
 mod lease;
 mod node_bid;
+mod offer;
 mod timers;
 mod views;
 

@@ -38,8 +38,10 @@ impl<T: Config> Pallet<T> {
 	fn check_node_bid(bid: &NodeBidOf<T>) -> Result<(), Error<T>> {
 		ensure!(Self::bid_is_current(bid), Error::<T>::BidExpired);
 		match &bid.action {
-			NodeBidAction::Place { price } =>
-				Self::check_place_bid(&bid.provider, bid.job, *price).map(|_| ()),
+			NodeBidAction::Place { price } => {
+				Self::check_place_bid(&bid.provider, bid.job, *price)?;
+				Self::check_within_offer(&bid.provider, bid.job, *price)
+			},
 			NodeBidAction::Commit { .. } =>
 				Self::check_commit_bid(&bid.provider, bid.job).map(|_| ()),
 			NodeBidAction::Reveal { price, salt } =>
@@ -81,6 +83,9 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_node_bid(bid: NodeBidOf<T>) -> DispatchResult {
 		ensure!(Self::bid_is_current(&bid), Error::<T>::BidExpired);
+		if let NodeBidAction::Place { price } = &bid.action {
+			Self::check_within_offer(&bid.provider, bid.job, *price)?;
+		}
 		match bid.action {
 			NodeBidAction::Place { price } => Self::do_place_bid(bid.provider, bid.job, price),
 			NodeBidAction::Commit { commitment } =>

@@ -15,6 +15,10 @@ use polkadot_sdk::{
 /// Most jobs `open_jobs` looks at per call, and most providers `estimate` looks at.
 pub const MAX_SCAN: u32 = 10_000;
 
+/// An estimate as the runtime API shows it.
+pub type EstimateOf<T> =
+	Estimate<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
 /// A job as the runtime API shows it.
 pub type JobViewOf<T> =
 	JobView<<T as polkadot_sdk::frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
@@ -56,23 +60,27 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// How many `Active` providers meet `requirement` (of the first `MAX_SCAN`), and the
-	/// recent prices of their classes.
+	/// How many `Active` providers meet `requirement` (of the first `MAX_SCAN`), the recent
+	/// prices of their classes, and the quotes of those whose standing offers would bid.
 	pub fn estimate(
 		requirement: HardwareRequirement,
 		duration: BlockNumberFor<T>,
-	) -> Estimate<BalanceOf<T>> {
+	) -> EstimateOf<T> {
 		let providers = T::Providers::providers_after(None, MAX_SCAN.saturating_add(1));
 		let complete = providers.len() <= MAX_SCAN as usize;
 		let mut matching = 0u32;
 		let mut scanned = 0u32;
 		let mut classes: Vec<GpuClass> = Vec::new();
+		let mut quotes = Vec::new();
 		for provider in providers.iter().take(MAX_SCAN as usize) {
 			scanned = scanned.saturating_add(1);
 			if !T::Providers::is_eligible(provider, &requirement) {
 				continue;
 			}
 			matching = matching.saturating_add(1);
+			if let Some(quote) = Self::quote(provider, &requirement, duration) {
+				quotes.push(quote);
+			}
 			if let Some((profile, _)) = T::Providers::profile(provider) {
 				if let Some(gpu) = profile.gpus.first() {
 					let class = GpuClass::of(gpu.vendor, &gpu.model);
@@ -93,7 +101,14 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		let blocks: BalanceOf<T> = duration.saturated_into::<u32>().into();
 		let cost_at_max = prices.iter().map(|p| p.max).max().map(|max| max.saturating_mul(blocks));
-		Estimate { matching, scanned, complete, prices, cost_at_max }
+		Estimate {
+			matching,
+			scanned,
+			complete,
+			prices,
+			cost_at_max,
+			offers: Self::cheapest(quotes),
+		}
 	}
 
 	/// The jobs leased to `provider`.
@@ -114,9 +129,10 @@ impl<T: Config> ProviderWorkInFlight<T::AccountId> for Pallet<T> {
 		!ProviderLeases::<T>::get(provider).is_empty() ||
 			!Assignments::<T>::get(provider).is_empty()
 	}
-	/// Its withdrawal count goes with its record (its signed node bids expired long before:
-	/// leaving takes the unbonding period).
+	/// Its withdrawal count and standing offer go with its record (its signed node bids
+	/// expired long before: leaving takes the unbonding period).
 	fn on_provider_removed(provider: &T::AccountId) {
 		BidWithdrawals::<T>::remove(provider);
+		Offers::<T>::remove(provider);
 	}
 }
