@@ -188,7 +188,9 @@ fn whole(response: Response<Full<Bytes>>) -> Response<Streamed> {
 /// - `GET /v1/jobs/<id>/outputs`: the outputs stream, once the lease ended (`409` before).
 ///
 /// Each request is signed by the job's owner ([`crate::workload::signed`]): `401` without a
-/// valid signature, `403` for anyone else's, `404` for a job this node does not run.
+/// valid signature, `403` for anyone else's, `404` for a job this node does not run. Browsers
+/// may call it from any page (CORS: any origin, the signature headers; no cookies, nothing
+/// ambient to abuse — a request is worth only its signature), so a web console reads the logs.
 pub fn bind_workloads(
 	runner: Arc<dyn Runner>,
 	addr: SocketAddr,
@@ -202,7 +204,32 @@ pub fn bind_workloads(
 	})
 }
 
+/// CORS for every answer of the workload endpoint: any origin may read it, with the signature
+/// headers (checked as for any caller).
+fn cors(mut response: Response<Streamed>) -> Response<Streamed> {
+	use crate::workload::signed::{HEADER_ACCOUNT, HEADER_SIGNATURE, HEADER_TIME};
+	use hyper::header::{self, HeaderValue};
+	let headers = response.headers_mut();
+	headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+	headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
+	if let Ok(allowed) =
+		HeaderValue::from_str(&format!("{HEADER_ACCOUNT}, {HEADER_TIME}, {HEADER_SIGNATURE}"))
+	{
+		headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allowed);
+	}
+	headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+	response
+}
+
 async fn workloads(runner: Arc<dyn Runner>, request: Request<Incoming>) -> Response<Streamed> {
+	if request.method() == Method::OPTIONS {
+		// A browser's preflight: what it may send (the answer carries nothing else).
+		return cors(whole(reply(204, Vec::new(), "text/plain; charset=utf-8")));
+	}
+	cors(workload(runner, request).await)
+}
+
+async fn workload(runner: Arc<dyn Runner>, request: Request<Incoming>) -> Response<Streamed> {
 	use crate::workload::signed;
 	use crucible_primitives::marketplace::service::JOBS_PATH;
 	let path = request.uri().path().to_string();
@@ -472,11 +499,21 @@ mod tests {
 		path: &str,
 		headers: &[(&'static str, String)],
 	) -> (u16, String) {
+		request(addr, "GET", path, headers).await
+	}
+
+	async fn request(
+		addr: SocketAddr,
+		method: &str,
+		path: &str,
+		headers: &[(&'static str, String)],
+	) -> (u16, String) {
 		use tokio::io::{AsyncReadExt, AsyncWriteExt};
 		let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
 		let extra: String = headers.iter().map(|(h, v)| format!("{h}: {v}\r\n")).collect();
-		let head =
-			format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n");
+		let head = format!(
+			"{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n"
+		);
 		stream.write_all(head.as_bytes()).await.unwrap();
 		let mut response = Vec::new();
 		stream.read_to_end(&mut response).await.unwrap();
@@ -515,6 +552,15 @@ mod tests {
 			assert_eq!(get(addr, unknown, &sign(&owner, "GET", unknown, now)).await.0, 404);
 			// Nothing of the compute service is served here.
 			assert_eq!(get(addr, STATUS_PATH, &[]).await.0, 404);
+			// A browser page may ask (CORS), and still only the owner's signature reads.
+			let (code, head) = request(addr, "OPTIONS", path, &[]).await;
+			assert_eq!(code, 204);
+			let head = head.to_ascii_lowercase();
+			assert!(head.contains("access-control-allow-origin: *"), "{head}");
+			assert!(head.contains("x-crucible-signature"), "{head}");
+			let (_, body) = get(addr, path, &sign(&owner, "GET", path, now)).await;
+			assert!(body.to_ascii_lowercase().contains("access-control-allow-origin: *"), "{body}");
+			assert_eq!(request(addr, "POST", path, &[]).await.0, 405);
 		});
 	}
 }
