@@ -23,6 +23,10 @@ command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The console's browser tests: Debian's Chromium (driven by playwright-core, no browser download)
+# and a font for its screenshots.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	log "apt: installing ${need_apt[*]}"
 	SUDO=""
@@ -49,17 +53,18 @@ if ! rustup run nightly rustfmt --version >/dev/null 2>&1; then
 	rustup toolchain install nightly --profile minimal --component rustfmt
 fi
 
-# --- Node.js packages of the e2e suite, exactly as locked.
-if [ -f scripts/e2e/package-lock.json ]; then
+# --- Node.js packages of the e2e suite and of the console, exactly as locked.
+for dir in scripts/e2e console; do
+	[ -f "$dir/package-lock.json" ] || continue
 	if ! command -v npm >/dev/null 2>&1; then
-		echo "node.js and npm are required for the e2e suite" >&2
+		echo "node.js and npm are required for the e2e suite and the console" >&2
 		exit 1
 	fi
-	stamp=scripts/e2e/node_modules/.crucible-lock-stamp
-	if [ ! -f "$stamp" ] || ! cmp -s scripts/e2e/package-lock.json "$stamp"; then
-		log "npm ci in scripts/e2e"
-		(cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
-		cp scripts/e2e/package-lock.json "$stamp"
+	stamp="$dir/node_modules/.crucible-lock-stamp"
+	if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+		log "npm ci in $dir"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$dir/package-lock.json" "$stamp"
 	fi
-fi
+done
 log "ok"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI runs: formatting; one build of the node and of every test target, in which clippy
 # is the compiler of the workspace's own crates (so it is also the lint gate); the Rust tests of
-# the whole workspace; the pallets' benchmarks run as tests; then the e2e suite through
-# @polkadot/api against the real node binary.
+# the whole workspace; the pallets' benchmarks run as tests; the console's build; then the e2e
+# suite through @polkadot/api against the real node binary, the console's in headless Chromium.
 # Usage: scripts/test.sh [--long]
 #   --long: the runtime property test with 100,000 random calls (default 3,000)
 set -euo pipefail
@@ -43,13 +43,16 @@ cargo test --workspace --locked
 step "benchmarks run as tests against the pallets' mocks (runtime-benchmarks)"
 cargo test --locked -p pallet-providers -p pallet-proof-of-compute -p pallet-marketplace -p pallet-emissions --features runtime-benchmarks benchmark
 
-step "e2e (@polkadot/api against target/debug/crucible-node)"
+step "console: build (Vite, the bundle the browser tests load)"
+(cd console && npm run --silent build)
+
+step "e2e (@polkadot/api against target/debug/crucible-node; the console in headless Chromium)"
 export CRUCIBLE_NODE="$CARGO_TARGET_DIR/debug/crucible-node"
 # The files run side by side (each starts its own nodes on free ports and base paths), the
 # longest first so that the short ones fill in beside them; CRUCIBLE_E2E_CONCURRENCY files at
 # once (default 3: what a 2-core machine runs without its nodes missing block slots).
 (cd scripts/e2e && node run.mjs --concurrency "${CRUCIBLE_E2E_CONCURRENCY:-3}" \
-	tests/marketplace.test.js tests/audits.test.js tests/containers.test.js tests/proof-of-compute.test.js \
-	tests/governance.test.js)
+	tests/marketplace.test.js tests/audits.test.js tests/containers.test.js tests/console.test.js \
+	tests/proof-of-compute.test.js tests/governance.test.js)
 
 step "all tests passed"

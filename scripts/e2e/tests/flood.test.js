@@ -5,6 +5,7 @@
 // would refuse (not eligible, above the maximum price, expired, replayed) and attestations for
 // a lease it does not have. Every one must be refused by the pool (authorize runs every check
 // of the call), and Eve's commitments, openings and bid must land in their windows meanwhile.
+// Then 500 distinct standing offers from that key: the pool takes one.
 // The report prints how many of the flood the pool admitted. The provider's node serves only
 // safe RPC methods on localhost too (its tenants' workloads run on the same host).
 import { test } from 'node:test';
@@ -22,6 +23,7 @@ const MILLI = CRU / 1_000n;
 const BOND = 1_000n * CRU;
 const FLOOD_BIDS = 2_000;
 const FLOOD_ATTESTATIONS = 1_000;
+const FLOOD_OFFERS = 500;
 
 const keyring = new Keyring({ type: 'sr25519' });
 const eve = keyring.addFromUri('//Eve');
@@ -152,6 +154,33 @@ test('a flood of failing free transactions is refused by the pool while the hone
     + `from one unproven provider's key in ${seconds} s: ${admitted} admitted by the pool`);
   for (const [why, n] of refusals) console.log(`  refused ${n}×: ${why}`);
   assert.equal(admitted, 0, 'the pool admits no free transaction its call would refuse');
+
+  // Standing offers are free and the attacker's registered key may publish one — once: the pool
+  // keeps one offer per provider, and the chain one per `OfferPeriod`.
+  const offerType = api.tx.marketplace.publishOffer.meta.args[0].type.toString();
+  const now = (await api.rpc.chain.getHeader()).number.toNumber();
+  const offerXts = [];
+  for (let i = 0; i < FLOOD_OFFERS; i++) {
+    const offer = api.createType(offerType, {
+      provider: ferdie.address,
+      offer: { pricePerGpu: MILLI + BigInt(i), maxLeases: 1 + (i % 4), maxDuration: null },
+      validUntil: now + 2 + (i % 8),
+    });
+    const signature = pair.sign(payload(api, 'crucible:market:offer:v1', offer));
+    offerXts.push(general(api.tx.marketplace.publishOffer(offer, signature)));
+  }
+  const offered = await flood(api, offerXts);
+  console.log(`flood: ${offerXts.length} standing offers from that key: ${offered.admitted} admitted by the pool`);
+  for (const [why, n] of offered.refusals) console.log(`  refused ${n}×: ${why}`);
+  assert.ok(offered.admitted >= 1 && offered.admitted <= 2, `the pool took ${offered.admitted}: one offer per provider`);
+  // On chain: one offer, and the rest refused for a period.
+  const offersAt = (await api.rpc.chain.getHeader()).number.toNumber();
+  const published = await waitForEvents(now, (evs) => {
+    const mine = evs.filter((e) => e.event.section === 'marketplace' && e.event.method === 'OfferPublished' &&
+      e.event.data.provider.toString() === ferdie.address);
+    return evs.some((e) => e.block >= offersAt + 2) && mine;
+  }, 'two blocks after the offers');
+  assert.equal(published.length, 1, 'one standing offer on chain');
 
   // Meanwhile, and after: Eve's next two challenges are committed, opened and passed in their
   // windows, and her node's bid lands.
