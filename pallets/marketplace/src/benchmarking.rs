@@ -183,7 +183,13 @@ fn offer_to_replace<T: Config + pallet_providers::Config>(
 ) -> Result<(NodeOfferOf<T>, crucible_primitives::providers::AttestationSignature), BenchmarkError>
 {
 	let (who, key) = provider::<T>(10_000)?;
-	let old = Offer { price_per_gpu: 200u32.into(), max_leases: 1, max_duration: None };
+	// Prices the governed minimum takes.
+	let price = MinPrice::<T>::get().saturating_add(100u32.into());
+	let old = Offer {
+		price_per_gpu: price.saturating_mul(2u32.into()),
+		max_leases: 1,
+		max_duration: None,
+	};
 	Offers::<T>::insert(
 		&who,
 		StandingOffer { offer: old, updated_at: System::<T>::block_number() },
@@ -192,7 +198,7 @@ fn offer_to_replace<T: Config + pallet_providers::Config>(
 	let offer = NodeOffer {
 		provider: who,
 		offer: Some(Offer {
-			price_per_gpu: 100u32.into(),
+			price_per_gpu: price,
 			max_leases: 8,
 			max_duration: Some(1_000u32.into()),
 		}),
