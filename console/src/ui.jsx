@@ -23,17 +23,17 @@ export function Failure({ failure }) {
 }
 
 /**
- * A time series: `x` (block numbers) against each of `series` (`{ label, values, color,
+ * A time series: `x` (block or era numbers, `xLabel`) against each of `series` (`{ label, values, color,
  * scale }`); redrawn when the data grows. `data-points` says how many points it holds.
  */
-export function Chart({ x, series, height = 220, testid }) {
+export function Chart({ x, series, height = 220, testid, xLabel = 'block' }) {
   const box = useRef(null);
   const plot = useRef(null);
   const shape = series.map((s) => `${s.label}:${s.scale ?? 'y'}`).join('|');
   useEffect(() => {
     const scales = { x: { time: false } };
-    // Whole blocks on the x axis.
-    const axes = [{ label: 'block', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }];
+    // Whole blocks (or eras) on the x axis.
+    const axes = [{ label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }];
     const seen = new Set();
     for (const s of series) {
       const scale = s.scale ?? 'y';
@@ -47,7 +47,7 @@ export function Chart({ x, series, height = 220, testid }) {
       height,
       scales,
       axes,
-      series: [{ label: 'block' }, ...series.map((s) => ({
+      series: [{ label: xLabel }, ...series.map((s) => ({
         label: s.label,
         stroke: s.color,
         width: s.width ?? 2,

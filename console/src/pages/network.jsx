@@ -90,10 +90,11 @@ export function Network() {
       <p>Era {t.era.toString()} (from #{t.eraStart.toString()}, {t.eraLength.toString()} blocks) · next emission {cru(t.nextEmission)} ·
         minted {cru(t.minted)} · burned {cru(t.burned)} · slashed {cru(t.slashed)}</p>
       <p data-testid="supply">Supply {cru(supply, 0)} of a cap of {cru(cap, 0)} ({cap > 0n ? (Number((supply * 10_000n) / cap) / 100).toFixed(2) : '?'}%)</p>
-      <Chart testid="eras-chart" x={net.eras.map((e) => e.era)} series={[
-        { label: 'minted', values: net.eras.map((e) => e.minted), color: '#2a6fdb', axis: 'CRU' },
+      <p class="muted">Per era (the last one still running).</p>
+      <Chart testid="eras-chart" xLabel="era" x={net.eras.map((e) => e.era)} series={[
+        { label: 'minted', values: net.eras.map((e) => e.minted), color: '#2a6fdb', axis: 'CRU', width: 4 },
         { label: 'burned', values: net.eras.map((e) => e.burned), color: '#d9534f' },
-        { label: 'net issuance', values: net.eras.map((e) => e.minted - e.burned), color: '#1a9e55' },
+        { label: 'net issuance', values: net.eras.map((e) => e.minted - e.burned), color: '#1a9e55', dash: [6, 4] },
       ]} />
       <h3>Open referenda</h3>
       {net.referenda.length === 0 ? <p class="muted">None open. Anyone can propose a change of the emission parameters on the emissions track.</p> : (
