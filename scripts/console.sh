@@ -31,4 +31,4 @@ cat <<MSG
   Chain: ${rpc:-ws://127.0.0.1:9944 (change it at the top right of the page)}
 
 MSG
-cd console && exec npx --no-install vite preview --port "$port" --strictPort
+cd console && exec ./node_modules/.bin/vite preview --port "$port" --strictPort

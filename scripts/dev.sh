@@ -37,7 +37,7 @@ mkdir -p "$base_path"
 
 if [ "$with_console" = 1 ]; then
 	bash scripts/console.sh --build-only
-	(cd console && exec npx --no-install vite preview --port 4173 --strictPort >"$base_path/console.log" 2>&1) &
+	(cd console && exec ./node_modules/.bin/vite preview --port 4173 --strictPort >"$base_path/console.log" 2>&1) &
 	console_pid=$!
 	trap 'kill "$console_pid" 2>/dev/null || true' EXIT
 fi
