@@ -5,8 +5,9 @@ extern crate alloc;
 
 mod impls;
 pub mod offchain;
-/// Random calls for the runtime's property test (the `testing` feature).
-#[cfg(feature = "testing")]
+/// Random calls for the runtime's property test (the `testing` feature), and the fixtures the
+/// unit tests share with it.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod traits;
 pub mod types;

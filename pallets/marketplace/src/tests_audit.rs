@@ -4,7 +4,7 @@
 //! Audits by re-execution: posting, collateral, the draw, answers, openings, every timeout and
 //! every conclusion, and the receipt.
 
-use crate::{mock::*, *};
+use crate::{mock::*, testing::deterministic_manifest, *};
 use crucible_primitives::{
 	audit::{
 		audit_commitment, audit_payload, opening_of, result_digest, AuditOutcome, AuditReport,
@@ -26,22 +26,6 @@ const PRICE: Balance = 60;
 const DURATION: u64 = 40;
 /// G: the lease's price.
 const GAIN: Balance = PRICE * DURATION as Balance;
-
-fn deterministic_manifest() -> Manifest {
-	Manifest {
-		repository: b"127.0.0.1:5000/job".to_vec().try_into().unwrap(),
-		command: Default::default(),
-		env: Default::default(),
-		ports: Default::default(),
-		memory_mib: 64,
-		shm_mib: 0,
-		disk_mib: 16,
-		egress: false,
-		secrets: Default::default(),
-		private_registry: false,
-		deterministic: true,
-	}
-}
 
 fn audited_spec(rate: Permill) -> JobSpecOf<Test> {
 	let mut s = spec(DURATION, 100, AuctionKind::Open);

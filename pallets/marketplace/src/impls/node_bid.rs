@@ -7,6 +7,7 @@
 //! proofs and attestations (`NodeBidPriority`).
 
 use super::{lease::refuse, *};
+use codec::Encode;
 use crucible_primitives::{
 	marketplace::{node_bid_payload, NodeBidAction, NODE_BID_LIFETIME},
 	providers::AttestationSignature,
@@ -14,6 +15,7 @@ use crucible_primitives::{
 use pallet_providers::ProviderInspect;
 use polkadot_sdk::{
 	frame_support::{ensure, pallet_prelude::TransactionSource, traits::Get},
+	frame_system::pallet_prelude::BlockNumberFor,
 	sp_runtime::{
 		traits::SaturatedConversion,
 		transaction_validity::{
@@ -27,10 +29,35 @@ impl<T: Config> Pallet<T> {
 	/// Whether `bid` is within its validity: not past `valid_until`, which is at most
 	/// `NODE_BID_LIFETIME` blocks ahead, and signed after the provider's last withdrawal.
 	fn bid_is_current(bid: &NodeBidOf<T>) -> bool {
-		let now = Self::now();
-		bid.valid_until >= now &&
-			bid.valid_until <= now.saturating_add(NODE_BID_LIFETIME.into()) &&
+		Self::within_lifetime(bid.valid_until) &&
 			bid.withdrawals == BidWithdrawals::<T>::get(&bid.provider)
+	}
+
+	/// Whether a node's signed call good until `valid_until` may be taken now: not past it, and
+	/// it at most `NODE_BID_LIFETIME` blocks ahead (node bids and standing offers alike).
+	pub(crate) fn within_lifetime(valid_until: BlockNumberFor<T>) -> bool {
+		let now = Self::now();
+		valid_until >= now && valid_until <= now.saturating_add(NODE_BID_LIFETIME.into())
+	}
+
+	/// The pool's validity of a node's free call good until `valid_until`: `NodeBidPriority`,
+	/// `provides` under `tag`, living until `valid_until`, propagated.
+	pub(crate) fn node_call_validity(
+		tag: &'static str,
+		provides: impl Encode,
+		valid_until: BlockNumberFor<T>,
+	) -> TransactionValidityWithRefund {
+		let longevity: u64 = valid_until
+			.saturating_sub(Self::now())
+			.saturated_into::<u64>()
+			.saturating_add(1);
+		ValidTransaction::with_tag_prefix(tag)
+			.priority(T::NodeBidPriority::get())
+			.and_provides(provides)
+			.longevity(longevity)
+			.propagate(true)
+			.build()
+			.map(|validity| (validity, polkadot_sdk::frame_support::weights::Weight::zero()))
 	}
 
 	/// Every check the call makes, writing nothing: a node bid the pool takes cannot fail in
@@ -67,18 +94,11 @@ impl<T: Config> Pallet<T> {
 			NodeBidAction::Commit { .. } => 1,
 			NodeBidAction::Reveal { .. } => 2,
 		};
-		let longevity: u64 = bid
-			.valid_until
-			.saturating_sub(Self::now())
-			.saturated_into::<u64>()
-			.saturating_add(1);
-		ValidTransaction::with_tag_prefix("CrucibleNodeBid")
-			.priority(T::NodeBidPriority::get())
-			.and_provides((bid.job, &bid.provider, action))
-			.longevity(longevity)
-			.propagate(true)
-			.build()
-			.map(|validity| (validity, polkadot_sdk::frame_support::weights::Weight::zero()))
+		Self::node_call_validity(
+			"CrucibleNodeBid",
+			(bid.job, &bid.provider, action),
+			bid.valid_until,
+		)
 	}
 
 	pub(crate) fn do_node_bid(bid: NodeBidOf<T>) -> DispatchResult {

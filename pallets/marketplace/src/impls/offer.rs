@@ -9,7 +9,7 @@
 use super::{lease::refuse, *};
 use alloc::vec::Vec;
 use crucible_primitives::{
-	marketplace::{node_offer_payload, OfferQuote, StandingOffer, MAX_QUOTES, NODE_BID_LIFETIME},
+	marketplace::{node_offer_payload, OfferQuote, StandingOffer, MAX_QUOTES},
 	proof_of_compute::GpuClass,
 	providers::{AttestationSignature, HardwareRequirement},
 };
@@ -18,11 +18,9 @@ use polkadot_sdk::{
 	frame_support::{ensure, pallet_prelude::TransactionSource, traits::Get},
 	frame_system::pallet_prelude::BlockNumberFor,
 	sp_runtime::{
-		traits::{SaturatedConversion, Saturating, Zero},
-		transaction_validity::{
-			InvalidTransaction, TransactionValidityWithRefund, ValidTransaction,
-		},
-		RuntimeAppPublic,
+		traits::{Saturating, Zero},
+		transaction_validity::{InvalidTransaction, TransactionValidityWithRefund},
+		Permill, RuntimeAppPublic,
 	},
 };
 
@@ -31,11 +29,7 @@ impl<T: Config> Pallet<T> {
 	/// fail in the block).
 	pub(crate) fn check_offer(offer: &NodeOfferOf<T>) -> Result<(), Error<T>> {
 		let now = Self::now();
-		ensure!(
-			offer.valid_until >= now &&
-				offer.valid_until <= now.saturating_add(NODE_BID_LIFETIME.into()),
-			Error::<T>::BidExpired
-		);
+		ensure!(Self::within_lifetime(offer.valid_until), Error::<T>::BidExpired);
 		ensure!(T::Providers::attestation_key(&offer.provider).is_some(), Error::<T>::NotEligible);
 		let current = Offers::<T>::get(&offer.provider);
 		if let Some(current) = &current {
@@ -72,18 +66,7 @@ impl<T: Config> Pallet<T> {
 		if !key.verify(&payload, signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
-		let longevity: u64 = offer
-			.valid_until
-			.saturating_sub(Self::now())
-			.saturated_into::<u64>()
-			.saturating_add(1);
-		ValidTransaction::with_tag_prefix("CrucibleNodeOffer")
-			.priority(T::NodeBidPriority::get())
-			.and_provides(&offer.provider)
-			.longevity(longevity)
-			.propagate(true)
-			.build()
-			.map(|validity| (validity, polkadot_sdk::frame_support::weights::Weight::zero()))
+		Self::node_call_validity("CrucibleNodeOffer", &offer.provider, offer.valid_until)
 	}
 
 	pub(crate) fn do_publish_offer(offer: NodeOfferOf<T>) -> DispatchResult {
@@ -113,16 +96,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// `provider`'s quote for a job of `duration` blocks needing `requirement`, if its
-	/// standing offer would bid on it: it is `Active` and meets the requirement, has the GPUs
-	/// free, holds fewer leases than its offer's maximum, and takes leases that long.
+	/// The quote of `provider` — `Active`, meeting the requirement with `reputation`, `gpus`
+	/// declared and of `class` (what `estimate` read) — for a job of `duration` blocks needing
+	/// `requirement`, if its standing offer would bid on it: it has the GPUs free, holds fewer
+	/// leases than its offer's maximum, and takes leases that long.
 	pub(crate) fn quote(
 		provider: &T::AccountId,
+		(reputation, gpus, class): (Permill, u32, GpuClass),
 		requirement: &HardwareRequirement,
 		duration: BlockNumberFor<T>,
 	) -> Option<OfferQuoteOf<T>> {
 		let standing = Offers::<T>::get(provider)?;
-		let (reputation, gpus) = T::Providers::capacity(provider, requirement)?;
 		let free_gpus = gpus.saturating_sub(LeasedGpus::<T>::get(provider));
 		let asked = requirement.min_gpu_count.max(1);
 		let leases = ProviderLeases::<T>::get(provider).len() as u32;
@@ -132,9 +116,6 @@ impl<T: Config> Pallet<T> {
 		{
 			return None;
 		}
-		let class = T::Providers::profile(provider)
-			.and_then(|(profile, _)| profile.gpus.first().map(|g| GpuClass::of(g.vendor, &g.model)))
-			.unwrap_or(GpuClass::Other);
 		Some(OfferQuote {
 			provider: provider.clone(),
 			class,

@@ -74,20 +74,22 @@ impl<T: Config> Pallet<T> {
 		let mut quotes = Vec::new();
 		for provider in providers.iter().take(MAX_SCAN as usize) {
 			scanned = scanned.saturating_add(1);
-			if !T::Providers::is_eligible(provider, &requirement) {
+			// One read for eligibility, reputation and GPUs, one for the class.
+			let Some((reputation, gpus)) = T::Providers::capacity(provider, &requirement) else {
 				continue;
-			}
+			};
 			matching = matching.saturating_add(1);
-			if let Some(quote) = Self::quote(provider, &requirement, duration) {
-				quotes.push(quote);
-			}
-			if let Some((profile, _)) = T::Providers::profile(provider) {
-				if let Some(gpu) = profile.gpus.first() {
-					let class = GpuClass::of(gpu.vendor, &gpu.model);
-					if !classes.contains(&class) {
-						classes.push(class);
-					}
+			let class = T::Providers::profile(provider).and_then(|(profile, _)| {
+				profile.gpus.first().map(|g| GpuClass::of(g.vendor, &g.model))
+			});
+			if let Some(class) = class {
+				if !classes.contains(&class) {
+					classes.push(class);
 				}
+			}
+			let eligible = (reputation, gpus, class.unwrap_or(GpuClass::Other));
+			if let Some(quote) = Self::quote(provider, eligible, &requirement, duration) {
+				quotes.push(quote);
 			}
 		}
 		let prices: Vec<ClassPrices<BalanceOf<T>>> = classes
